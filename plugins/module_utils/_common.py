@@ -1,0 +1,150 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AWS plumbing every accountguard.aws module shares, so nobody writes it twice.
+
+- clients that retry throttling with jittered backoff,
+- one error handler per call family (IAM, STS, Organizations) raising AccountGuardAWSError, which
+  AnsibleAWSModule.fail_json_aws_error turns into a failure carrying the AWS error code,
+- option validation that runs before any API call,
+- honest check mode and diff results,
+- small ARN and time helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling is retried with jittered backoff (amazon.aws's defaults); every other error fails fast with its
+# AWS error code. Helpers in module_utils decorate their own calls, so they take a plain or wrapped client.
+RETRY_DECORATOR = AWSRetry.jittered_backoff()
+
+
+class AccountGuardAWSError(AnsibleAWSError):
+    pass
+
+
+class IAMErrors(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AccountGuardAWSError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchEntity")
+
+
+class STSErrors(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AccountGuardAWSError
+
+
+class OrganizationsErrors(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AccountGuardAWSError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(("AWSOrganizationsNotInUseException", "AccountNotFoundException"))
+
+
+def client(module, service: str):
+    """A boto3 client from the amazon.aws connection options, retrying throttling with jittered backoff."""
+    return module.client(service, retry_decorator=RETRY_DECORATOR)
+
+
+def iam_client(module):
+    return client(module, "iam")
+
+
+# --- validation (before any API call) ---------------------------------------------------------------
+
+
+def range_errors(params: dict, ranges: dict) -> list[str]:
+    """Messages for every integer option outside its inclusive range; unset (None) options are fine.
+
+    `ranges` maps option name -> (minimum, maximum).
+    """
+    errors = []
+    for name, (low, high) in ranges.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        if not low <= value <= high:
+            errors.append(f"{name} must be between {low} and {high} (inclusive), got {value}")
+    return errors
+
+
+def fail_on_errors(module, errors: list[str]) -> None:
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+
+# --- results -------------------------------------------------------------------------------------------
+
+
+def diff_result(before, after) -> dict:
+    return {"before": before, "after": after}
+
+
+def exit_enforced(module, *, changed: bool, before, after, **result) -> None:
+    """exit_json for enforcing modules: `diff` only under --diff, so a plain run stays quiet."""
+    if module._diff:
+        result["diff"] = diff_result(before, after)
+    module.exit_json(changed=changed, **result)
+
+
+def exit_checked(module, *, compliant: bool, **result) -> None:
+    """exit_json for checking modules: non-compliance is data unless fail_on_noncompliance asks to fail."""
+    result["compliant"] = compliant
+    if not compliant and module.params.get("fail_on_noncompliance"):
+        failing = [f["message"] for f in result.get("findings", []) if f.get("status") == "fail"]
+        module.fail_json(msg="Not compliant: " + "; ".join(failing or ["see findings"]), changed=False, **result)
+    module.exit_json(changed=False, **result)
+
+
+# --- ARNs and time ------------------------------------------------------------------------------------------
+
+
+def arn_account_id(arn: str | None) -> str | None:
+    """Account id of an ARN like arn:aws:iam::123456789012:root, or None when it is not one."""
+    parts = (arn or "").split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+def arn_partition(arn: str | None, default: str = "aws") -> str:
+    parts = (arn or "").split(":", 5)
+    return parts[1] if len(parts) == 6 and parts[0] == "arn" and parts[1] else default
+
+
+def root_arn(account_id: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """Datetime -> ISO 8601 string for module results (JSON has no datetime)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def days_since(value: datetime | None, now: datetime) -> int | None:
+    if value is None:
+        return None
+    return (now - value).days
+
+
+@STSErrors.common_error_handler("get the caller identity")
+@AWSRetry.jittered_backoff()
+def caller_identity(sts_client) -> dict:
+    response = sts_client.get_caller_identity()
+    return {"account": response["Account"], "arn": response["Arn"], "user_id": response["UserId"]}

@@ -1,0 +1,106 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The baseline's controls and the finding shape every checking module and the report share.
+
+Private to accountguard.aws: import it, never copy the CIS table (the report and the roles must agree).
+"""
+
+from __future__ import annotations
+
+CIS_V3 = "cis-aws-3.0"
+CIS_V5 = "cis-aws-5.0"
+
+STATUSES = ("pass", "fail")
+
+# Control id -> title, the CIS recommendations it covers (v3.0 and v5.0 numbering) and, where one control
+# covers several recommendations, which check covers which, so a finding cites only what it actually tested.
+CONTROLS = {
+    "password_policy": {
+        "title": "Strong account password policy",
+        "cis": {CIS_V3: ["1.8", "1.9"], CIS_V5: ["1.7", "1.8"]},
+        "checks": {
+            "minimum_length": {CIS_V3: ["1.8"], CIS_V5: ["1.7"]},
+            "reuse_prevention": {CIS_V3: ["1.9"], CIS_V5: ["1.8"]},
+        },
+    },
+    "root_access_keys": {
+        "title": "Root user has no access keys",
+        "cis": {CIS_V3: ["1.4"], CIS_V5: ["1.3"]},
+        "checks": {},
+    },
+    "root_mfa": {
+        "title": "Root user has MFA (optionally hardware MFA)",
+        "cis": {CIS_V3: ["1.5", "1.6"], CIS_V5: ["1.4", "1.5"]},
+        "checks": {
+            "mfa": {CIS_V3: ["1.5"], CIS_V5: ["1.4"]},
+            "hardware_mfa": {CIS_V3: ["1.6"], CIS_V5: ["1.5"]},
+        },
+    },
+    "root_usage": {
+        "title": "Root user is not used day to day",
+        "cis": {CIS_V3: ["1.7"], CIS_V5: ["1.6"]},
+        "checks": {},
+    },
+    "user_mfa": {
+        "title": "Every console user (optionally every user) has MFA",
+        "cis": {CIS_V3: ["1.10"], CIS_V5: ["1.9"]},
+        "checks": {},
+    },
+    "access_key_rotation": {
+        "title": "Access keys rotated, used, and at most one active per user",
+        "cis": {CIS_V3: ["1.12", "1.13", "1.14"], CIS_V5: ["1.11", "1.12", "1.13"]},
+        "checks": {
+            "unused": {CIS_V3: ["1.12"], CIS_V5: ["1.11"]},
+            "one_active": {CIS_V3: ["1.13"], CIS_V5: ["1.12"]},
+            "rotation": {CIS_V3: ["1.14"], CIS_V5: ["1.13"]},
+        },
+    },
+    "admin_group": {
+        "title": "MFA-guarded administrators group",
+        # CIS 1.16 (v3.0) / 1.15 (v5.0) flags any attached "*:*" policy, which AdministratorAccess is; the
+        # group is a deliberate, MFA-guarded exception (docs/cis-mapping.md), so it claims no recommendation.
+        "cis": {},
+        "checks": {},
+    },
+    "iam_users": {
+        "title": "Declared IAM users exist and get permissions through groups",
+        "cis": {CIS_V3: ["1.15"], CIS_V5: ["1.14"]},
+        "checks": {},
+    },
+}
+
+CONTROL_IDS = tuple(CONTROLS)
+
+
+def _format_cis(mapping: dict) -> list[str]:
+    return [f"{benchmark}:{rec}" for benchmark in (CIS_V3, CIS_V5) for rec in mapping.get(benchmark, [])]
+
+
+def cis_ids(control_id: str, check: str | None = None) -> list[str]:
+    """CIS ids like "cis-aws-3.0:1.4" of a control, or of one check of it when `check` is given."""
+    if control_id not in CONTROLS:
+        raise ValueError(f"unknown control id {control_id!r}; expected one of {', '.join(CONTROL_IDS)}")
+    control = CONTROLS[control_id]
+    if check is None:
+        return _format_cis(control["cis"])
+    if check not in control["checks"]:
+        raise ValueError(f"control {control_id!r} has no check {check!r}")
+    return _format_cis(control["checks"][check])
+
+
+def finding(control_id: str, status: str, resource: str, message: str, check: str | None = None) -> dict:
+    """One finding: {id, status, resource, message, cis}, the shape of DESIGN.md section 3."""
+    if status not in STATUSES:
+        raise ValueError(f"finding status must be one of {', '.join(STATUSES)}, got {status!r}")
+    return {
+        "id": control_id,
+        "status": status,
+        "resource": resource,
+        "message": " ".join(str(message).split()),
+        "cis": cis_ids(control_id, check),
+    }
+
+
+def all_pass(findings: list[dict]) -> bool:
+    return all(f["status"] == "pass" for f in findings)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.accountguard.aws.plugins.module_utils import _findings
+
+
+@pytest.mark.parametrize(
+    ("control_id", "check", "expected"),
+    [
+        ("password_policy", None, ["cis-aws-3.0:1.8", "cis-aws-3.0:1.9", "cis-aws-5.0:1.7", "cis-aws-5.0:1.8"]),
+        ("password_policy", "minimum_length", ["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"]),
+        ("password_policy", "reuse_prevention", ["cis-aws-3.0:1.9", "cis-aws-5.0:1.8"]),
+        ("root_access_keys", None, ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]),
+        ("root_mfa", None, ["cis-aws-3.0:1.5", "cis-aws-3.0:1.6", "cis-aws-5.0:1.4", "cis-aws-5.0:1.5"]),
+        ("root_mfa", "mfa", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
+        ("root_mfa", "hardware_mfa", ["cis-aws-3.0:1.6", "cis-aws-5.0:1.5"]),
+        ("root_usage", None, ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]),
+        ("user_mfa", None, ["cis-aws-3.0:1.10", "cis-aws-5.0:1.9"]),
+        (
+            "access_key_rotation",
+            None,
+            [
+                "cis-aws-3.0:1.12",
+                "cis-aws-3.0:1.13",
+                "cis-aws-3.0:1.14",
+                "cis-aws-5.0:1.11",
+                "cis-aws-5.0:1.12",
+                "cis-aws-5.0:1.13",
+            ],
+        ),
+        ("access_key_rotation", "unused", ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]),
+        ("access_key_rotation", "one_active", ["cis-aws-3.0:1.13", "cis-aws-5.0:1.12"]),
+        ("access_key_rotation", "rotation", ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]),
+        ("admin_group", None, []),
+        ("iam_users", None, ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]),
+    ],
+)
+def test_cis_ids(control_id, check, expected):
+    assert _findings.cis_ids(control_id, check) == expected
+
+
+def test_control_ids_are_design_section_1():
+    assert _findings.CONTROL_IDS == (
+        "password_policy",
+        "root_access_keys",
+        "root_mfa",
+        "root_usage",
+        "user_mfa",
+        "access_key_rotation",
+        "admin_group",
+        "iam_users",
+    )
+    assert all(control["title"] for control in _findings.CONTROLS.values())
+
+
+def test_finding_shape():
+    result = _findings.finding("root_access_keys", "fail", "arn:aws:iam::123456789012:root", "root has\n 2 keys")
+    assert result == {
+        "id": "root_access_keys",
+        "status": "fail",
+        "resource": "arn:aws:iam::123456789012:root",
+        "message": "root has 2 keys",
+        "cis": ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"],
+    }
+
+
+def test_finding_with_check_narrows_cis():
+    result = _findings.finding("root_mfa", "pass", "arn:aws:iam::123456789012:root", "ok", check="hardware_mfa")
+    assert result["cis"] == ["cis-aws-3.0:1.6", "cis-aws-5.0:1.5"]
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (("root_mfa", "warn", "arn", "m"), "status"),
+        (("no_such_control", "pass", "arn", "m"), "unknown control"),
+    ],
+)
+def test_finding_rejects_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        _findings.finding(*args)
+
+
+def test_unknown_check_rejected():
+    with pytest.raises(ValueError, match="no check"):
+        _findings.cis_ids("root_usage", "hardware_mfa")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [([], True), (["pass"], True), (["pass", "fail"], False), (["fail"], False)],
+)
+def test_all_pass(statuses, expected):
+    findings = [_findings.finding("user_mfa", status, "arn", "m") for status in statuses]
+    assert _findings.all_pass(findings) is expected
