@@ -1,0 +1,268 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: report
+type: aggregate
+short_description: Write the baseline compliance and drift report (JSON, Markdown, HTML, JUnit)
+version_added: 0.1.0
+description:
+  - Collects, for every account (inventory host) and every baseline control, one status of a run of the
+    accountguard.aws baseline and writes it as a JSON document, a Markdown summary, a self-contained HTML page
+    (accounts by controls matrix, details on click) and JUnit XML (one test case per account and control).
+  - "Statuses: V(compliant); V(drift) (check mode: the task would change something, or a checking module returned
+    a failing finding); V(changed) (apply mode: the task changed something); V(failed); V(unreachable); V(skipped)
+    (not run, for example excluded by C(--tags) or switched off)."
+  - A task counts for the control whose id it carries as a tag (C(password_policy), C(root_access_keys),
+    C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users)). A task whose
+    result carries C(findings) counts for the control each finding names.
+  - When a task without a control tag fails before any control ran (the account session or account guard), every
+    control of that account is V(failed) with that error.
+  - Results of C(no_log) tasks are used only for their changed/failed state. Diff before/after values are copied
+    with secret-looking keys and values (passwords, secret access keys, session tokens, MFA seeds) redacted.
+  - Writes only when at least one task carried a control-id tag, so other playbooks leave no reports behind.
+  - Works beside any stdout callback; it prints nothing to stdout.
+  - The JSON schema is documented in C(docs/report-schema.json) of the collection; see C(docs/report.md).
+requirements:
+  - enable in configuration, for example C(callbacks_enabled = accountguard.aws.report) in C(ansible.cfg)
+options:
+  report_dir:
+    description:
+      - Directory the reports are written to; created when missing.
+      - A relative path set in C(ansible.cfg) is relative to that file's directory; from the environment it is
+        relative to the current directory.
+    type: path
+    default: ./reports
+    env:
+      - name: ACCOUNTGUARD_REPORT_DIR
+    ini:
+      - section: accountguard_report
+        key: report_dir
+  formats:
+    description:
+      - Which report files to write.
+    type: list
+    elements: str
+    choices: [json, markdown, html, junit]
+    default: [json, markdown, html, junit]
+    env:
+      - name: ACCOUNTGUARD_REPORT_FORMATS
+    ini:
+      - section: accountguard_report
+        key: formats
+  write_latest:
+    description:
+      - Besides the timestamped files C(accountguard-report-<UTC timestamp>.<ext>), also write stable copies
+        C(accountguard-report-latest.<ext>) (replaced atomically).
+    type: bool
+    default: true
+    env:
+      - name: ACCOUNTGUARD_REPORT_LATEST
+    ini:
+      - section: accountguard_report
+        key: write_latest
+"""
+
+import datetime
+import json
+import os
+import re
+import tempfile
+
+from ansible import context
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.callback import CallbackBase
+from ansible.release import __version__ as ansible_version
+
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._report import RENDERERS, ReportBuilder
+
+_HOST_FIELDS = {"account_id": "aws_account_id", "name": "aws_account_name", "ou_path": "aws_ou_path"}
+_COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _collection_version() -> str | None:
+    manifest = os.path.join(_COLLECTION_ROOT, "MANIFEST.json")
+    try:
+        if os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as fh:
+                return json.load(fh)["collection_info"]["version"]
+        with open(os.path.join(_COLLECTION_ROOT, "galaxy.yml"), encoding="utf-8") as fh:
+            found = re.search(r"^version:\s*['\"]?([^'\"\s]+)", fh.read(), re.MULTILINE)
+            return found.group(1) if found else None
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_atomic(path: str, text: str) -> None:
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        # Reports name accounts and their weaknesses: readable by the operator's group, not by everyone.
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "accountguard.aws.report"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None, options=None):
+        super().__init__(display=display, options=options)
+        controls = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
+        self._builder = ReportBuilder(controls)
+        self._started = _utc_now()
+        self._playbooks = []
+        self._play = None
+        self._known_hosts = set()
+        self.written = {}
+
+    # -- Ansible events -----------------------------------------------------------------------------------------
+    def v2_playbook_on_start(self, playbook):
+        name = getattr(playbook, "_file_name", None)
+        if name:
+            self._playbooks.append(os.path.basename(to_text(name)))
+
+    def v2_playbook_on_play_start(self, play):
+        self._play = play
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, "changed" if _payload(result).get("changed") else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, "failed", ignore_errors=ignore_errors)
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._record(result, "unreachable")
+
+    def v2_playbook_on_stats(self, stats):
+        if not self._builder.contributed:
+            return
+        try:
+            self.written = self._write_reports()
+        except OSError as exc:
+            # A report that cannot be written must not hide the run's own outcome: warn, do not raise.
+            self._display.warning(f"accountguard.aws.report: could not write the report: {to_text(exc)}")
+            return
+        if "html" in self.written:
+            self._display.display(f"accountguard.aws.report: {self.written['html']}", stderr=True)
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def _record(self, result, status, ignore_errors=False):
+        host, task = _host(result), _task(result)
+        if host is None or task is None:
+            return
+        host_name = to_text(host.get_name())
+        if host_name not in self._known_hosts:
+            self._known_hosts.add(host_name)
+            self._builder.add_host(host_name, **self._account_vars(host))
+        tags = [to_text(tag) for tag in (getattr(task, "tags", None) or [])]
+        check_mode = getattr(task, "check_mode", None)
+        if not isinstance(check_mode, bool):
+            check_mode = bool(context.CLIARGS.get("check", False))
+        self._builder.add_event(
+            host_name,
+            to_text(getattr(result, "task_name", None) or task.get_name()),
+            status,
+            _payload(result),
+            tags=tags,
+            check_mode=check_mode,
+            ignore_errors=ignore_errors,
+        )
+
+    def _account_vars(self, host) -> dict:
+        """aws_account_id / aws_account_name / aws_ou_path of a host, literal values only (never templated)."""
+        sources = [getattr(host, "vars", None) or {}]
+        if self._play is not None:
+            try:
+                manager = self._play.get_variable_manager()
+                sources.append(manager.get_vars(play=self._play, host=host, include_hostvars=False))
+            except Exception:  # metadata is optional: the host name alone still identifies the account
+                pass
+        found = {}
+        for field, var in _HOST_FIELDS.items():
+            for source in sources:
+                value = source.get(var) if hasattr(source, "get") else None
+                if isinstance(value, (str, int)) and "{{" not in str(value):
+                    found[field] = str(value)
+                    break
+        return found
+
+    def _write_reports(self) -> dict:
+        finished = _utc_now()
+        report = self._builder.build(
+            run_id=self._started.strftime("%Y%m%dT%H%M%SZ"),
+            started=_iso(self._started),
+            finished=_iso(finished),
+            mode="check" if context.CLIARGS.get("check", False) else "apply",
+            diff=bool(context.CLIARGS.get("diff", False)),
+            playbooks=self._playbooks,
+            generator={
+                "name": self.CALLBACK_NAME,
+                "version": _collection_version(),
+                "ansible_core": ansible_version,
+            },
+        )
+        directory = self.get_option("report_dir")
+        os.makedirs(directory, mode=0o750, exist_ok=True)
+        formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
+        stem = self._unique_stem(directory, report["run"]["id"], formats)
+        written = {}
+        # Render HTML first so the Markdown summary can point at it.
+        for fmt in sorted(formats, key=lambda f: f != "html"):
+            ext, render = RENDERERS[fmt]
+            path = os.path.join(directory, f"{stem}.{ext}")
+            text = render(report, written.get("html")) if fmt == "markdown" else render(report)
+            _write_atomic(path, text)
+            written[fmt] = path
+            if self.get_option("write_latest"):
+                _write_atomic(os.path.join(directory, f"accountguard-report-latest.{ext}"), text)
+        return written
+
+    @staticmethod
+    def _unique_stem(directory: str, run_id: str, formats) -> str:
+        stem, n = f"accountguard-report-{run_id}", 1
+        exts = [RENDERERS[f][0] for f in formats]
+        while any(os.path.exists(os.path.join(directory, f"{stem}.{ext}")) for ext in exts):
+            n += 1
+            stem = f"accountguard-report-{run_id}-{n}"
+        return stem
+
+
+def _payload(result) -> dict:
+    # ansible-core 2.19 made `result`/`task`/`host` public; older cores only have the underscored names.
+    payload = getattr(result, "result", None)
+    if payload is None:
+        payload = getattr(result, "_result", None)
+    return payload if isinstance(payload, dict) else dict(payload or {})
+
+
+def _task(result):
+    task = getattr(result, "task", None)
+    return task if task is not None else getattr(result, "_task", None)
+
+
+def _host(result):
+    host = getattr(result, "host", None)
+    return host if host is not None else getattr(result, "_host", None)

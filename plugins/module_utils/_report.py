@@ -1,0 +1,738 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The compliance/drift report: aggregation rules, redaction and the JSON / Markdown / HTML / JUnit renderers.
+
+Pure functions and one builder class, no Ansible imports, so the rules are unit-tested with plain tables and the
+callback plugin (plugins/callback/report.py) stays a thin adapter from Ansible events to `add_event()` calls.
+The JSON shape is documented in docs/report-schema.json; bump SCHEMA_VERSION (major on breaking changes) with it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+
+SCHEMA_VERSION = "1.0"
+
+COMPLIANT = "compliant"
+DRIFT = "drift"
+CHANGED = "changed"
+FAILED = "failed"
+UNREACHABLE = "unreachable"
+SKIPPED = "skipped"
+
+# Worst wins when several results land in one account/control cell.
+STATUS_ORDER = (SKIPPED, COMPLIANT, CHANGED, DRIFT, FAILED, UNREACHABLE)
+_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+# Statuses that make a scheduled drift check red; JUnit renders exactly these as <failure>.
+PROBLEM_STATUSES = (DRIFT, FAILED)
+
+REDACTED = "**REDACTED**"
+MAX_TEXT = 2000
+
+# A key names a secret when its last word(s) say so. Booleans and numbers under such keys carry no secret
+# (allow_users_to_change_password: true), so only strings and containers are redacted.
+_SECRET_KEY_RE = re.compile(
+    r"(^|_)(password|passwd|passphrase|secret|secret_key|secret_access_key|session_token|security_token|token"
+    r"|private_key|seed|base32_string_seed|qr_code_png|credentials?|api_key)$"
+    r"|secret"
+)
+# Substrings that look like AWS secret access keys (40 chars of base64), session tokens (long base64) or TOTP
+# seeds (long Base32), whatever key they hide under, e.g. inside an error message.
+_SECRET_VALUE_RES = (
+    re.compile(
+        r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
+        r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+    ),
+    re.compile(r"[A-Za-z0-9/+=]{100,}"),
+    re.compile(r"(?<![A-Za-z0-9])(?=[A-Z2-7]*[2-7])[A-Z2-7]{32,}={0,6}(?![A-Za-z0-9])"),
+)
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SLUG_RE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL_RE.sub("_", key).lower()
+
+
+def is_secret_key(key) -> bool:
+    return isinstance(key, str) and bool(_SECRET_KEY_RE.search(_snake(key)))
+
+
+def redact_text(text: str) -> str:
+    for pattern in _SECRET_VALUE_RES:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def redact(value, _key=None):
+    """A deep copy of `value` with secret-looking keys and values replaced by REDACTED."""
+    if _key is not None and is_secret_key(_key) and isinstance(value, (str, bytes, dict, list, tuple)) and value:
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redact(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, bytes):
+        return redact_text(value.decode("utf-8", "replace"))
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def _truncate(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _text(value) -> str:
+    return _truncate(redact_text(" ".join(str(value).split())))
+
+
+def worst(statuses) -> str:
+    statuses = list(statuses)
+    return max(statuses, key=_RANK.__getitem__) if statuses else SKIPPED
+
+
+def _result_message(result: dict) -> str:
+    for key in ("msg", "message", "reason", "skip_reason"):
+        if result.get(key):
+            return _text(result[key])
+    return ""
+
+
+def _findings_of(result: dict):
+    """The findings a (loop) result carries, or None when it carries none at all (not a checking task)."""
+    lists = []
+    if isinstance(result.get("findings"), list):
+        lists.append(result["findings"])
+    for item in result.get("results") or []:
+        if isinstance(item, dict) and isinstance(item.get("findings"), list):
+            lists.append(item["findings"])
+    if not lists:
+        return None
+    return [f for found in lists for f in found if isinstance(f, dict)]
+
+
+def _diffs_of(result: dict) -> list:
+    diffs = []
+    sources = [result] + [item for item in result.get("results") or [] if isinstance(item, dict)]
+    for source in sources:
+        diff = source.get("diff")
+        for one in diff if isinstance(diff, list) else [diff]:
+            if isinstance(one, dict) and ("before" in one or "after" in one):
+                diffs.append(one)
+    return diffs
+
+
+def _is_censored(result: dict) -> bool:
+    return bool(result.get("censored") or result.get("_ansible_no_log"))
+
+
+def changed_fields(before, after, prefix: str = "", limit: int = 20) -> list:
+    """Flat [{field, before, after}] of what differs between two (already redacted) diff sides."""
+    out = []
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in list(before) + [k for k in after if k not in before]:
+            if before.get(key) != after.get(key):
+                out.extend(changed_fields(before.get(key), after.get(key), f"{prefix}{key}.", limit))
+    elif before != after:
+        out.append({"field": prefix[:-1] or "(value)", "before": before, "after": after})
+    return out[:limit]
+
+
+class ReportBuilder:
+    """Collects task events of one playbook run and builds the report model (a JSON-ready dict).
+
+    `controls` maps control id -> {"title": str, "cis": [str, ...]}, in display order.
+    """
+
+    def __init__(self, controls: dict) -> None:
+        self.controls = {
+            cid: {"title": c.get("title", cid), "cis": list(c.get("cis", []))} for cid, c in controls.items()
+        }
+        self.hosts = {}
+        self.contributed = False
+
+    # -- collection ---------------------------------------------------------------------------------------------
+    def add_host(self, host: str, account_id=None, name=None, ou_path=None) -> dict:
+        entry = self.hosts.get(host)
+        if entry is None:
+            entry = self.hosts[host] = {
+                "host": host,
+                "account_id": None,
+                "name": None,
+                "ou_path": None,
+                "errors": [],
+                "notes": [],
+                "unreachable": False,
+                "cells": {
+                    cid: {"events": [], "findings": [], "changes": [], "errors": [], "tasks": []}
+                    for cid in self.controls
+                },
+            }
+        for key, value in (("account_id", account_id), ("name", name), ("ou_path", ou_path)):
+            if value not in (None, "") and entry[key] is None:
+                entry[key] = str(value)
+        return entry
+
+    def add_event(
+        self,
+        host: str,
+        task: str,
+        status: str,
+        result: dict | None = None,
+        tags=(),
+        check_mode=False,
+        ignore_errors=False,
+    ) -> None:
+        """Record one task result.
+
+        `status` is the Ansible outcome: ok, changed, failed, skipped or unreachable. `result` is the task's result
+        dict as a callback sees it (already censored by Ansible when the task had no_log).
+        """
+        entry = self.add_host(host)
+        result = result if isinstance(result, dict) else {}
+        task = _text(task or "(unnamed task)")
+        control_tags = [t for t in tags or () if t in self.controls]
+        if control_tags:
+            self.contributed = True
+
+        if status == "unreachable":
+            entry["unreachable"] = True
+            entry["errors"].append({"task": task, "message": _result_message(result) or "host unreachable"})
+            for cell in entry["cells"].values():
+                cell["events"].append(UNREACHABLE)
+            return
+
+        findings = None if _is_censored(result) else _findings_of(result)
+        if findings is not None:
+            self._add_checking_event(entry, task, status, result, findings, control_tags, check_mode)
+        elif control_tags:
+            for cid in control_tags:
+                self._add_control_event(entry["cells"][cid], task, status, result, check_mode)
+        elif status == "failed" and not ignore_errors:
+            self._add_host_failure(entry, task, result)
+
+    def _add_checking_event(self, entry, task, status, result, findings, control_tags, check_mode) -> None:
+        by_control = {}
+        for found in findings:
+            cid = found.get("id")
+            if cid in self.controls:
+                by_control.setdefault(cid, []).append(found)
+            else:
+                entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
+        targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
+        if by_control:
+            self.contributed = True
+        for cid in targets:
+            cell = entry["cells"][cid]
+            found = by_control.get(cid, [])
+            failing = [f for f in found if f.get("status") == "fail"]
+            cell["findings"].extend(
+                {
+                    "id": cid,
+                    "status": "fail" if f.get("status") == "fail" else "pass",
+                    "resource": _text(f.get("resource") or ""),
+                    "message": _text(f.get("message") or ""),
+                    "cis": [str(c) for c in f.get("cis") or []],
+                }
+                for f in found
+            )
+            if status == "skipped":
+                outcome = SKIPPED
+            elif failing:
+                # fail_on_noncompliance turns findings into a failed task; the findings are still the drift.
+                outcome = DRIFT
+            elif status == "failed":
+                outcome = FAILED
+                cell["errors"].append({"task": task, "message": _result_message(result) or "task failed"})
+            elif status == "changed":
+                outcome = DRIFT if check_mode else CHANGED
+            else:
+                outcome = COMPLIANT
+            cell["events"].append(outcome)
+            cell["tasks"].append({"task": task, "result": status})
+            if status == "changed":
+                self._add_changes(cell, task, result)
+
+    def _add_control_event(self, cell, task, status, result, check_mode) -> None:
+        cell["tasks"].append({"task": task, "result": status})
+        if status == "failed":
+            cell["events"].append(FAILED)
+            cell["errors"].append({"task": task, "message": _result_message(result) or "task failed"})
+        elif status == "skipped":
+            cell["events"].append(SKIPPED)
+        elif status == "changed":
+            cell["events"].append(DRIFT if check_mode else CHANGED)
+            self._add_changes(cell, task, result)
+        else:
+            cell["events"].append(COMPLIANT)
+
+    def _add_changes(self, cell, task, result) -> None:
+        if _is_censored(result):
+            cell["changes"].append({"task": task, "censored": True, "before": None, "after": None, "fields": []})
+            return
+        diffs = _diffs_of(result)
+        if not diffs:
+            cell["changes"].append({"task": task, "censored": False, "before": None, "after": None, "fields": []})
+        for diff in diffs:
+            before, after = redact(diff.get("before")), redact(diff.get("after"))
+            cell["changes"].append(
+                {
+                    "task": task,
+                    "censored": False,
+                    "before": before,
+                    "after": after,
+                    "fields": changed_fields(before, after),
+                }
+            )
+
+    def _add_host_failure(self, entry, task, result) -> None:
+        message = _result_message(result) or "task failed"
+        entry["errors"].append({"task": task, "message": message})
+        reached = any(ev != SKIPPED for cell in entry["cells"].values() for ev in cell["events"])
+        if reached:
+            # Failing after the controls ran (e.g. the baseline_fail_on_drift gate) says nothing new about them.
+            return
+        # A setup task (account session/guard, argument validation) failed: no control of this account was checked.
+        for cell in entry["cells"].values():
+            cell["events"].append(FAILED)
+            cell["errors"].append({"task": task, "message": message})
+
+    # -- model --------------------------------------------------------------------------------------------------
+    def build(
+        self, *, run_id: str, started: str, finished: str, mode: str, diff: bool = False, playbooks=(), generator=None
+    ) -> dict:
+        accounts = []
+        totals = {status: 0 for status in STATUS_ORDER}
+        for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
+            entry = self.hosts[host]
+            controls = {}
+            for cid, cell in entry["cells"].items():
+                status = worst(cell["events"])
+                reason = None
+                if not cell["events"]:
+                    reason = "not run (excluded by tags or toggles)"
+                    if entry["errors"]:
+                        reason = "not run: the host stopped after a failed task"
+                elif status == SKIPPED:
+                    reason = "skipped (toggle or condition)"
+                totals[status] += 1
+                controls[cid] = {
+                    "status": status,
+                    "title": self.controls[cid]["title"],
+                    "cis": self.controls[cid]["cis"],
+                    "reason": reason,
+                    "findings": cell["findings"],
+                    "changes": cell["changes"],
+                    "errors": cell["errors"],
+                    "tasks": cell["tasks"],
+                }
+            statuses = [c["status"] for c in controls.values()]
+            accounts.append(
+                {
+                    "host": host,
+                    "account_id": entry["account_id"],
+                    "name": entry["name"],
+                    "ou_path": entry["ou_path"],
+                    "status": worst(statuses),
+                    "errors": entry["errors"],
+                    "notes": entry["notes"],
+                    "controls": controls,
+                }
+            )
+        problem_pairs = sum(totals[s] for s in PROBLEM_STATUSES)
+        summary = {
+            "accounts": len(accounts),
+            "controls": len(self.controls),
+            "by_status": totals,
+            "drifted_pairs": totals[DRIFT],
+            "failed_pairs": totals[FAILED],
+            "problem_pairs": problem_pairs,
+            "accounts_by_status": {s: sum(1 for a in accounts if a["status"] == s) for s in STATUS_ORDER},
+            "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
+        }
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generator": generator or {"name": "accountguard.aws.report"},
+            "run": {
+                "id": run_id,
+                "started": started,
+                "finished": finished,
+                "mode": mode,
+                "diff": bool(diff),
+                "playbooks": list(playbooks),
+            },
+            "controls": [{"id": cid, **c} for cid, c in self.controls.items()],
+            "summary": summary,
+            "accounts": accounts,
+        }
+
+
+# -- helpers for the renderers ----------------------------------------------------------------------------------
+def account_label(account: dict) -> str:
+    name = account.get("name") or account["host"]
+    account_id = account.get("account_id")
+    return f"{name} ({account_id})" if account_id and account_id != name else name
+
+
+def short_cis(cis) -> str:
+    """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7"."""
+    groups = {}
+    for ref in cis or []:
+        bench, _, rec = ref.partition(":")
+        groups.setdefault(bench.replace("cis-aws-", "v"), []).append(rec)
+    return "CIS " + " / ".join(f"{bench} {', '.join(recs)}" for bench, recs in groups.items()) if groups else ""
+
+
+def _compact(value, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return _truncate(text, limit)
+
+
+def cells_with(report: dict, statuses):
+    """(account, control id, control) for every cell whose status is in `statuses`, in report order."""
+    for account in report["accounts"]:
+        for cid, control in account["controls"].items():
+            if control["status"] in statuses:
+                yield account, cid, control
+
+
+def detail_lines(control: dict) -> list:
+    """Human lines (plain text) explaining one cell: failing findings, what would change, errors."""
+    lines = [f"finding: {f['message']} [{f['resource']}]" for f in control["findings"] if f["status"] == "fail"]
+    verb = "would change" if control["status"] == DRIFT else "changed"
+    for change in control["changes"]:
+        if change["censored"]:
+            lines.append(f"{change['task']}: {verb} (details hidden by no_log)")
+        elif change["fields"]:
+            fields = "; ".join(
+                f"{c['field']}: {_compact(c['before'], 60)} -> {_compact(c['after'], 60)}" for c in change["fields"]
+            )
+            lines.append(f"{change['task']}: {verb} {fields}")
+        else:
+            lines.append(f"{change['task']}: {verb} (no diff returned; run with --diff for before/after)")
+    lines.extend(f"error in {e['task']}: {e['message']}" for e in control["errors"])
+    return lines
+
+
+def render_json(report: dict) -> str:
+    return json.dumps(report, indent=2, sort_keys=False, default=str) + "\n"
+
+
+# -- Markdown ---------------------------------------------------------------------------------------------------
+_MD_BADGE = {
+    COMPLIANT: "\u2705",
+    DRIFT: "\u26a0\ufe0f drift",
+    CHANGED: "\U0001f527 changed",
+    FAILED: "\u274c failed",
+    UNREACHABLE: "\U0001f50c unreachable",
+    SKIPPED: "\u2796",
+}
+
+
+def _md(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def render_markdown(report: dict, html_path: str | None = None) -> str:
+    run, summary = report["run"], report["summary"]
+    out = [f"# AWS account baseline: {'drift' if run['mode'] == 'check' else 'apply'} report", ""]
+    counts = summary["accounts_by_status"]
+    verdict = (
+        "every account is compliant"
+        if summary["compliant"]
+        else f"{summary['problem_pairs']} account/control pair(s) need attention "
+        f"({summary['drifted_pairs']} drift, {summary['failed_pairs']} failed)"
+    )
+    out.append(
+        f"Run `{run['id']}` in **{run['mode']}** mode: {summary['accounts']} account(s), "
+        f"{summary['controls']} controls; {verdict}."
+    )
+    out.append(
+        "Accounts: " + ", ".join(f"{counts[s]} {s}" for s in reversed(STATUS_ORDER) if counts.get(s)) + "."
+        if summary["accounts"]
+        else "No account was checked."
+    )
+    out.append("")
+    if report["accounts"]:
+        ids = [c["id"] for c in report["controls"]]
+        out.append("| Account | " + " | ".join(f"`{cid}`" for cid in ids) + " |")
+        out.append("|---|" + "---|" * len(ids))
+        for account in report["accounts"]:
+            cells = [_MD_BADGE[account["controls"][cid]["status"]] for cid in ids]
+            out.append(f"| {_md(account_label(account))} | " + " | ".join(cells) + " |")
+        out.append("")
+        out.append(
+            "Legend: \u2705 compliant, \u26a0\ufe0f drift (would change or a check failed), \U0001f527 changed "
+            "(applied), \u274c failed, \U0001f50c unreachable, \u2796 skipped / not run."
+        )
+        out.append("")
+    for heading, statuses in (
+        ("What needs attention", (*PROBLEM_STATUSES, UNREACHABLE)),
+        ("What this run changed", (CHANGED,)),
+    ):
+        details = list(cells_with(report, statuses))
+        if not details:
+            continue
+        out.extend([f"## {heading}", ""])
+        current = None
+        for account, cid, control in details:
+            if account is not current:
+                if current is not None:
+                    out.append("")
+                current = account
+                out.extend([f"### {_md(account_label(account))}", ""])
+            cis = short_cis(control["cis"])
+            out.append(f"- **`{cid}`** {_md(control['title'])}{f' ({cis})' if cis else ''}: **{control['status']}**")
+            out.extend(f"  - {_md(_truncate(line, 400))}" for line in detail_lines(control))
+        out.append("")
+    errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
+    if errors:
+        out.append("## Run errors")
+        out.append("")
+        out.extend(
+            f"- {_md(account_label(a))}: {_md(e['task'])}: {_md(_truncate(e['message'], 400))}" for a, e in errors
+        )
+        out.append("")
+    if html_path:
+        out.append(f"Full report with details: `{html_path}`")
+        out.append("")
+    return "\n".join(out)
+
+
+# -- HTML -------------------------------------------------------------------------------------------------------
+_CSS = """
+:root{--ok:#1a7f37;--drift:#b35900;--changed:#0969da;--failed:#cf222e;--unreach:#8250df;--skip:#6e7781}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1f2328;
+background:#f6f8fa}
+header{background:#24292f;color:#fff;padding:16px 24px}
+header h1{margin:0 0 4px;font-size:20px}
+header p{margin:0;color:#d0d7de}
+main{padding:16px 24px}
+.summary{display:flex;flex-wrap:wrap;gap:8px;margin:0 0 16px}
+.chip{border-radius:16px;padding:4px 12px;background:#fff;border:1px solid #d0d7de}
+.verdict{font-weight:600}
+table.matrix{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
+.matrix th,.matrix td{border:1px solid #d0d7de;padding:6px 8px;text-align:center}
+.matrix th.acct{text-align:left;white-space:nowrap}
+.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px}
+.matrix thead th small{display:block;color:#57606a;font-weight:400}
+.acct small{display:block;color:#57606a;font-weight:400}
+a.cell{display:block;border-radius:6px;padding:4px 6px;color:#fff;text-decoration:none;font-weight:600;
+font-size:12px}
+a.cell:hover,a.cell:focus{outline:2px solid #24292f}
+.s-compliant{background:var(--ok)}.s-drift{background:var(--drift)}.s-changed{background:var(--changed)}
+.s-failed{background:var(--failed)}.s-unreachable{background:var(--unreach)}.s-skipped{background:var(--skip)}
+.detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
+.detail:target{display:block}
+.detail h2{margin:0 0 8px;font-size:16px}
+.detail .badge{color:#fff;border-radius:10px;padding:2px 8px;font-size:12px}
+.detail pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px}
+.hint{color:#57606a}
+ul.findings li.fail{color:#8a1c1c}
+.errors{border-left:4px solid var(--failed);padding-left:8px}
+footer{padding:8px 24px 24px;color:#57606a;font-size:12px}
+"""
+
+
+def _slug(text: str) -> str:
+    return _SLUG_RE.sub("-", text).strip("-") or "x"
+
+
+def _h(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _pretty(value) -> str:
+    return _truncate(json.dumps(value, indent=2, sort_keys=True, default=str), 20000)
+
+
+def _html_detail(account: dict, cid: str, control: dict) -> str:
+    anchor = f"d-{_slug(account['host'])}-{cid}"
+    parts = [
+        f'<section class="detail" id="{_h(anchor)}">',
+        f"<h2>{_h(account_label(account))} &middot; <code>{_h(cid)}</code> "
+        f'<span class="badge s-{_h(control["status"])}">{_h(control["status"])}</span></h2>',
+        f"<p>{_h(control['title'])}"
+        + (f" &middot; {_h(short_cis(control['cis']))}" if control["cis"] else "")
+        + "</p>",
+    ]
+    if account.get("ou_path"):
+        parts.append(f'<p class="hint">OU {_h(account["ou_path"])} &middot; inventory host {_h(account["host"])}</p>')
+    if control.get("reason"):
+        parts.append(f'<p class="hint">{_h(control["reason"])}</p>')
+    if control["findings"]:
+        parts.append('<h3>Findings</h3><ul class="findings">')
+        for f in sorted(control["findings"], key=lambda f: f["status"] != "fail"):
+            parts.append(
+                f'<li class="{_h(f["status"])}"><strong>{_h(f["status"])}</strong> {_h(f["message"])} '
+                f'<span class="hint">{_h(f["resource"])}</span></li>'
+            )
+        parts.append("</ul>")
+    if control["changes"]:
+        parts.append("<h3>Changes</h3>")
+        for change in control["changes"]:
+            parts.append(f"<p><strong>{_h(change['task'])}</strong></p>")
+            if change["censored"]:
+                parts.append('<p class="hint">Details hidden: the task runs with no_log.</p>')
+            elif change["before"] is None and change["after"] is None:
+                parts.append('<p class="hint">No diff returned (run with --diff for before/after).</p>')
+            else:
+                if change["fields"]:
+                    parts.append("<ul>")
+                    parts.extend(
+                        f"<li><code>{_h(c['field'])}</code>: {_h(_compact(c['before']))} &rarr; "
+                        f"{_h(_compact(c['after']))}</li>"
+                        for c in change["fields"]
+                    )
+                    parts.append("</ul>")
+                parts.append(
+                    f"<details><summary>before / after</summary><pre>before: {_h(_pretty(change['before']))}\n\n"
+                    f"after: {_h(_pretty(change['after']))}</pre></details>"
+                )
+    if control["errors"]:
+        parts.append('<h3>Errors</h3><div class="errors">')
+        parts.extend(f"<p><strong>{_h(e['task'])}</strong>: {_h(e['message'])}</p>" for e in control["errors"])
+        parts.append("</div>")
+    if control["tasks"]:
+        parts.append(
+            "<details><summary>Tasks</summary><ul>"
+            + "".join(f"<li>{_h(t['task'])}: {_h(t['result'])}</li>" for t in control["tasks"])
+            + "</ul></details>"
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_html(report: dict) -> str:
+    """One self-contained page: no scripts, no external assets; a cell's details open through a :target anchor."""
+    run, summary = report["run"], report["summary"]
+    title = f"AWS account baseline {'drift' if run['mode'] == 'check' else 'apply'} report {run['id']}"
+    counts = summary["by_status"]
+    verdict = (
+        "Every account is compliant."
+        if summary["compliant"]
+        else f"{summary['problem_pairs']} account/control pair(s) need attention."
+    )
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # Nothing may load from anywhere: the page must open offline, from a CI artifact or an e-mail.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_h(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{_h(title)}</h1><p>Mode <strong>{_h(run['mode'])}</strong>"
+        f"{' with diff' if run['diff'] else ''} &middot; started {_h(run['started'])} &middot; finished "
+        f"{_h(run['finished'])} &middot; {_h(', '.join(run['playbooks']) or 'playbook')}</p></header>",
+        "<main>",
+        f'<div class="summary"><span class="chip verdict">{_h(verdict)}</span>'
+        f'<span class="chip">{summary["accounts"]} account(s) &times; {summary["controls"]} controls</span>'
+        + "".join(f'<span class="chip">{counts[s]} {_h(s)}</span>' for s in reversed(STATUS_ORDER) if counts[s])
+        + "</div>",
+    ]
+    if report["accounts"]:
+        out.append('<p class="hint">Select a cell for its findings, changes and errors.</p>')
+        out.append('<table class="matrix"><thead><tr><th class="acct">Account</th>')
+        for control in report["controls"]:
+            tip = control["title"] + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
+            out.append(f'<th title="{_h(tip)}">{_h(control["id"])}<small>{_h(short_cis(control["cis"]))}</small></th>')
+        out.append("</tr></thead><tbody>")
+        for account in report["accounts"]:
+            sub = " &middot; ".join(_h(x) for x in (account.get("account_id"), account.get("ou_path")) if x)
+            name = _h(account.get("name") or account["host"])
+            out.append(f'<tr><th class="acct" scope="row">{name}<small>{sub}</small></th>')
+            for control in report["controls"]:
+                cid = control["id"]
+                status = account["controls"][cid]["status"]
+                anchor = f"d-{_slug(account['host'])}-{cid}"
+                out.append(
+                    f'<td><a class="cell s-{_h(status)}" href="#{_h(anchor)}" '
+                    f'title="{_h(account_label(account))}: {_h(cid)} {_h(status)}">{_h(status)}</a></td>'
+                )
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        for account in report["accounts"]:
+            for control in report["controls"]:
+                out.append(_html_detail(account, control["id"], account["controls"][control["id"]]))
+        errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
+        if errors:
+            out.append('<h2>Run errors</h2><div class="errors">')
+            out.extend(
+                f"<p>{_h(account_label(a))}: <strong>{_h(e['task'])}</strong>: {_h(e['message'])}</p>"
+                for a, e in errors
+            )
+            out.append("</div>")
+    else:
+        out.append("<p>No account was checked.</p>")
+    gen = report.get("generator") or {}
+    out.append(
+        f"</main><footer>Generated by {_h(gen.get('name', 'accountguard.aws.report'))} "
+        f"{_h(gen.get('version', ''))} &middot; schema {_h(report['schema_version'])}</footer></body></html>"
+    )
+    return "\n".join(out) + "\n"
+
+
+# -- JUnit ------------------------------------------------------------------------------------------------------
+def _xml(text) -> str:
+    return _XML_INVALID_RE.sub("?", str(text))
+
+
+def render_junit(report: dict) -> str:
+    """JUnit XML: one <testsuite> per account, one <testcase> per control.
+
+    drift and failed are <failure>s (so the failure count is the number of problem pairs), unreachable is an
+    <error>, skipped is <skipped>, compliant and changed pass.
+    """
+    run = report["run"]
+    root = ET.Element("testsuites", name=_xml(f"accountguard.aws baseline ({run['mode']}) {run['id']}"))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for account in report["accounts"]:
+        suite = ET.SubElement(root, "testsuite", name=_xml(account_label(account)), timestamp=_xml(run["started"]))
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        classname = "accountguard." + _slug(account.get("account_id") or account["host"])
+        for control in report["controls"]:
+            cid = control["id"]
+            cell = account["controls"][cid]
+            case = ET.SubElement(
+                suite, "testcase", classname=_xml(classname), name=_xml(f"{cid}: {control['title']}"), time="0"
+            )
+            counts["tests"] += 1
+            body = "\n".join(detail_lines(cell))
+            first = body.split("\n", 1)[0] if body else cell["status"]
+            status = cell["status"]
+            if status in PROBLEM_STATUSES:
+                counts["failures"] += 1
+                el = ET.SubElement(case, "failure", type=status, message=_xml(_truncate(first, 500)))
+                el.text = _xml(body or status)
+            elif status == UNREACHABLE:
+                counts["errors"] += 1
+                el = ET.SubElement(case, "error", type=status, message=_xml(_truncate(first, 500)))
+                el.text = _xml(body or status)
+            elif status == SKIPPED:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_xml(cell.get("reason") or "skipped"))
+            elif body:
+                out = ET.SubElement(case, "system-out")
+                out.text = _xml(body)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    if hasattr(ET, "indent"):  # Python 3.9+; module_utils still compile on older targets
+        ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+RENDERERS = {
+    "json": ("json", render_json),
+    "markdown": ("md", render_markdown),
+    "html": ("html", render_html),
+    "junit": ("xml", render_junit),
+}
