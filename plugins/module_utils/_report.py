@@ -44,13 +44,13 @@ _SECRET_KEY_RE = re.compile(
 # seeds (long Base32), whatever key they hide under, e.g. inside an error message.
 _SECRET_VALUE_RES = (
     re.compile(
-        r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
+        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
         r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
     ),
     re.compile(r"[A-Za-z0-9/+=]{100,}"),
     re.compile(r"(?<![A-Za-z0-9])(?=[A-Z2-7]*[2-7])[A-Z2-7]{32,}={0,6}(?![A-Za-z0-9])"),
 )
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SLUG_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -354,7 +354,10 @@ class ReportBuilder:
             "failed_pairs": totals[FAILED],
             "problem_pairs": problem_pairs,
             "accounts_by_status": {s: sum(1 for a in accounts if a["status"] == s) for s in STATUS_ORDER},
+            # True when nothing that ran drifted, failed or was unreachable; `complete` says whether every
+            # control of every account ran (a --tags run is compliant for what it checked, not complete).
             "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
+            "complete": totals[SKIPPED] == 0,
         }
         return {
             "schema_version": SCHEMA_VERSION,
@@ -392,6 +395,17 @@ def short_cis(cis) -> str:
 def _compact(value, limit: int = 120) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return _truncate(text, limit)
+
+
+def verdict(summary: dict) -> str:
+    if not summary["accounts"]:
+        return "no account was checked"
+    if not summary["compliant"]:
+        problem = f"{summary['problem_pairs']} account/control pair(s) need attention"
+        return f"{problem} ({summary['drifted_pairs']} drift, {summary['failed_pairs']} failed)"
+    if summary["complete"]:
+        return "every account is compliant"
+    return f"no drift in what ran ({summary['by_status'][SKIPPED]} account/control pair(s) skipped or not run)"
 
 
 def cells_with(report: dict, statuses):
@@ -443,15 +457,9 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
     run, summary = report["run"], report["summary"]
     out = [f"# AWS account baseline: {'drift' if run['mode'] == 'check' else 'apply'} report", ""]
     counts = summary["accounts_by_status"]
-    verdict = (
-        "every account is compliant"
-        if summary["compliant"]
-        else f"{summary['problem_pairs']} account/control pair(s) need attention "
-        f"({summary['drifted_pairs']} drift, {summary['failed_pairs']} failed)"
-    )
     out.append(
         f"Run `{run['id']}` in **{run['mode']}** mode: {summary['accounts']} account(s), "
-        f"{summary['controls']} controls; {verdict}."
+        f"{summary['controls']} controls; {verdict(summary)}."
     )
     out.append(
         "Accounts: " + ", ".join(f"{counts[s]} {s}" for s in reversed(STATUS_ORDER) if counts.get(s)) + "."
@@ -615,11 +623,7 @@ def render_html(report: dict) -> str:
     run, summary = report["run"], report["summary"]
     title = f"AWS account baseline {'drift' if run['mode'] == 'check' else 'apply'} report {run['id']}"
     counts = summary["by_status"]
-    verdict = (
-        "Every account is compliant."
-        if summary["compliant"]
-        else f"{summary['problem_pairs']} account/control pair(s) need attention."
-    )
+    text = verdict(summary)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -631,7 +635,7 @@ def render_html(report: dict) -> str:
         f"{' with diff' if run['diff'] else ''} &middot; started {_h(run['started'])} &middot; finished "
         f"{_h(run['finished'])} &middot; {_h(', '.join(run['playbooks']) or 'playbook')}</p></header>",
         "<main>",
-        f'<div class="summary"><span class="chip verdict">{_h(verdict)}</span>'
+        f'<div class="summary"><span class="chip verdict">{_h(text[0].upper() + text[1:])}.</span>'
         f'<span class="chip">{summary["accounts"]} account(s) &times; {summary["controls"]} controls</span>'
         + "".join(f'<span class="chip">{counts[s]} {_h(s)}</span>' for s in reversed(STATUS_ORDER) if counts[s])
         + "</div>",

@@ -1,0 +1,462 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from ansible_collections.accountguard.aws.plugins.module_utils import _report
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
+
+CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
+ROOT_ARN = "arn:aws:iam::111111111111:root"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # the AWS documentation's example secret key
+SESSION_TOKEN = "FwoGZXIvYXdzEJr//////////wEaDN" + "A1b2C3d4E5f6G7h8" * 8
+MFA_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def finding(cid, status, message="m", resource=ROOT_ARN):
+    return {"id": cid, "status": status, "resource": resource, "message": message, "cis": cis_ids(cid)}
+
+
+def build(events, mode="check", hosts=None):
+    builder = _report.ReportBuilder(CTRLS)
+    for host, meta in (hosts or {}).items():
+        builder.add_host(host, **meta)
+    for event in events:
+        builder.add_event(**event)
+    return builder.build(run_id="20260101T000000Z", started="s", finished="f", mode=mode, playbooks=["baseline.yml"])
+
+
+def status_of(report, host, cid):
+    return next(a for a in report["accounts"] if a["host"] == host)["controls"][cid]["status"]
+
+
+def ev(status="ok", tags=("password_policy",), result=None, check_mode=True, host="acct", task="t", **kw):
+    return {
+        "host": host,
+        "task": task,
+        "status": status,
+        "result": result or {},
+        "tags": tags,
+        "check_mode": check_mode,
+    }
+
+
+# -- aggregation rules --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("events", "cid", "expected"),
+    [
+        ([ev("ok")], "password_policy", "compliant"),
+        ([ev("changed", check_mode=True)], "password_policy", "drift"),
+        ([ev("changed", check_mode=False)], "password_policy", "changed"),
+        ([ev("failed", result={"msg": "AccessDenied"})], "password_policy", "failed"),
+        ([ev("skipped")], "password_policy", "skipped"),
+        # worst wins within one cell
+        ([ev("ok"), ev("changed")], "password_policy", "drift"),
+        ([ev("changed"), ev("failed")], "password_policy", "failed"),
+        ([ev("skipped"), ev("ok")], "password_policy", "compliant"),
+        ([ev("changed", check_mode=False), ev("ok")], "password_policy", "changed"),
+        # a tag that is not a control id counts for nothing
+        ([ev("changed", tags=("baseline", "root_account"))], "password_policy", "skipped"),
+        # findings name their controls, whatever the tags say
+        ([ev("ok", tags=("root_account",), result={"findings": [finding("root_mfa", "fail")]})], "root_mfa", "drift"),
+        ([ev("ok", tags=(), result={"findings": [finding("root_mfa", "pass")]})], "root_mfa", "compliant"),
+        ([ev("ok", tags=(), result={"findings": [finding("root_mfa", "pass")]})], "root_access_keys", "skipped"),
+        # a checking task's control tag without findings for it: nothing found is compliant
+        (
+            [ev("ok", tags=("root_usage",), result={"findings": [finding("root_mfa", "fail")]})],
+            "root_usage",
+            "compliant",
+        ),
+        # failing findings stay drift in apply mode: nothing fixed them
+        (
+            [ev("ok", tags=(), check_mode=False, result={"findings": [finding("user_mfa", "fail")]})],
+            "user_mfa",
+            "drift",
+        ),
+        # fail_on_noncompliance: the task fails, but the failure is the drift it reports
+        ([ev("failed", tags=(), result={"findings": [finding("user_mfa", "fail")], "msg": "x"})], "user_mfa", "drift"),
+        ([ev("failed", tags=("user_mfa",), result={"findings": [], "msg": "boom"})], "user_mfa", "failed"),
+        # findings inside loop results count too
+        ([ev("ok", tags=(), result={"results": [{"findings": [finding("iam_users", "fail")]}]})], "iam_users", "drift"),
+        # no_log censors the result: findings are not read, changed/failed still are
+        (
+            [ev("ok", tags=("root_mfa",), result={"censored": "hidden", "findings": [finding("root_mfa", "fail")]})],
+            "root_mfa",
+            "compliant",
+        ),
+        ([ev("changed", tags=("iam_users",), result={"censored": "hidden"})], "iam_users", "drift"),
+    ],
+)
+def test_cell_status(events, cid, expected):
+    assert status_of(build(events), "acct", cid) == expected
+
+
+def test_setup_failure_before_any_control_fails_every_control():
+    report = build([ev("ok", tags=("always",)), ev("failed", tags=("always",), result={"msg": "wrong account 999"})])
+    account = report["accounts"][0]
+    assert {c["status"] for c in account["controls"].values()} == {"failed"}
+    assert all(c["errors"][0]["message"] == "wrong account 999" for c in account["controls"].values())
+    assert account["status"] == "failed"
+    assert report["summary"]["failed_pairs"] == len(CONTROL_IDS)
+
+
+def test_untagged_failure_after_controls_ran_changes_no_control():
+    # the baseline_fail_on_drift gate fails the host on purpose once every control reported
+    report = build(
+        [ev("changed"), ev("ok", tags=("root_mfa",)), ev("failed", tags=("always",), result={"msg": "drift"})]
+    )
+    account = report["accounts"][0]
+    assert account["controls"]["password_policy"]["status"] == "drift"
+    assert account["controls"]["root_mfa"]["status"] == "compliant"
+    assert account["controls"]["iam_users"]["status"] == "skipped"
+    assert account["controls"]["iam_users"]["reason"] == "not run: the host stopped after a failed task"
+    assert account["errors"] == [{"task": "t", "message": "drift"}]
+
+
+def test_ignored_untagged_failure_is_not_a_host_failure():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "probe", "failed", {"msg": "x"}, tags=(), ignore_errors=True)
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    assert report["accounts"][0]["errors"] == []
+    assert report["accounts"][0]["status"] == "skipped"
+
+
+def test_unreachable_marks_every_control():
+    report = build([ev("unreachable", tags=("always",), result={"msg": "no route"})])
+    account = report["accounts"][0]
+    assert {c["status"] for c in account["controls"].values()} == {"unreachable"}
+    assert account["status"] == "unreachable"
+    assert not report["summary"]["compliant"]
+
+
+def test_control_never_run_is_skipped_with_reason():
+    report = build([ev("ok")])
+    assert status_of(report, "acct", "root_mfa") == "skipped"
+    assert report["accounts"][0]["controls"]["root_mfa"]["reason"] == "not run (excluded by tags or toggles)"
+    assert report["summary"]["complete"] is False
+
+
+def test_one_account_failing_leaves_others_alone():
+    report = build([ev("failed", tags=("always",), host="bad"), ev("ok", host="good")])
+    assert report["accounts"][0]["status"] == "failed"
+    assert status_of(report, "good", "password_policy") == "compliant"
+    assert report["summary"]["accounts_by_status"]["failed"] == 1
+
+
+def test_contributed_only_with_control_tags_or_known_findings():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("h", "t", "changed", {}, tags=("always", "baseline"))
+    builder.add_event("h", "t", "ok", {"findings": [{"id": "nope", "status": "fail"}]}, tags=())
+    assert not builder.contributed
+    builder.add_event("h", "t", "ok", {}, tags=("admin_group",))
+    assert builder.contributed
+
+
+def test_unknown_finding_ids_are_noted_not_counted():
+    report = build([ev("ok", tags=(), result={"findings": [{"id": "made_up", "status": "fail", "message": "x"}]})])
+    account = report["accounts"][0]
+    assert {c["status"] for c in account["controls"].values()} == {"skipped"}
+    assert "made_up" in account["notes"][0]
+
+
+def test_account_metadata_and_order():
+    report = build(
+        [ev("ok", host="z-first"), ev("ok", host="a-second")],
+        hosts={"z-first": {"account_id": "111111111111", "name": "prod"}, "a-second": {"account_id": "222222222222"}},
+    )
+    assert [a["host"] for a in report["accounts"]] == ["z-first", "a-second"]
+    assert report["accounts"][0]["name"] == "prod"
+    assert _report.account_label(report["accounts"][0]) == "prod (111111111111)"
+    assert _report.account_label(report["accounts"][1]) == "a-second (222222222222)"
+
+
+def test_findings_kept_with_cis_and_summary_counts():
+    result = {"findings": [finding("root_access_keys", "fail", "root has 1 active key"), finding("root_mfa", "pass")]}
+    report = build([ev("ok", tags=(), result=result), ev("changed"), ev("ok", tags=("admin_group",))])
+    cell = report["accounts"][0]["controls"]["root_access_keys"]
+    assert cell["findings"] == [
+        {
+            "id": "root_access_keys",
+            "status": "fail",
+            "resource": ROOT_ARN,
+            "message": "root has 1 active key",
+            "cis": ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"],
+        }
+    ]
+    assert cell["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    summary = report["summary"]
+    assert summary["by_status"]["drift"] == summary["drifted_pairs"] == 2
+    assert summary["by_status"]["compliant"] == 2
+    assert summary["by_status"]["skipped"] == len(CONTROL_IDS) - 4
+    assert summary["compliant"] is False
+    assert report["schema_version"] == _report.SCHEMA_VERSION
+
+
+# -- diffs and redaction ------------------------------------------------------------------------------------------
+def test_diff_recorded_with_changed_fields():
+    diff = {
+        "before": {"minimum_password_length": 8, "require_symbols": False},
+        "after": {"minimum_password_length": 14, "require_symbols": False},
+    }
+    report = build([ev("changed", result={"diff": diff, "changed": True})])
+    change = report["accounts"][0]["controls"]["password_policy"]["changes"][0]
+    assert change["before"] == diff["before"]
+    assert change["fields"] == [{"field": "minimum_password_length", "before": 8, "after": 14}]
+
+
+def test_diff_list_and_loop_item_diffs():
+    result = {"results": [{"diff": [{"before": {"a": 1}, "after": {"a": 2}}]}, {"diff": {"before": "x", "after": "y"}}]}
+    report = build([ev("changed", tags=("iam_users",), result=result)])
+    changes = report["accounts"][0]["controls"]["iam_users"]["changes"]
+    assert [c["fields"] for c in changes] == [
+        [{"field": "a", "before": 1, "after": 2}],
+        [{"field": "(value)", "before": "x", "after": "y"}],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"a": 1}, {"a": 1}, []),
+        (None, {"a": 1}, [{"field": "(value)", "before": None, "after": {"a": 1}}]),
+        (
+            {"u": {"tags": {"t": "1"}}},
+            {"u": {"tags": {"t": "2"}}},
+            [{"field": "u.tags.t", "before": "1", "after": "2"}],
+        ),
+        ({"a": 1}, {"b": 2}, [{"field": "a", "before": 1, "after": None}, {"field": "b", "before": None, "after": 2}]),
+        ({"g": ["x"]}, {"g": ["x", "y"]}, [{"field": "g", "before": ["x"], "after": ["x", "y"]}]),
+    ],
+)
+def test_changed_fields(before, after, expected):
+    assert _report.changed_fields(before, after) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("password", True),
+        ("initial_password", True),
+        ("Password", True),
+        ("SecretAccessKey", True),
+        ("secret_access_key", True),
+        ("SessionToken", True),
+        ("aws_session_token", True),
+        ("credentials", True),
+        ("Base32StringSeed", True),
+        ("QRCodePNG", True),
+        ("client_secret_value", True),
+        ("minimum_password_length", False),
+        ("password_reuse_prevention", False),
+        ("password_last_used", False),
+        ("password_reset_required", False),
+        ("access_key_id", False),
+        ("AccessKeyId", False),
+        ("user_name", False),
+        ("tags", False),
+    ],
+)
+def test_is_secret_key(key, secret):
+    assert _report.is_secret_key(key) is secret
+
+
+def test_redact_by_key_keeps_non_string_values():
+    value = {
+        "allow_users_to_change_password": True,
+        "password": "Hunter2!Hunter2!",
+        "nested": [{"SecretAccessKey": "abc", "AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}],
+        "credentials": {"anything": "x"},
+        "token": "",
+    }
+    assert _report.redact(value) == {
+        "allow_users_to_change_password": True,
+        "password": _report.REDACTED,
+        "nested": [{"SecretAccessKey": _report.REDACTED, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}],
+        "credentials": _report.REDACTED,
+        "token": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "leaks"),
+    [
+        (f"key {SECRET_KEY} leaked", SECRET_KEY),
+        (SESSION_TOKEN, SESSION_TOKEN),
+        (f"seed={MFA_SEED}", MFA_SEED),
+    ],
+)
+def test_redact_by_value_shape(text, leaks):
+    assert leaks not in _report.redact_text(text)
+    assert _report.REDACTED in _report.redact_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arn:aws:iam::111111111111:user/platform/alice",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "AKIAIOSFODNN7EXAMPLE",
+        "user alice has no MFA for console sign-in",
+        "arn:aws:iam::111111111111:mfa/alice",
+    ],
+)
+def test_redact_keeps_ordinary_text(text):
+    assert _report.redact_text(text) == text
+
+
+def test_secrets_never_reach_the_model():
+    diff = {"before": None, "after": {"name": "bob", "initial_password": "Pa55!word-xyz", "note": f"sk={SECRET_KEY}"}}
+    result = {"diff": diff, "msg": f"failed with {SESSION_TOKEN}", "findings": [finding("iam_users", "fail", MFA_SEED)]}
+    report = build(
+        [ev("changed", tags=("iam_users",), result=result), ev("failed", tags=("admin_group",), result=result)]
+    )
+    text = _report.render_json(report) + _report.render_html(report) + _report.render_junit(report)
+    text += _report.render_markdown(report)
+    for secret in ("Pa55!word-xyz", SECRET_KEY, SESSION_TOKEN, MFA_SEED):
+        assert secret not in text
+
+
+# -- renderers ----------------------------------------------------------------------------------------------------
+@pytest.fixture
+def mixed_report():
+    hosts = {
+        "prod": {"account_id": "111111111111", "name": "Prod", "ou_path": "Root/Workloads/Prod"},
+        "dev": {"account_id": "222222222222", "name": 'Dev <&> "quoted"'},
+        "broken": {"account_id": "333333333333"},
+    }
+    events = [
+        ev(
+            "changed",
+            host="prod",
+            result={"diff": {"before": {"minimum_password_length": 8}, "after": {"minimum_password_length": 14}}},
+        ),
+        ev(
+            "ok",
+            tags=(),
+            host="prod",
+            result={"findings": [finding("root_mfa", "fail", "root has no MFA"), finding("root_access_keys", "pass")]},
+        ),
+        ev("changed", tags=("iam_users",), host="prod", result={"censored": "hidden"}),
+        ev("ok", host="dev"),
+        ev("ok", tags=("root_mfa",), host="dev"),
+        ev("skipped", tags=("admin_group",), host="dev"),
+        ev(
+            "failed",
+            tags=("always",),
+            host="broken",
+            result={"msg": "caller is account 999999999999, expected 333333333333"},
+        ),
+    ]
+    return build(events, hosts=hosts)
+
+
+def test_json_round_trips_and_counts(mixed_report):
+    data = json.loads(_report.render_json(mixed_report))
+    assert data["schema_version"] == "1.0"
+    assert data["summary"]["drifted_pairs"] == 3
+    assert data["summary"]["failed_pairs"] == 8
+    assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
+    assert all(set(a["controls"]) == set(CONTROL_IDS) for a in data["accounts"])
+
+
+def test_junit_parses_and_failures_equal_problem_pairs(mixed_report):
+    root = ET.fromstring(_report.render_junit(mixed_report))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == 3 * len(CONTROL_IDS)
+    failures = root.findall("./testsuite/testcase/failure")
+    assert len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 11
+    assert sorted({f.get("type") for f in failures}) == ["drift", "failed"]
+    assert int(root.get("skipped")) == len(root.findall("./testsuite/testcase/skipped"))
+    assert sum(int(s.get("tests")) for s in root.findall("testsuite")) == int(root.get("tests"))
+    prod = next(s for s in root.findall("testsuite") if s.get("name") == "Prod (111111111111)")
+    drift = next(c for c in prod.findall("testcase") if c.get("name").startswith("password_policy:"))
+    assert "minimum_password_length: 8 -> 14" in drift.find("failure").text
+    assert drift.get("classname") == "accountguard.111111111111"
+
+
+def test_junit_escapes_and_strips_control_chars():
+    report = build([ev("failed", result={"msg": 'bad \x00\x07 <xml> & "stuff"'})], hosts={"acct": {"name": "a&b"}})
+    root = ET.fromstring(_report.render_junit(report))
+    assert "<xml> & " in root.find("./testsuite/testcase/failure").text
+
+
+def test_markdown_matrix_and_details(mixed_report):
+    md = _report.render_markdown(mixed_report, html_path="reports/x.html")
+    lines = md.splitlines()
+    header = next(line for line in lines if line.startswith("| Account |"))
+    assert header.count("|") == len(CONTROL_IDS) + 2
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| Account")]
+    assert len(rows) == 3
+    assert 'Dev &lt;&> "quoted"' in md  # a pipe or tag in a name cannot break the table
+    assert "- **`root_mfa`**" in md and "root has no MFA" in md
+    assert "minimum_password_length: 8 -> 14" in md
+    assert "would change (details hidden by no_log)" in md
+    assert "caller is account 999999999999" in md
+    assert "`reports/x.html`" in md
+
+
+def test_markdown_compliant_run():
+    md = _report.render_markdown(build([ev("ok", host=h) for h in ("a", "b")]))
+    # a --tags run: compliant in what ran, but not a statement about the controls that did not run
+    assert "every account is compliant" not in md
+    assert "no drift in what ran (14 account/control pair(s) skipped or not run)" in md
+    report = build([ev("ok", tags=(cid,)) for cid in CONTROL_IDS])
+    md = _report.render_markdown(report)
+    assert "every account is compliant" in md
+    assert "What needs attention" not in md
+
+
+def test_markdown_apply_run_lists_changes():
+    md = _report.render_markdown(build([ev("changed", check_mode=False)], mode="apply"))
+    assert "apply report" in md and "## What this run changed" in md and "**changed**" in md
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.ids, self.hrefs, self.srcs = [], set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if "src" in attrs:
+            self.srcs.append(attrs["src"])
+
+
+def test_html_is_self_contained_and_every_cell_links_to_its_details(mixed_report):
+    page = _report.render_html(mixed_report)
+    parser = _Collector()
+    parser.feed(page)
+    assert "script" not in parser.tags and "link" not in parser.tags and not parser.srcs
+    assert "http://" not in page and "https://" not in page
+    assert "default-src 'none'" in page
+    cells = [h for h in parser.hrefs if h.startswith("#d-")]
+    assert len(cells) == 3 * len(CONTROL_IDS)
+    assert all(h[1:] in parser.ids for h in cells)
+    assert "Dev &lt;&amp;&gt; &quot;quoted&quot;" in page
+    assert 'class="cell s-drift"' in page and 'class="cell s-failed"' in page
+
+
+def test_html_empty_run():
+    page = _report.render_html(build([]))
+    assert "No account was checked." in page
+
+
+def test_short_cis():
+    assert (
+        _report.short_cis(["cis-aws-3.0:1.8", "cis-aws-3.0:1.9", "cis-aws-5.0:1.7"]) == "CIS v3.0 1.8, 1.9 / v5.0 1.7"
+    )
+    assert _report.short_cis([]) == ""
+
+
+def test_worst():
+    assert _report.worst([]) == "skipped"
+    assert _report.worst(["compliant", "changed", "skipped"]) == "changed"
+    assert _report.worst(["drift", "failed", "compliant"]) == "failed"
