@@ -1,0 +1,160 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""MFA of the root user and of IAM users, from bulk data.
+
+The credential report says who has MFA; one paginated ListVirtualMFADevices says which of those devices are
+virtual and whose they are. Only users whose MFA is not virtual need ListMFADevices, one call each, to learn
+whether it is a FIDO key or a hardware TOTP token. The type comes from the serial (an ARN for virtual and
+FIDO devices), never from a device name, which the device's creator chooses freely.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ._common import IAMErrors
+from ._findings import finding
+
+MFA_TYPES = ("virtual", "hardware", "fido", "none", "unknown")
+REQUIRE_FOR = ("console_users", "all_users")
+
+# The API's largest page: one call covers 1,000 devices.
+PAGE_SIZE = 1000
+
+
+def mfa_type_from_serial(serial: str) -> str:
+    """arn:...:mfa/... -> virtual, arn:...:u2f/... -> fido, anything else (a token's serial) -> hardware."""
+    parts = (serial or "").split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        resource = parts[5]
+        if resource.startswith("mfa/"):
+            return "virtual"
+        if resource.startswith("u2f/"):
+            return "fido"
+    return "hardware"
+
+
+def is_root_arn(arn: str | None) -> bool:
+    return bool(arn) and arn.startswith("arn:") and arn.endswith(":root")
+
+
+def root_mfa_type(mfa_enabled: bool, virtual_devices: list[dict] | None) -> str:
+    """Root's MFA type from AccountMFAEnabled and the assigned virtual devices (None: listing unavailable).
+
+    A non-root caller cannot list root's other devices, so non-virtual root MFA reports `hardware`: a FIDO
+    security key and a TOTP token both satisfy CIS "hardware MFA for root".
+    """
+    if not mfa_enabled:
+        return "none"
+    if virtual_devices is None:
+        return "unknown"
+    if any(is_root_arn(device.get("user_arn")) for device in virtual_devices):
+        return "virtual"
+    return "hardware"
+
+
+def normalize_virtual_device(device: dict) -> dict:
+    user = device.get("User") or {}
+    return {
+        "serial_number": device["SerialNumber"],
+        "user_arn": user.get("Arn"),
+        "user_name": user.get("UserName"),
+    }
+
+
+@IAMErrors.common_error_handler("list assigned virtual MFA devices")
+@AWSRetry.jittered_backoff()
+def list_assigned_virtual_mfa_devices(client) -> list[dict]:
+    paginator = client.get_paginator("list_virtual_mfa_devices")
+    pages = paginator.paginate(AssignmentStatus="Assigned", PaginationConfig={"PageSize": PAGE_SIZE})
+    return [normalize_virtual_device(device) for page in pages for device in page.get("VirtualMFADevices", [])]
+
+
+@IAMErrors.list_error_handler("list MFA devices of a user", None)
+@AWSRetry.jittered_backoff()
+def list_user_mfa_serials(client, user_name: str) -> list[str] | None:
+    """Serials of a user's MFA devices; None when the user no longer exists."""
+    paginator = client.get_paginator("list_mfa_devices")
+    pages = paginator.paginate(UserName=user_name)
+    return [device["SerialNumber"] for page in pages for device in page.get("MFADevices", [])]
+
+
+def virtual_devices_by_user(devices: list[dict]) -> dict[str, list[str]]:
+    """User ARN -> serials of the virtual devices assigned to that user (root excluded)."""
+    by_user: dict[str, list[str]] = {}
+    for device in devices:
+        arn = device.get("user_arn")
+        if arn and not is_root_arn(arn):
+            by_user.setdefault(arn, []).append(device["serial_number"])
+    return by_user
+
+
+def users_needing_device_lookup(users: list[dict], virtual_by_user: dict[str, list[str]]) -> list[str]:
+    """Names of users with MFA but no assigned virtual device: their devices are FIDO or hardware."""
+    return [user["user_name"] for user in users if user["mfa_active"] and not virtual_by_user.get(user["arn"])]
+
+
+def build_user(name: str, arn: str, console_access: bool, serials: list[str]) -> dict:
+    return {
+        "user_name": name,
+        "arn": arn,
+        "console_access": bool(console_access),
+        "mfa_active": bool(serials),
+        "mfa_devices": [{"serial_number": s, "type": mfa_type_from_serial(s)} for s in sorted(serials)],
+    }
+
+
+def in_scope(user: dict, require_for: str) -> bool:
+    return require_for == "all_users" or user["console_access"]
+
+
+def assess_users(users: list[dict], require_for: str) -> tuple[list[str], list[dict], dict]:
+    """(users_without_mfa, findings, summary) for users built with build_user."""
+    if require_for not in REQUIRE_FOR:
+        raise ValueError(f"require_for must be one of {', '.join(REQUIRE_FOR)}")
+    without, findings = [], []
+    counts = {"virtual": 0, "hardware": 0, "fido": 0}
+    for user in users:
+        for device in user["mfa_devices"]:
+            counts[device["type"]] += 1
+        if not in_scope(user, require_for):
+            continue
+        who = "console user" if user["console_access"] else "user"
+        if user["mfa_active"]:
+            types = ", ".join(sorted({d["type"] for d in user["mfa_devices"]})) or "unknown type"
+            findings.append(finding("user_mfa", "pass", user["arn"], f"{who} {user['user_name']} has MFA ({types})"))
+        else:
+            without.append(user["user_name"])
+            findings.append(finding("user_mfa", "fail", user["arn"], f"{who} {user['user_name']} has no MFA"))
+    summary = {
+        "users": len(users),
+        "console_users": sum(1 for u in users if u["console_access"]),
+        "users_in_scope": sum(1 for u in users if in_scope(u, require_for)),
+        "users_with_mfa": sum(1 for u in users if u["mfa_active"]),
+        "users_without_mfa": len(without),
+        "virtual_mfa_devices": counts["virtual"],
+        "hardware_mfa_devices": counts["hardware"],
+        "fido_mfa_devices": counts["fido"],
+    }
+    return without, findings, summary
+
+
+def assess_root(mfa_type: str, require_hardware: bool, resource: str) -> dict:
+    """The root_mfa finding for a root MFA type."""
+    if mfa_type == "none":
+        return finding("root_mfa", "fail", resource, "root user has no MFA", check="mfa")
+    if mfa_type == "unknown":
+        return finding(
+            "root_mfa",
+            "fail" if require_hardware else "pass",
+            resource,
+            "root user has MFA of unknown type (virtual MFA devices could not be listed)",
+            check="hardware_mfa" if require_hardware else "mfa",
+        )
+    if require_hardware:
+        status = "fail" if mfa_type == "virtual" else "pass"
+        return finding(
+            "root_mfa", status, resource, f"root user has {mfa_type} MFA; hardware MFA required", check="hardware_mfa"
+        )
+    return finding("root_mfa", "pass", resource, f"root user has {mfa_type} MFA", check="mfa")
