@@ -28,7 +28,7 @@ description:
   - The configuration file must be named C(organizations.yml) or C(organizations.yaml), or end in
     C(.organizations.yml) or C(.organizations.yaml).
 author:
-  - accountguard.aws maintainers
+  - accountguard.aws maintainers (@accountguard)
 extends_documentation_fragment:
   - inventory_cache
   - constructed
