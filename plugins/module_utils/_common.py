@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ansible.module_utils.common.warnings import warn as _warn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -79,6 +80,12 @@ def range_errors(params: dict, ranges: dict) -> list[str]:
 def fail_on_errors(module, errors: list[str]) -> None:
     if errors:
         module.fail_json(msg="; ".join(errors))
+
+
+def warn(message: str) -> None:
+    """A task warning. amazon.aws 10's module.warn() re-passes `warnings` to exit_json, which ansible-core
+    2.19 reports as a deprecation on every run; the core warning registry avoids that noise."""
+    _warn(message)
 
 
 # --- results -------------------------------------------------------------------------------------------
@@ -148,3 +155,19 @@ def days_since(value: datetime | None, now: datetime) -> int | None:
 def caller_identity(sts_client) -> dict:
     response = sts_client.get_caller_identity()
     return {"account": response["Account"], "arn": response["Arn"], "user_id": response["UserId"]}
+
+
+@IAMErrors.common_error_handler("list IAM users")
+@AWSRetry.jittered_backoff()
+def list_users(iam_client) -> list[dict]:
+    """Every IAM user as {user_name, arn}, 1,000 per call (the API's largest page)."""
+    paginator = iam_client.get_paginator("list_users")
+    pages = paginator.paginate(PaginationConfig={"PageSize": 1000})
+    return [{"user_name": user["UserName"], "arn": user["Arn"]} for page in pages for user in page.get("Users", [])]
+
+
+@IAMErrors.list_error_handler("get a login profile", False)
+@AWSRetry.jittered_backoff()
+def has_login_profile(iam_client, user_name: str) -> bool:
+    iam_client.get_login_profile(UserName=user_name)
+    return True

@@ -44,6 +44,8 @@ DATETIME_COLUMNS = frozenset(
 
 KEY_SLOTS = (1, 2)
 
+FIRST_PAUSE = 0.25
+
 # Not ready yet, or expired/absent (generate again): both mean "keep polling" within the bounded wait.
 _RETRY_GET_CODES = (
     "ReportInProgress",
@@ -164,10 +166,12 @@ def fetch_credential_report(
 ) -> tuple[list[dict], datetime]:
     """Generate (or reuse, AWS keeps one for 4 hours) the credential report and return (rows, generated_time).
 
-    Polls GenerateCredentialReport every `sleep` seconds until it says COMPLETE, giving up after `max_wait`
+    Polls GenerateCredentialReport until it says COMPLETE, pausing between polls (a quarter second first,
+    doubling up to `sleep` seconds: a fresh report usually takes a few seconds), and gives up after `max_wait`
     seconds with CredentialReportTimeout; then one GetCredentialReport. `sleeper`/`clock` exist for tests.
     """
     deadline = clock() + max_wait
+    pause = min(FIRST_PAUSE, sleep)
     while True:
         state = _generate(client)
         if state == "COMPLETE":
@@ -176,11 +180,12 @@ def fetch_credential_report(
                 break
             except is_boto3_error_code(_RETRY_GET_CODES):
                 pass
-        if clock() + sleep > deadline:
+        if clock() + pause > deadline:
             raise CredentialReportTimeout(
                 message=f"Timeout waiting {max_wait:g}s for the IAM credential report (last state {state or 'unknown'})"
             )
-        sleeper(sleep)
+        sleeper(pause)
+        pause = min(pause * 2, sleep)
     generated = response.get("GeneratedTime")
     if isinstance(generated, str):
         generated = parse_datetime(generated)

@@ -158,3 +158,42 @@ def assess_root(mfa_type: str, require_hardware: bool, resource: str) -> dict:
             "root_mfa", status, resource, f"root user has {mfa_type} MFA; hardware MFA required", check="hardware_mfa"
         )
     return finding("root_mfa", "pass", resource, f"root user has {mfa_type} MFA", check="mfa")
+
+
+def plan_users(
+    report_rows: list[dict], live_users: list[dict], virtual_by_user: dict[str, list[str]], names: list[str] | None
+) -> dict:
+    """Decide, per user, what the bulk data already answers and what needs a call of its own.
+
+    Live listings (ListUsers, ListVirtualMFADevices) win over the report: a user the report does not know yet
+    is looked up (login profile and MFA devices); a user with report MFA but no virtual device needs its
+    devices listed (FIDO or hardware); a virtual device the report does not know yet still counts.
+    """
+    by_name = {row["user"]: row for row in report_rows}
+    live = {user["user_name"]: user["arn"] for user in live_users}
+    wanted = sorted(live) if names is None else sorted(set(names))
+    plan = {"users": [], "not_found": [], "missing_from_report": 0, "mfa_newer_than_report": 0}
+    for name in wanted:
+        if name not in live:
+            plan["not_found"].append(name)
+            continue
+        arn = live[name]
+        row = by_name.get(name)
+        serials = virtual_by_user.get(arn, [])
+        item = {
+            "user_name": name,
+            "arn": arn,
+            "virtual_serials": serials,
+            "console_access": bool(row and row.get("password_enabled")),
+            "lookup_console": row is None,
+            "lookup_devices": False,
+        }
+        if row is None:
+            plan["missing_from_report"] += 1
+            item["lookup_devices"] = not serials
+        elif not serials and row.get("mfa_active"):
+            item["lookup_devices"] = True
+        elif serials and not row.get("mfa_active"):
+            plan["mfa_newer_than_report"] += 1
+        plan["users"].append(item)
+    return plan

@@ -232,6 +232,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     fail_on_errors,
     iam_client,
     range_errors,
+    warn,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._password_policy import (
     OPTIONS,
@@ -289,7 +290,7 @@ def main():
     if state == "absent":
         ignored = [option for option in OPTIONS if module.params.get(option) is not None]
         if ignored:
-            module.warn(f"state=absent deletes the custom password policy; ignoring {', '.join(ignored)}")
+            warn(f"state=absent deletes the custom password policy; ignoring {', '.join(ignored)}")
 
     client = iam_client(module)
     try:

@@ -162,7 +162,7 @@ def test_fetch_polls_with_sleep_until_complete():
     client, clock = FakeIAM(["STARTED", "INPROGRESS", "COMPLETE"]), FakeClock()
     rows, generated = cr.fetch_credential_report(client, max_wait=30, sleep=2, sleeper=clock.sleep, clock=clock)
     assert client.calls == ["generate", "generate", "generate", "get"]
-    assert clock.sleeps == [2, 2]
+    assert clock.sleeps == [0.25, 0.5]
     assert generated == utc(2024, 5, 2)
     assert len(rows) == 3
 
@@ -186,6 +186,12 @@ def test_fetch_retries_a_report_not_ready_on_get():
     rows, _ = cr.fetch_credential_report(client, sleep=1, sleeper=clock.sleep, clock=clock)
     assert client.calls == ["generate", "get", "generate", "get"]
     assert rows
+
+
+def test_fetch_pause_doubles_up_to_sleep():
+    client, clock = FakeIAM(["STARTED"] * 7 + ["COMPLETE"]), FakeClock()
+    cr.fetch_credential_report(client, max_wait=60, sleep=2, sleeper=clock.sleep, clock=clock)
+    assert clock.sleeps == [0.25, 0.5, 1, 2, 2, 2, 2]
 
 
 def test_fetch_gives_up_after_max_wait():
