@@ -387,7 +387,7 @@ def short_cis(cis) -> str:
     """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7"."""
     groups = {}
     for ref in cis or []:
-        bench, _, rec = ref.partition(":")
+        bench, rec = ref.split(":", 1) if ":" in ref else (ref, "")
         groups.setdefault(bench.replace("cis-aws-", "v"), []).append(rec)
     return "CIS " + " / ".join(f"{bench} {', '.join(recs)}" for bench, recs in groups.items()) if groups else ""
 
