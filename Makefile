@@ -14,6 +14,7 @@ export PYTHONPATH := $(CURDIR)/tests$(if $(PYTHONPATH),:$(PYTHONPATH))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help venv collection-link demo test lint sanity units integration molecule bench bench-quick build changelog clean
+.PHONY: units-quick changelog-lint changelog-release build-roundtrip ee venv-newest test-newest ci-extra
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -44,7 +45,10 @@ lint: venv  ## ruff and ansible-lint (production profile)
 sanity: venv  ## ansible-test sanity, offline, in a copy at ansible_collections/accountguard/aws
 	scripts/ansible-test.sh sanity
 
-units: venv collection-link  ## unit tests of plugins/module_utils and plugins (pytest)
+units: venv  ## ansible-test units (pytest of tests/unit under ansible-test's collection loader)
+	scripts/ansible-test.sh units
+
+units-quick: venv collection-link  ## the same unit tests with plain pytest, for a fast edit-test loop
 	$(BIN)/python -m pytest tests/unit -q
 
 integration: venv collection-link  ## modules, roles and playbooks against the local AWS emulator
@@ -59,8 +63,50 @@ bench: venv collection-link  ## the full benchmark (slow); writes bench/results/
 bench-quick: venv collection-link  ## a small benchmark run without timing assertions, so it cannot rot
 	$(BIN)/python bench/run.py --quick
 
-build: venv  ## build the Galaxy artifact
+build: venv changelog  ## build the Galaxy artifact into .build/dist (CHANGELOG.md regenerated first)
+	rm -rf .build/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist .
+
+build-roundtrip: venv collection-link  ## build, install from the tarball, run against the emulator; ansible-builder create
+	$(BIN)/python -m pytest -q tests/integration/test_packaging.py
+
+ee: build  ## ansible-builder context for the execution environment in .build/ee (podman/docker builds it)
+	rm -rf .build/ee
+	$(BIN)/ansible-builder create --file execution-environment.yml --context .build/ee
+	cp .build/dist/accountguard-aws-*.tar.gz .build/ee/_build/
+
+changelog: venv  ## lint changelogs/fragments and write CHANGELOG.md (pending fragments shown as unreleased)
+	scripts/changelog.sh preview
+
+changelog-lint: venv  ## lint changelogs/fragments only
+	scripts/changelog.sh lint
+
+changelog-release: venv  ## release the galaxy.yml version: fragments -> changelogs/changelog.yaml, CHANGELOG.md
+	scripts/changelog.sh release
+
+# The newest ansible-core this machine can install (2.21, ansible 14) needs Python 3.12+: a second venv runs
+# ansible-test units and sanity plus the module integration tests there, so both ends of requires_ansible
+# are tested.
+NEWEST_PYTHON ?= $(shell for p in "$$(pyenv prefix 3.12 2>/dev/null)/bin/python" python3.12 python3.13; do \
+	"$$p" -V >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+NEWEST_VENV ?= .venv-newest
+NEWEST_INTEGRATION ?= $(wildcard $(addprefix tests/integration/test_, \
+	iam_password_policy.py root_key_check.py iam_mfa_status.py packaging.py))
+
+$(NEWEST_VENV)/.installed: requirements.txt tests/requirements-newest.txt
+	@test -n "$(NEWEST_PYTHON)" || { echo "no Python 3.12/3.13 found; set NEWEST_PYTHON=/path/to/python3.12"; exit 1; }
+	$(NEWEST_PYTHON) -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install --quiet -r tests/requirements-newest.txt
+	touch $@
+
+venv-newest: $(NEWEST_VENV)/.installed  ## second venv with the newest ansible-core (Python 3.12)
+
+test-newest: venv-newest collection-link  ## units, sanity and module integration tests on the newest ansible-core
+	$(NEWEST_VENV)/bin/ansible --version | head -1
+	VENV=$(NEWEST_VENV) scripts/ansible-test.sh units
+	VENV=$(NEWEST_VENV) scripts/ansible-test.sh sanity
+	PATH=$(CURDIR)/$(NEWEST_VENV)/bin:$$PATH $(NEWEST_VENV)/bin/python -m pytest -q -n 2 $(NEWEST_INTEGRATION)
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf .build tests/output reports .pytest_cache .ruff_cache
