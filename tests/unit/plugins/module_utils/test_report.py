@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -460,3 +462,24 @@ def test_worst():
     assert _report.worst([]) == "skipped"
     assert _report.worst(["compliant", "changed", "skipped"]) == "changed"
     assert _report.worst(["drift", "failed", "compliant"]) == "failed"
+
+
+SCHEMA = Path(__file__).resolve().parents[4] / "docs" / "report-schema.json"
+
+
+def test_schema_version_matches_the_documented_schema():
+    schema = json.loads(SCHEMA.read_text())
+    assert re.match(schema["properties"]["schema_version"]["pattern"], _report.SCHEMA_VERSION)
+    assert schema["$defs"]["control_id"]["enum"] == list(CONTROL_IDS)
+    assert set(schema["$defs"]["status"]["enum"]) == set(_report.STATUS_ORDER)
+
+
+def test_reports_validate_against_the_documented_schema(mixed_report):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    apply = build(
+        [ev("changed", check_mode=False, result={"diff": {"before": {"a": 1}, "after": {"a": 2}}})], mode="apply"
+    )
+    for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())])):
+        jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
