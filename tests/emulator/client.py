@@ -1,0 +1,325 @@
+"""The Python API of the emulator: start/stop the server process and drive it over HTTP.
+
+This module never imports moto: the test process stays an ordinary AWS client, and everything that
+patches moto lives in the server process (``emulator.server``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
+# moto accepts any credentials; these are the conventional fake ones.
+FAKE_KEY_ID = "testing"
+FAKE_SECRET = "testing"
+INTERNAL_HEADER = "X-Emulator-Internal"
+TESTS_DIR = Path(__file__).resolve().parents[1]
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    """A moto server with the emulator's patches, in its own process.
+
+    Use it as a context manager, or call start()/stop(). ``Emulator(url=...)`` attaches to a server that is
+    already running (for example one started by ``python -m emulator start``) without owning it.
+    """
+
+    def __init__(self, url: str | None = None, port: int = 0, log_file: str | os.PathLike | None = None):
+        self.url = url
+        self.port = port
+        self.log_file = log_file
+        self._proc: subprocess.Popen | None = None
+        self._credentials: dict[str, dict] = {}
+        self._clients: dict[tuple, object] = {}
+        self._session: boto3.session.Session | None = None
+
+    # ----- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 60.0) -> Emulator:
+        if self.url:
+            return self
+        with tempfile.TemporaryDirectory(prefix="emulator-") as tmp:
+            state_file = Path(tmp) / "state.json"
+            self._proc = spawn(self.port, state_file, self.log_file)
+            state = wait_for_state(state_file, self._proc, timeout)
+        self.url = state["url"]
+        self.wait_healthy(timeout)
+        return self
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        self.url = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def wait_healthy(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._control("GET", "health")
+                return
+            except (OSError, EmulatorError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    # ----- control endpoints -------------------------------------------------------------------------------
+
+    def _control(self, method: str, route: str, body: dict | None = None, timeout: float = 60.0) -> dict:
+        if not self.url:
+            raise EmulatorError("the emulator is not running (call start() first)")
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            f"{self.url}/_emulator/{route}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")
+            with contextlib.suppress(ValueError):
+                detail = json.loads(detail).get("error", detail)
+            raise EmulatorError(f"emulator {route}: {detail}") from None
+
+    def reset(self) -> None:
+        """Forget every AWS resource, the root state, the request log and every switched-on behaviour."""
+        self._control("POST", "reset", {})
+        self._credentials.clear()
+        self._clients.clear()
+
+    def requests(self, account_id: str | None = None, writes_only: bool = False) -> list[dict]:
+        body = {"writes_only": writes_only}
+        if account_id is not None:
+            body["account_id"] = str(account_id)
+        return self._control("POST", "requests", body)["requests"]
+
+    def clear_requests(self) -> None:
+        self._control("POST", "clear-requests", {})
+
+    def set_root(
+        self,
+        account_id: str,
+        access_keys: list[dict] | None = None,
+        mfa: str = "none",
+        password_last_used_days_ago: float | None = None,
+    ) -> None:
+        self._control(
+            "POST",
+            "root",
+            {
+                "account_id": str(account_id),
+                "access_keys": access_keys or [],
+                "mfa": mfa,
+                "password_last_used_days_ago": password_last_used_days_ago,
+            },
+        )
+
+    def backdate_access_key(
+        self,
+        account_id: str,
+        user_name: str,
+        access_key_id: str,
+        created_days_ago: float | None = None,
+        last_used_days_ago: float | None = None,
+        last_used_service: str | None = None,
+    ) -> None:
+        self._control(
+            "POST",
+            "backdate-access-key",
+            {
+                "account_id": str(account_id),
+                "user_name": user_name,
+                "access_key_id": access_key_id,
+                "created_days_ago": created_days_ago,
+                "last_used_days_ago": last_used_days_ago,
+                "last_used_service": last_used_service,
+            },
+        )
+
+    def backdate_password_last_used(self, account_id: str, user_name: str, days_ago: float) -> None:
+        self._control(
+            "POST",
+            "backdate-password-last-used",
+            {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
+        )
+
+    def deny_assume_role(self, account_id: str, deny: bool = True) -> None:
+        """Make sts:AssumeRole into any role of that account fail with AccessDenied (deny=False undoes it)."""
+        self._control("POST", "deny-assume-role", {"account_id": str(account_id), "deny": deny})
+
+    def set_page_size(self, service_action: str, n: int | None) -> None:
+        """Serve e.g. "organizations:ListAccounts" in pages of at most n (None restores moto's paging)."""
+        self._control("POST", "page-size", {"action": service_action, "size": n})
+
+    def set_faults(
+        self,
+        rate: float = 0.0,
+        kinds: list[str] | None = None,
+        accounts: list[str] | None = None,
+        actions: list[str] | None = None,
+        seed: int | None = None,
+        slow_seconds: float = 2.0,
+    ) -> None:
+        """Fail a fraction of AWS calls (rate 0 switches faults off). See README.md for the kinds."""
+        self._control(
+            "POST",
+            "faults",
+            {
+                "rate": rate,
+                "kinds": kinds,
+                "accounts": [str(a) for a in accounts] if accounts is not None else None,
+                "actions": actions,
+                "seed": seed,
+                "slow_seconds": slow_seconds,
+            },
+        )
+
+    def set_eventual_consistency(self, seconds: float) -> None:
+        """Hide a newly created IAM user or group from reads for that many seconds (0 switches it off)."""
+        self._control("POST", "eventual-consistency", {"seconds": seconds})
+
+    def seed_demo(self) -> dict:
+        from emulator.seed import seed_demo
+
+        return seed_demo(self)
+
+    # ----- AWS clients -------------------------------------------------------------------------------------
+
+    def credentials(self, account_id: str | None = None) -> dict:
+        """Credentials that act inside the account: fixed fake ones for the default account, otherwise those
+        of an assumed OrganizationAccountAccessRole (moto maps them to the role's account)."""
+        account_id = str(account_id or DEFAULT_ACCOUNT_ID)
+        if account_id == DEFAULT_ACCOUNT_ID:
+            return {"aws_access_key_id": FAKE_KEY_ID, "aws_secret_access_key": FAKE_SECRET}
+        if account_id not in self._credentials:
+            sts = self._client("sts", FAKE_KEY_ID, FAKE_SECRET, None, internal=True)
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE_NAME}", RoleSessionName="emulator"
+            )["Credentials"]
+            self._credentials[account_id] = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            }
+        return self._credentials[account_id]
+
+    def env(self, account_id: str | None = None) -> dict:
+        """Environment variables for a subprocess (ansible-playbook) whose AWS calls act in that account."""
+        creds = self.credentials(account_id)
+        env = {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
+            "AWS_REGION": DEFAULT_REGION,
+        }
+        if creds.get("aws_session_token"):
+            env["AWS_SESSION_TOKEN"] = creds["aws_session_token"]
+        return env
+
+    def client(self, service: str, account_id: str | None = None, logged: bool = False):
+        """A boto3 client acting in that account.
+
+        By default its calls bypass the request log, fault injection, eventual consistency and AssumeRole
+        denial, so tests can arrange state and read the ground truth without disturbing what they measure.
+        ``logged=True`` makes it an ordinary client, as seen by the code under test.
+        """
+        creds = self.credentials(account_id)
+        return self._client(
+            service,
+            creds["aws_access_key_id"],
+            creds["aws_secret_access_key"],
+            creds.get("aws_session_token"),
+            internal=not logged,
+        )
+
+    def _client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
+        # Building a boto3 client costs a few hundred milliseconds; tests ask for the same few many times.
+        cache_key = (self.url, service, key_id, internal)
+        if cache_key in self._clients:
+            return self._clients[cache_key]
+        if self._session is None:
+            self._session = boto3.session.Session()
+        client = self._session.client(
+            service,
+            endpoint_url=self.url,
+            region_name=DEFAULT_REGION,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        )
+        if internal:
+            client.meta.events.register("before-sign", _mark_internal)
+        self._clients[cache_key] = client
+        return client
+
+
+def _mark_internal(request, **kwargs) -> None:
+    request.headers[INTERNAL_HEADER] = "1"
+
+
+def spawn(port: int, state_file: Path, log_file: str | os.PathLike | None, detach: bool = False) -> subprocess.Popen:
+    """Start ``python -m emulator serve``. A detached server outlives its parent (the CLI's ``start``); an
+    attached one stops by itself when the process that started it dies, so a killed pytest leaves no server."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # The server must not inherit credentials or an endpoint meant for the code under test.
+    env.pop("MOTO_ACCOUNT_ID", None)
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--state-file", str(state_file)]
+            + ([] if detach else ["--parent-pid", str(os.getpid())]),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
+            start_new_session=detach,
+        )
+    finally:
+        if log_file:
+            out.close()
+
+
+def wait_for_state(state_file: Path, proc: subprocess.Popen, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while not state_file.exists():
+        if proc.poll() is not None:
+            raise EmulatorError(f"the emulator process exited with code {proc.returncode} before listening")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise EmulatorError(f"the emulator did not start listening within {timeout:.0f} s")
+        time.sleep(0.05)
+    return json.loads(state_file.read_text(encoding="utf-8"))

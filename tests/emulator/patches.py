@@ -1,0 +1,348 @@
+"""Class-level patches of moto, applied only inside the emulator's server process.
+
+moto has no root user: AccountSummary hard-codes the root flags to 0, the credential report lacks the
+``<root_account>`` row and no virtual MFA device can belong to root. The emulator keeps a small per-account
+root state here and makes those three views agree with it, the way AWS does. It also fixes what moto gets
+wrong for our purposes (PasswordResetRequired on CreateLoginProfile, the report's fixed 2015 timestamp,
+``not_supported`` last-use region/service) and makes Organizations account ids deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from moto.iam import models as iam_models
+from moto.iam import responses as iam_responses
+from moto.organizations import utils as org_utils
+
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+MFA_KINDS = ("none", "virtual", "hardware")
+REPORT_HEADER_FIELDS = 22
+
+
+def utcnow() -> datetime:
+    # moto stores naive UTC datetimes; keep the same so comparisons and strftime agree.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def days_ago(days: float | None) -> datetime | None:
+    return None if days is None else utcnow() - timedelta(days=days)
+
+
+@dataclass
+class RootKey:
+    active: bool
+    created: datetime
+    last_used: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
+
+
+@dataclass
+class RootState:
+    access_keys: list[RootKey] = field(default_factory=list)
+    mfa: str = "none"
+    password_last_used: datetime | None = None
+    mfa_enabled_at: datetime | None = None
+
+
+class EmulatorState:
+    """Everything the emulator adds to moto, reset together with moto's own state."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.root: dict[str, RootState] = {}
+            self.report_generated_at: dict[str, datetime] = {}
+            self.account_counter = 0
+
+    def root_of(self, account_id: str) -> RootState:
+        with self.lock:
+            return self.root.setdefault(account_id, RootState())
+
+    def set_root(
+        self,
+        account_id: str,
+        access_keys: list[dict] | None = None,
+        mfa: str = "none",
+        password_last_used_days_ago: float | None = None,
+    ) -> RootState:
+        if mfa not in MFA_KINDS:
+            raise ValueError(f"mfa must be one of {', '.join(MFA_KINDS)}, got {mfa!r}")
+        keys = list(access_keys or [])
+        if len(keys) > 2:
+            raise ValueError("root has at most 2 access keys")
+        slots = []
+        for key in keys:
+            unknown = set(key) - {"active", "age_days", "last_used_days_ago", "last_used_service"}
+            if unknown:
+                raise ValueError(f"unknown root access key field(s): {', '.join(sorted(unknown))}")
+            last_used = days_ago(key.get("last_used_days_ago"))
+            slots.append(
+                RootKey(
+                    active=bool(key.get("active", True)),
+                    created=days_ago(key.get("age_days", 0)),
+                    last_used=last_used,
+                    last_used_service=(key.get("last_used_service") or "iam") if last_used else None,
+                    last_used_region="us-east-1" if last_used else None,
+                )
+            )
+        state = RootState(
+            access_keys=slots,
+            mfa=mfa,
+            password_last_used=days_ago(password_last_used_days_ago),
+            mfa_enabled_at=utcnow() if mfa != "none" else None,
+        )
+        with self.lock:
+            self.root[account_id] = state
+        return state
+
+    def next_account_id(self) -> str:
+        # 111111111111 … 999999999999, then 000000000010, 000000000011 …: stable across runs, and the
+        # later ones start with 0 so code that turns account ids into numbers gets caught.
+        with self.lock:
+            self.account_counter += 1
+            n = self.account_counter
+        return str(n) * 12 if n <= 9 else f"{n:012d}"
+
+
+STATE = EmulatorState()
+
+
+def _fmt(value: datetime | None, missing: str = "N/A") -> str:
+    return value.strftime(DATE_FORMAT) if value else missing
+
+
+def root_report_row(account_id: str) -> str:
+    root = STATE.root_of(account_id)
+    fields = [
+        "<root_account>",
+        f"arn:aws:iam::{account_id}:root",
+        _fmt(utcnow() - timedelta(days=1000)),
+        "not_supported",
+        _fmt(root.password_last_used, "no_information"),
+        "not_supported",
+        "not_supported",
+        "true" if root.mfa != "none" else "false",
+    ]
+    for index in range(2):
+        key = root.access_keys[index] if index < len(root.access_keys) else None
+        if key is None:
+            fields += ["false", "N/A", "N/A", "N/A", "N/A"]
+        else:
+            fields += [
+                "true" if key.active else "false",
+                _fmt(key.created),
+                _fmt(key.last_used),
+                key.last_used_region or "N/A",
+                key.last_used_service or "N/A",
+            ]
+    fields += ["false", "N/A", "false", "N/A"]
+    return ",".join(fields) + "\n"
+
+
+def _user_to_csv(original):
+    def to_csv(self: iam_models.User) -> str:
+        fields = original(self).rstrip("\n").split(",")
+        # moto writes not_supported for the last-used region and service; AWS writes them (or N/A).
+        for index, offset in ((0, 8), (1, 13)):
+            key = self.access_keys[index] if index < len(self.access_keys) else None
+            last = getattr(key, "last_used", None) if key else None
+            region = getattr(last, "region", None) if last else None
+            service = getattr(last, "service", None) if last else None
+            fields[offset + 3] = region or "N/A"
+            fields[offset + 4] = service or "N/A"
+        return ",".join(fields) + "\n"
+
+    return to_csv
+
+
+def _summary_map(original_property):
+    def summary_map(self: iam_models.AccountSummary) -> dict:
+        summary = dict(original_property.fget(self))
+        root = STATE.root_of(self._iam_backend.account_id)
+        summary["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
+        # AWS counts inactive root keys as present too.
+        summary["AccountAccessKeysPresent"] = 1 if root.access_keys else 0
+        return summary
+
+    return property(summary_map)
+
+
+def _get_credential_report(original):
+    def get_credential_report(self: iam_models.IAMBackend) -> str:
+        report = original(self)
+        header, _, rows = report.partition("\n")
+        # AWS lists root first.
+        return header + "\n" + root_report_row(self.account_id) + rows
+
+    return get_credential_report
+
+
+def _generate_report(original):
+    def generate_report(self: iam_models.IAMBackend) -> None:
+        original(self)
+        with STATE.lock:
+            STATE.report_generated_at.setdefault(self.account_id, utcnow())
+
+    return generate_report
+
+
+def _root_virtual_mfa(account_id: str, root: RootState) -> iam_models.VirtualMfaDevice:
+    device = iam_models.VirtualMfaDevice(account_id, "us-east-1", "/root-account-mfa-device")
+    device.enable_date = root.mfa_enabled_at or utcnow()
+    # AWS describes root with its account id as UserId, the :root ARN and no UserName.
+    device.user_attribute = {
+        "Path": "/",
+        "UserId": account_id,
+        "Arn": f"arn:aws:iam::{account_id}:root",
+        "CreateDate": utcnow() - timedelta(days=1000),
+    }
+    if root.password_last_used:
+        device.user_attribute["PasswordLastUsed"] = root.password_last_used
+    device.user = device.user_attribute
+    return device
+
+
+def _list_virtual_mfa_devices(original):
+    def list_virtual_mfa_devices(self, assignment_status, marker, max_items):
+        root = STATE.root_of(self.account_id)
+        if root.mfa != "virtual" or assignment_status == "Unassigned":
+            return original(self, assignment_status, marker, max_items)
+        device = _root_virtual_mfa(self.account_id, root)
+        serial = device.serial_number
+        # Lend moto the device for this one call, so its filtering and paging treat it like any other.
+        with STATE.lock:
+            added = serial not in self.virtual_mfa_devices
+            if added:
+                self.virtual_mfa_devices = {serial: device, **self.virtual_mfa_devices}
+            try:
+                return original(self, assignment_status, marker, max_items)
+            finally:
+                if added:
+                    self.virtual_mfa_devices.pop(serial, None)
+
+    return list_virtual_mfa_devices
+
+
+def _create_login_profile_response(self: iam_responses.IamResponse):
+    # moto drops PasswordResetRequired; AWS stores it and GetLoginProfile returns it.
+    user_name = self._get_param("UserName")
+    password = self._get_param("Password")
+    user = self.backend.create_login_profile(user_name, password)
+    user.password_reset_required = self._get_bool_param("PasswordResetRequired", False)
+    return iam_responses.ActionResult(
+        {
+            "LoginProfile": {
+                "UserName": user.name,
+                "CreateDate": user.create_date,
+                "PasswordResetRequired": user.password_reset_required,
+            }
+        }
+    )
+
+
+def _get_credential_report_response(self: iam_responses.IamResponse):
+    # moto answers a fixed 2015 GeneratedTime, which would make every report look years stale.
+    content = self.backend.get_credential_report()
+    generated = STATE.report_generated_at.get(self.backend.account_id, utcnow())
+    return iam_responses.ActionResult(
+        {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated.replace(tzinfo=UTC)}
+    )
+
+
+_MANAGED_POLICY_DATA: list[tuple[str, dict]] | None = None
+
+
+def _init_aws_policies(original):
+    """Build the ~1,600 AWS managed policies from data parsed once, and only for the aws partition.
+
+    moto parses and re-serialises the whole policy file for every IAM backend it creates, in every partition
+    (and looking an access key up touches all six), which made each new account and each reset cost seconds.
+    """
+
+    def init_aws_policies(self: iam_models.IAMBackend) -> list:
+        global _MANAGED_POLICY_DATA
+        if self.region_name != "aws" or not iam_models.load_iam_aws_managed_policies():
+            return [] if self.region_name != "aws" else original(self)
+        if _MANAGED_POLICY_DATA is None:
+            parsed = json.loads(iam_models.aws_managed_policies_data)
+            _MANAGED_POLICY_DATA = [
+                (
+                    name,
+                    {
+                        "default_version_id": data.get("DefaultVersionId"),
+                        "path": data.get("Path"),
+                        "document": json.dumps(data.get("Document")),
+                        "create_date": datetime.fromisoformat(data["CreateDate"]),
+                        "update_date": datetime.fromisoformat(data["UpdateDate"]),
+                    },
+                )
+                for name, data in parsed.items()
+            ]
+        return [
+            iam_models.AWSManagedPolicy(name, account_id=self.account_id, region=self.region_name, **kwargs)
+            for name, kwargs in _MANAGED_POLICY_DATA
+        ]
+
+    return init_aws_policies
+
+
+def _skip_reset(self) -> None:
+    # moto's reset rebuilds every IAM backend and then throws them all away (BackendDict.reset clears the
+    # dicts right after); rebuilding is the expensive part, so skip it.
+    return None
+
+
+_APPLIED = False
+
+
+def apply() -> None:
+    global _APPLIED
+    if _APPLIED:
+        return
+    _APPLIED = True
+    iam_models.User.to_csv = _user_to_csv(iam_models.User.to_csv)
+    iam_models.AccountSummary.summary_map = _summary_map(iam_models.AccountSummary.summary_map)
+    iam_models.IAMBackend.get_credential_report = _get_credential_report(iam_models.IAMBackend.get_credential_report)
+    iam_models.IAMBackend.generate_report = _generate_report(iam_models.IAMBackend.generate_report)
+    iam_models.IAMBackend.list_virtual_mfa_devices = _list_virtual_mfa_devices(
+        iam_models.IAMBackend.list_virtual_mfa_devices
+    )
+    iam_responses.IamResponse.create_login_profile = _create_login_profile_response
+    iam_responses.IamResponse.get_credential_report = _get_credential_report_response
+    org_utils.make_random_account_id = STATE.next_account_id
+    iam_models.IAMBackend._init_aws_policies = _init_aws_policies(iam_models.IAMBackend._init_aws_policies)
+    iam_models.IAMBackend.reset = _skip_reset
+
+
+def iam_backend(account_id: str) -> iam_models.IAMBackend:
+    return iam_models.iam_backends[account_id]["aws"]
+
+
+def backdate_access_key(
+    account_id: str,
+    user_name: str,
+    access_key_id: str,
+    created_days_ago: float | None = None,
+    last_used_days_ago: float | None = None,
+    last_used_service: str | None = None,
+) -> None:
+    user = iam_backend(account_id).get_user(user_name)
+    key = user.get_access_key_by_id(access_key_id)
+    if created_days_ago is not None:
+        key.create_date = days_ago(created_days_ago)
+    if last_used_days_ago is not None:
+        key.last_used = iam_models.AccessKeyLastUsed(
+            timestamp=days_ago(last_used_days_ago), service=last_used_service or "iam", region="us-east-1"
+        )
+
+
+def backdate_password_last_used(account_id: str, user_name: str, days: float) -> None:
+    iam_backend(account_id).get_user(user_name).password_last_used = days_ago(days)

@@ -1,0 +1,503 @@
+"""The emulator's server process: moto's WSGI app behind a small middleware.
+
+The middleware sees every HTTP request before moto does. It answers the emulator's own control endpoints
+under ``/_emulator/``, records every AWS API call in the request log (which account, service, action, read
+or write), and applies the behaviours tests switch on: refused AssumeRole, small pages, injected faults and
+IAM eventual consistency. Run it with ``python -m emulator serve``; never import it into a test process,
+because importing it patches moto for the whole interpreter.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import random
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+# Read by moto when an IAM backend is built, so it must be set before the first request.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.iam.models import get_account_id_from
+from moto.moto_api._internal import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from emulator import patches
+
+CONTROL_PREFIX = "/_emulator/"
+INTERNAL_HEADER = "HTTP_X_EMULATOR_INTERNAL"
+DEFAULT_ACCOUNT_ID = "123456789012"
+READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
+READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
+FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
+QUERY_NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+
+
+def is_write(service: str, action: str) -> bool:
+    """The read/write rule of the request log (documented in README.md)."""
+    if service == "sts":
+        return False
+    return not (action.startswith(READ_PREFIXES) or action in READ_ACTIONS)
+
+
+@dataclass
+class Call:
+    """What the middleware knows about one AWS API call before moto sees it."""
+
+    service: str
+    action: str
+    account_id: str
+    json_protocol: bool
+    params: dict
+    body: bytes
+
+    @property
+    def write(self) -> bool:
+        return is_write(self.service, self.action)
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}:{self.action}"
+
+
+@dataclass
+class FaultConfig:
+    rate: float = 0.0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    accounts: set[str] | None = None
+    actions: set[str] | None = None
+    slow_seconds: float = 2.0
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class Middleware:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.lock = threading.RLock()
+        self.reset()
+
+    # ----- state -------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.log: list[dict] = []
+            self.denied_accounts: set[str] = set()
+            self.page_sizes: dict[str, int] = {}
+            self.faults = FaultConfig()
+            self.consistency_seconds = 0.0
+            self.recently_created: dict[tuple[str, str, str], float] = {}
+
+    # ----- WSGI entry --------------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self.control(environ, start_response, path[len(CONTROL_PREFIX) :])
+        if path.startswith("/moto-api") or environ.get(INTERNAL_HEADER):
+            return self.app(environ, start_response)
+        call = self.parse(environ)
+        if call is None:
+            return self.app(environ, start_response)
+        return self.handle(call, environ, start_response)
+
+    def parse(self, environ) -> Call | None:
+        body = _read_body(environ)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        params: dict = {}
+        if target:
+            action = target.rsplit(".", 1)[-1]
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+        else:
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+                query.update(parse_qs(body.decode("utf-8", "replace")))
+            params = {k: v[0] for k, v in query.items()}
+            action = params.get("Action", "")
+        service, access_key = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        if not action or not service:
+            return None
+        account_id = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or (
+            get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
+        )
+        return Call(service, action, account_id, bool(target), params, body)
+
+    def handle(self, call: Call, environ, start_response):
+        entry = {"account_id": call.account_id, "service": call.service, "action": call.action, "write": call.write}
+        fault = self.pick_fault(call)
+        if fault:
+            entry["fault"] = fault
+        with self.lock:
+            self.log.append(entry)
+        if fault == "slow":
+            time.sleep(self.faults.slow_seconds)
+        elif fault == "drop":
+            return _drop(environ, start_response)
+        elif fault:
+            return self.fault_response(call, fault, start_response)
+
+        denied = self.refuse_assume_role(call, start_response)
+        if denied is not None:
+            return denied
+        hidden = self.hide_recent_entity(call, start_response)
+        if hidden is not None:
+            return hidden
+        if call.key in self.page_sizes:
+            return self.paginate(call, environ, start_response)
+        status_holder: list[str] = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            status_holder.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        if status_holder and status_holder[0].startswith("2"):
+            self.note_created(call)
+        return result
+
+    # ----- features ----------------------------------------------------------------------------------------
+
+    def pick_fault(self, call: Call) -> str | None:
+        cfg = self.faults
+        if cfg.rate <= 0:
+            return None
+        if cfg.accounts is not None and call.account_id not in cfg.accounts:
+            return None
+        if cfg.actions is not None and call.action not in cfg.actions and call.key not in cfg.actions:
+            return None
+        with self.lock:
+            if cfg.rng.random() >= cfg.rate:
+                return None
+            return cfg.rng.choice(cfg.kinds)
+
+    def fault_response(self, call: Call, fault: str, start_response):
+        if fault == "throttling":
+            code = "TooManyRequestsException" if call.service == "organizations" else "Throttling"
+            if call.json_protocol and call.service != "organizations":
+                code = "ThrottlingException"
+            return _error(call, start_response, 400, code, "Rate exceeded", sender=True)
+        if fault == "500":
+            code = "ServiceFailure" if not call.json_protocol else "ServiceException"
+            return _error(call, start_response, 500, code, "Internal failure. Please try your request again.")
+        return _error(call, start_response, 503, "ServiceUnavailable", "Service is unavailable. Try again later.")
+
+    def refuse_assume_role(self, call: Call, start_response):
+        if call.key != "sts:AssumeRole" or not self.denied_accounts:
+            return None
+        role_arn = call.params.get("RoleArn", "")
+        parts = role_arn.split(":")
+        if len(parts) > 4 and parts[4] in self.denied_accounts:
+            message = (
+                f"User: arn:aws:iam::{call.account_id}:user/emulator is not authorized to perform: "
+                f"sts:AssumeRole on resource: {role_arn}"
+            )
+            return _error(call, start_response, 403, "AccessDenied", message, sender=True)
+        return None
+
+    def note_created(self, call: Call) -> None:
+        if self.consistency_seconds <= 0 or call.key not in ("iam:CreateUser", "iam:CreateGroup"):
+            return
+        kind = "UserName" if call.action == "CreateUser" else "GroupName"
+        name = call.params.get(kind)
+        if name:
+            with self.lock:
+                self.recently_created[(call.account_id, kind, name)] = time.monotonic() + self.consistency_seconds
+
+    def hide_recent_entity(self, call: Call, start_response):
+        if not self.recently_created or call.service != "iam" or call.write:
+            return None
+        now = time.monotonic()
+        for kind in ("UserName", "GroupName"):
+            name = call.params.get(kind)
+            until = self.recently_created.get((call.account_id, kind, name)) if name else None
+            if until is not None and now < until:
+                entity = "user" if kind == "UserName" else "group"
+                message = f"The {entity} with name {name} cannot be found."
+                return _error(call, start_response, 404, "NoSuchEntity", message, sender=True)
+        return None
+
+    def paginate(self, call: Call, environ, start_response):
+        """Serve a JSON list action in pages of at most n, whatever moto's own page size is."""
+        size = self.page_sizes[call.key]
+        params = dict(call.params)
+        token = params.pop("NextToken", None)
+        params["MaxResults"] = 1000
+        try:
+            offset = int(base64.b64decode(token).decode().split(":", 1)[1]) if token else 0
+        except (ValueError, IndexError):
+            return _error(call, start_response, 400, "InvalidInputException", "Invalid NextToken.", sender=True)
+        max_results = min(int(call.params.get("MaxResults") or size), size)
+        items: list = []
+        body: dict = {}
+        inner_token = None
+        while True:
+            if inner_token:
+                params["NextToken"] = inner_token
+            status, headers, raw = _call_app(self.app, environ, json.dumps(params).encode())
+            if not status.startswith("2"):
+                start_response(status, headers)
+                return [raw]
+            body = json.loads(raw or b"{}")
+            list_key = next((k for k, v in body.items() if isinstance(v, list)), None)
+            items += body.get(list_key, []) if list_key else []
+            inner_token = body.get("NextToken")
+            if not inner_token:
+                break
+        page = items[offset : offset + max_results]
+        body = {k: v for k, v in body.items() if not isinstance(v, list) and k != "NextToken"}
+        body[list_key or "Items"] = page
+        if offset + max_results < len(items):
+            body["NextToken"] = base64.b64encode(f"emulator:{offset + max_results}".encode()).decode()
+        payload = json.dumps(body, default=str).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))]
+        )
+        return [payload]
+
+    # ----- control endpoints -------------------------------------------------------------------------------
+
+    def control(self, environ, start_response, route: str):
+        try:
+            raw = _read_body(environ)
+            args = json.loads(raw) if raw else {}
+            query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+            handler = getattr(self, "ctl_" + route.strip("/").replace("-", "_"), None)
+            if handler is None:
+                return _json(start_response, 404, {"error": f"no control endpoint {route!r}"})
+            return _json(start_response, 200, handler(args, query) or {"status": "ok"})
+        except (ValueError, TypeError, KeyError) as exc:
+            return _json(start_response, 400, {"error": f"{type(exc).__name__}: {exc}"})
+        except Exception as exc:
+            return _json(start_response, 500, {"error": repr(exc), "trace": traceback.format_exc()})
+
+    def ctl_health(self, args, query):
+        return {"status": "ok", "pid": os.getpid()}
+
+    def ctl_reset(self, args, query):
+        moto_api_backend.reset()
+        patches.STATE.reset()
+        self.reset()
+
+    def ctl_requests(self, args, query):
+        account_id = args.get("account_id", query.get("account_id"))
+        writes_only = str(args.get("writes_only", query.get("writes_only", ""))).lower() in ("1", "true")
+        with self.lock:
+            entries = list(self.log)
+        if account_id:
+            entries = [e for e in entries if e["account_id"] == str(account_id)]
+        if writes_only:
+            entries = [e for e in entries if e["write"]]
+        return {"requests": entries}
+
+    def ctl_clear_requests(self, args, query):
+        with self.lock:
+            self.log = []
+
+    def ctl_root(self, args, query):
+        if "account_id" not in args:
+            root = patches.STATE.root_of(query.get("account_id", DEFAULT_ACCOUNT_ID))
+            return {"mfa": root.mfa, "access_keys": len(root.access_keys)}
+        patches.STATE.set_root(
+            str(args["account_id"]),
+            access_keys=args.get("access_keys"),
+            mfa=args.get("mfa", "none"),
+            password_last_used_days_ago=args.get("password_last_used_days_ago"),
+        )
+
+    def ctl_backdate_access_key(self, args, query):
+        patches.backdate_access_key(
+            str(args["account_id"]),
+            args["user_name"],
+            args["access_key_id"],
+            created_days_ago=args.get("created_days_ago"),
+            last_used_days_ago=args.get("last_used_days_ago"),
+            last_used_service=args.get("last_used_service"),
+        )
+
+    def ctl_backdate_password_last_used(self, args, query):
+        patches.backdate_password_last_used(str(args["account_id"]), args["user_name"], args["days_ago"])
+
+    def ctl_deny_assume_role(self, args, query):
+        account_id = str(args["account_id"])
+        with self.lock:
+            if args.get("deny", True):
+                self.denied_accounts.add(account_id)
+            else:
+                self.denied_accounts.discard(account_id)
+
+    def ctl_page_size(self, args, query):
+        action = args["action"]
+        if ":" not in action:
+            raise ValueError("action must be 'service:Action', e.g. organizations:ListAccounts")
+        size = args.get("size")
+        with self.lock:
+            if size is None:
+                self.page_sizes.pop(action, None)
+            elif int(size) < 1:
+                raise ValueError("size must be at least 1")
+            else:
+                self.page_sizes[action] = int(size)
+
+    def ctl_faults(self, args, query):
+        rate = float(args.get("rate", 0.0))
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        kinds = tuple(args.get("kinds") or FAULT_KINDS)
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; known: {list(FAULT_KINDS)}")
+        accounts = args.get("accounts")
+        actions = args.get("actions")
+        with self.lock:
+            self.faults = FaultConfig(
+                rate=rate,
+                kinds=kinds,
+                accounts={str(a) for a in accounts} if accounts is not None else None,
+                actions=set(actions) if actions is not None else None,
+                slow_seconds=float(args.get("slow_seconds", 2.0)),
+                rng=random.Random(args.get("seed")),
+            )
+
+    def ctl_eventual_consistency(self, args, query):
+        seconds = float(args.get("seconds", 0))
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        with self.lock:
+            self.consistency_seconds = seconds
+            if not seconds:
+                self.recently_created = {}
+
+
+# ----- helpers ---------------------------------------------------------------------------------------------
+
+
+def _read_body(environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _credential_scope(authorization: str) -> tuple[str, str]:
+    """(service, access key id) from a SigV4 Authorization header."""
+    marker = "Credential="
+    start = authorization.find(marker)
+    if start < 0:
+        return "", ""
+    scope = authorization[start + len(marker) :].split(",", 1)[0].strip().split("/")
+    if len(scope) < 5:
+        return "", scope[0]
+    return scope[3].lower(), scope[0]
+
+
+def _error(call: Call, start_response, status: int, code: str, message: str, sender: bool = False):
+    reasons = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
+    reasons[503] = "Service Unavailable"
+    request_id = str(uuid.uuid4())
+    if call.json_protocol:
+        payload = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+    else:
+        namespace = QUERY_NAMESPACES.get(call.service, "")
+        kind = "Sender" if sender else "Receiver"
+        payload = (
+            f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    headers += [("x-amzn-RequestId", request_id), ("Content-Length", str(len(payload)))]
+    start_response(f"{status} {reasons[status]}", headers)
+    return [payload]
+
+
+def _json(start_response, status: int, data: dict):
+    payload = json.dumps(data, default=str).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def _drop(environ, start_response):
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        import socket
+
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    # Without a socket to cut, an aborted response is the closest thing to a dropped connection.
+    raise ConnectionAbortedError("emulator fault: connection dropped")
+
+
+def _call_app(app, environ, body: bytes) -> tuple[str, list, bytes]:
+    inner = dict(environ)
+    inner["wsgi.input"] = io.BytesIO(body)
+    inner["CONTENT_LENGTH"] = str(len(body))
+    captured: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    chunks = app(inner, start_response)
+    raw = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+    return captured["status"], [*headers, ("Content-Length", str(len(raw)))], raw
+
+
+class QuietHandler(MotoRequestHandler):
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+def build_app() -> Middleware:
+    patches.apply()
+    return Middleware(DomainDispatcherApplication(create_backend_app))
+
+
+def _watch_parent(parent_pid: int, server) -> None:
+    # An orphan is re-parented, so a changed parent pid means the starter is gone.
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    server.shutdown()
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, state_file: str | None = None, parent_pid: int | None = None) -> None:
+    app = build_app()
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    if parent_pid:
+        threading.Thread(target=_watch_parent, args=(parent_pid, server), daemon=True).start()
+    url = f"http://{host}:{server.server_address[1]}"
+    if state_file:
+        tmp = f"{state_file}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"url": url, "pid": os.getpid()}, fh)
+        os.replace(tmp, state_file)
+    print(f"emulator listening on {url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

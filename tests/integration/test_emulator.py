@@ -1,0 +1,330 @@
+"""The emulator's own behaviour, proved with plain boto3 against a running server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+from emulator import DEFAULT_ACCOUNT_ID, EmulatorError
+
+OTHER = "111111111111"
+
+
+def report_rows(iam) -> list[dict]:
+    iam.generate_credential_report()
+    content = iam.get_credential_report()["Content"].decode()
+    return list(csv.DictReader(io.StringIO(content)))
+
+
+def summary(iam) -> dict:
+    return iam.get_account_summary()["SummaryMap"]
+
+
+def age_days(value: str | datetime) -> float:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (datetime.now(UTC) - value).total_seconds() / 86400
+
+
+# ----- root state ------------------------------------------------------------------------------------------
+
+
+def test_root_defaults_to_no_keys_and_no_mfa(emulator):
+    iam = emulator.client("iam")
+    assert summary(iam)["AccountMFAEnabled"] == 0
+    assert summary(iam)["AccountAccessKeysPresent"] == 0
+    root = report_rows(iam)[0]
+    assert root["user"] == "<root_account>"
+    assert root["arn"] == f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:root"
+    assert root["password_enabled"] == "not_supported"
+    assert root["mfa_active"] == "false"
+    assert root["access_key_1_active"] == root["access_key_2_active"] == "false"
+    assert root["access_key_1_last_rotated"] == "N/A"
+    assert root["password_last_used"] == "no_information"
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "present"),
+    [
+        ([], 0),
+        ([{"active": True, "age_days": 10}], 1),
+        # AWS counts an inactive root key as present.
+        ([{"active": False, "age_days": 10}], 1),
+        ([{"active": True, "age_days": 400}, {"active": False, "age_days": 5}], 1),
+    ],
+)
+def test_root_keys_show_in_summary_and_report(emulator, keys, present):
+    emulator.set_root(DEFAULT_ACCOUNT_ID, access_keys=keys)
+    iam = emulator.client("iam")
+    assert summary(iam)["AccountAccessKeysPresent"] == present
+    root = report_rows(iam)[0]
+    for index in (1, 2):
+        key = keys[index - 1] if index <= len(keys) else None
+        assert root[f"access_key_{index}_active"] == ("true" if key and key["active"] else "false")
+        if key:
+            assert age_days(root[f"access_key_{index}_last_rotated"]) == pytest.approx(key["age_days"], abs=0.01)
+            assert root[f"access_key_{index}_last_used_date"] == "N/A"
+        else:
+            assert root[f"access_key_{index}_last_rotated"] == "N/A"
+
+
+def test_root_key_last_use_and_password_last_used(emulator):
+    emulator.set_root(
+        DEFAULT_ACCOUNT_ID,
+        access_keys=[{"active": True, "age_days": 300, "last_used_days_ago": 3, "last_used_service": "s3"}],
+        password_last_used_days_ago=12,
+    )
+    root = report_rows(emulator.client("iam"))[0]
+    assert age_days(root["access_key_1_last_used_date"]) == pytest.approx(3, abs=0.01)
+    assert root["access_key_1_last_used_service"] == "s3"
+    assert root["access_key_1_last_used_region"] == "us-east-1"
+    assert age_days(root["password_last_used"]) == pytest.approx(12, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("mfa", "enabled", "virtual"), [("none", 0, False), ("virtual", 1, True), ("hardware", 1, False)]
+)
+def test_root_mfa_kinds(emulator, mfa, enabled, virtual):
+    emulator.set_root(DEFAULT_ACCOUNT_ID, mfa=mfa)
+    iam = emulator.client("iam")
+    assert summary(iam)["AccountMFAEnabled"] == enabled
+    assert report_rows(iam)[0]["mfa_active"] == ("true" if enabled else "false")
+    assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    root_devices = [d for d in assigned if d.get("User", {}).get("Arn", "").endswith(":root")]
+    assert bool(root_devices) is virtual
+    if virtual:
+        assert root_devices[0]["User"]["UserId"] == DEFAULT_ACCOUNT_ID
+        assert root_devices[0]["SerialNumber"].startswith(f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/")
+    assert iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"] == []
+
+
+def test_root_row_comes_first_and_user_rows_follow(emulator):
+    iam = emulator.client("iam")
+    iam.create_user(UserName="alice")
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="alice")
+    serial = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/alice"
+    iam.enable_mfa_device(
+        UserName="alice", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+    )
+    emulator.set_root(DEFAULT_ACCOUNT_ID, mfa="virtual")
+    rows = report_rows(iam)
+    assert [r["user"] for r in rows] == ["<root_account>", "alice"]
+    assert rows[1]["mfa_active"] == "true"
+    devices = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert sorted(d["User"]["Arn"] for d in devices) == [
+        f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:root",
+        f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:user/alice",
+    ]
+
+
+def test_credential_report_generated_time_is_recent(emulator):
+    iam = emulator.client("iam")
+    iam.generate_credential_report()
+    generated = iam.get_credential_report()["GeneratedTime"]
+    assert age_days(generated) < 1 / 24
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"mfa": "yubikey"},
+        {"access_keys": [{"active": True}, {"active": True}, {"active": True}]},
+        {"access_keys": [{"active": True, "age": 3}]},
+    ],
+)
+def test_set_root_rejects_bad_input(emulator, bad):
+    with pytest.raises(EmulatorError):
+        emulator.set_root(DEFAULT_ACCOUNT_ID, **bad)
+
+
+# ----- users -----------------------------------------------------------------------------------------------
+
+
+def test_backdated_access_key_shows_everywhere(emulator):
+    iam = emulator.client("iam")
+    iam.create_user(UserName="bob")
+    key_id = iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
+    emulator.backdate_access_key(
+        DEFAULT_ACCOUNT_ID, "bob", key_id, created_days_ago=200, last_used_days_ago=50, last_used_service="ec2"
+    )
+    meta = iam.list_access_keys(UserName="bob")["AccessKeyMetadata"][0]
+    assert age_days(meta["CreateDate"]) == pytest.approx(200, abs=0.01)
+    last = iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]
+    assert age_days(last["LastUsedDate"]) == pytest.approx(50, abs=0.01)
+    assert last["ServiceName"] == "ec2"
+    row = report_rows(iam)[1]
+    assert row["user"] == "bob"
+    assert age_days(row["access_key_1_last_rotated"]) == pytest.approx(200, abs=0.01)
+    assert age_days(row["access_key_1_last_used_date"]) == pytest.approx(50, abs=0.01)
+    assert row["access_key_1_last_used_service"] == "ec2"
+    assert row["access_key_2_last_used_service"] == "N/A"
+
+
+def test_backdated_password_last_used(emulator):
+    iam = emulator.client("iam")
+    iam.create_user(UserName="carol")
+    iam.create_login_profile(UserName="carol", Password="S3cure-Passw0rd!")
+    emulator.backdate_password_last_used(DEFAULT_ACCOUNT_ID, "carol", 30)
+    assert age_days(iam.get_user(UserName="carol")["User"]["PasswordLastUsed"]) == pytest.approx(30, abs=0.01)
+    assert age_days(report_rows(iam)[1]["password_last_used"]) == pytest.approx(30, abs=0.01)
+
+
+def test_backdating_a_missing_key_is_an_error(emulator):
+    emulator.client("iam").create_user(UserName="dave")
+    with pytest.raises(EmulatorError, match="cannot be found"):
+        emulator.backdate_access_key(DEFAULT_ACCOUNT_ID, "dave", "AKIANOSUCHKEY0000000", created_days_ago=3)
+
+
+@pytest.mark.parametrize("reset_required", [True, False])
+def test_create_login_profile_honours_password_reset_required(emulator, reset_required):
+    iam = emulator.client("iam")
+    iam.create_user(UserName="erin")
+    created = iam.create_login_profile(
+        UserName="erin", Password="S3cure-Passw0rd!", PasswordResetRequired=reset_required
+    )["LoginProfile"]
+    assert created["PasswordResetRequired"] is reset_required
+    assert iam.get_login_profile(UserName="erin")["LoginProfile"]["PasswordResetRequired"] is reset_required
+
+
+def test_aws_managed_policies_are_loaded(emulator):
+    policy = emulator.client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"]
+    assert policy["PolicyName"] == "AdministratorAccess"
+
+
+# ----- request log -----------------------------------------------------------------------------------------
+
+
+def test_request_log_counts_calls_and_splits_reads_from_writes(emulator):
+    iam = emulator.client("iam", logged=True)
+    iam.create_user(UserName="frank")
+    iam.get_user(UserName="frank")
+    iam.list_users()
+    iam.generate_credential_report()
+    iam.get_credential_report()
+    iam.tag_user(UserName="frank", Tags=[{"Key": "team", "Value": "x"}])
+    emulator.client("sts", logged=True).get_caller_identity()
+    log = emulator.requests()
+    assert [(e["service"], e["action"], e["write"]) for e in log] == [
+        ("iam", "CreateUser", True),
+        ("iam", "GetUser", False),
+        ("iam", "ListUsers", False),
+        ("iam", "GenerateCredentialReport", False),
+        ("iam", "GetCredentialReport", False),
+        ("iam", "TagUser", True),
+        ("sts", "GetCallerIdentity", False),
+    ]
+    assert {e["account_id"] for e in log} == {DEFAULT_ACCOUNT_ID}
+    assert [e["action"] for e in emulator.requests(writes_only=True)] == ["CreateUser", "TagUser"]
+
+
+def test_request_log_reads_json_protocol_actions(emulator):
+    org = emulator.client("organizations", logged=True)
+    org.create_organization(FeatureSet="ALL")
+    org.list_accounts()
+    assert [(e["service"], e["action"], e["write"]) for e in emulator.requests()] == [
+        ("organizations", "CreateOrganization", True),
+        ("organizations", "ListAccounts", False),
+    ]
+
+
+def test_request_log_leaves_out_the_emulators_own_calls_and_clears(emulator):
+    emulator.client("iam").create_user(UserName="gina")
+    emulator.set_root(DEFAULT_ACCOUNT_ID, mfa="virtual")
+    assert emulator.requests() == []
+    emulator.client("iam", logged=True).list_users()
+    assert len(emulator.requests()) == 1
+    emulator.clear_requests()
+    assert emulator.requests() == []
+
+
+def test_request_log_attributes_calls_to_the_account_the_credentials_act_in(emulator):
+    emulator.client("iam", OTHER, logged=True).create_user(UserName="hank")
+    emulator.client("iam", logged=True).list_users()
+    assert [(e["account_id"], e["action"]) for e in emulator.requests()] == [
+        (OTHER, "CreateUser"),
+        (DEFAULT_ACCOUNT_ID, "ListUsers"),
+    ]
+    assert [e["action"] for e in emulator.requests(account_id=OTHER)] == ["CreateUser"]
+
+
+def test_env_gives_a_subprocess_credentials_in_the_account(emulator):
+    env = {**os.environ, **emulator.env(OTHER)}
+    code = "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == OTHER
+    assert emulator.requests() == [
+        {"account_id": OTHER, "service": "sts", "action": "GetCallerIdentity", "write": False}
+    ]
+
+
+# ----- isolation and reset ---------------------------------------------------------------------------------
+
+
+def test_accounts_are_isolated(emulator):
+    emulator.client("iam", OTHER).create_user(UserName="ivan")
+    emulator.set_root(OTHER, access_keys=[{"active": True, "age_days": 1}], mfa="hardware")
+    main_iam = emulator.client("iam")
+    assert [u["UserName"] for u in main_iam.list_users()["Users"]] == []
+    assert summary(main_iam)["AccountAccessKeysPresent"] == 0
+    assert summary(main_iam)["AccountMFAEnabled"] == 0
+    other_iam = emulator.client("iam", OTHER)
+    assert [u["UserName"] for u in other_iam.list_users()["Users"]] == ["ivan"]
+    assert summary(other_iam)["AccountAccessKeysPresent"] == 1
+    assert report_rows(other_iam)[0]["arn"] == f"arn:aws:iam::{OTHER}:root"
+
+
+def test_reset_forgets_everything(emulator):
+    emulator.client("iam").create_user(UserName="jane")
+    emulator.set_root(DEFAULT_ACCOUNT_ID, mfa="virtual", access_keys=[{"active": True, "age_days": 1}])
+    emulator.client("iam", logged=True).list_users()
+    emulator.reset()
+    iam = emulator.client("iam")
+    assert iam.list_users()["Users"] == []
+    assert summary(iam)["AccountMFAEnabled"] == 0
+    assert summary(iam)["AccountAccessKeysPresent"] == 0
+    assert emulator.requests() == []
+
+
+# ----- command line ----------------------------------------------------------------------------------------
+
+
+def test_cli_start_status_stop(tmp_path):
+    state_file = tmp_path / "emulator.json"
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))}
+
+    def cli(*args, check=True):
+        cmd = [sys.executable, "-m", "emulator", *args, "--state-file", str(state_file)]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=check, timeout=120)
+
+    try:
+        assert "running at http://127.0.0.1:" in cli("start").stdout
+        status = json.loads(cli("status").stdout)
+        assert status["url"] == json.loads(state_file.read_text())["url"]
+        assert "already running" in cli("start").stdout
+    finally:
+        assert "stopped" in cli("stop").stdout
+    assert not state_file.exists()
+    assert cli("status", check=False).returncode == 1
+
+
+def test_recent_dates_are_not_in_the_future(emulator):
+    iam = emulator.client("iam")
+    iam.create_user(UserName="kim")
+    key_id = iam.create_access_key(UserName="kim")["AccessKey"]["AccessKeyId"]
+    emulator.backdate_access_key(DEFAULT_ACCOUNT_ID, "kim", key_id, last_used_days_ago=0)
+    last = iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]["LastUsedDate"]
+    assert last <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_moto_errors_pass_through_the_middleware(emulator):
+    with pytest.raises(ClientError) as err:
+        emulator.client("iam").get_user(UserName="nobody")
+    assert err.value.response["Error"]["Code"] == "NoSuchEntity"
