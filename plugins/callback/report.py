@@ -18,6 +18,8 @@ description:
   - A task counts for the control whose id it carries as a tag (C(password_policy), C(root_access_keys),
     C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users)). A task whose
     result carries C(findings) counts for the control each finding names.
+  - With C(--tags) naming control ids only those controls are reported (C(--skip-tags) likewise removes
+    them); the others show as V(skipped), even when a task covering two controls said something about them.
   - When a task without a control tag fails before any control ran (the account session or account guard), every
     control of that account is V(failed) with that error.
   - Results of C(no_log) tasks are used only for their changed/failed state. Diff before/after values are copied
@@ -77,7 +79,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
-from ansible_collections.accountguard.aws.plugins.module_utils._report import RENDERERS, ReportBuilder
+from ansible_collections.accountguard.aws.plugins.module_utils._report import (
+    RENDERERS,
+    ReportBuilder,
+    selected_controls,
+)
 
 _HOST_FIELDS = {"account_id": "aws_account_id", "name": "aws_account_name", "ou_path": "aws_ou_path"}
 _COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -128,7 +134,10 @@ class CallbackModule(CallbackBase):
     def __init__(self, display=None, options=None):
         super().__init__(display=display, options=options)
         controls = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
-        self._builder = ReportBuilder(controls)
+        selected = selected_controls(
+            controls, context.CLIARGS.get("tags") or (), context.CLIARGS.get("skip_tags") or ()
+        )
+        self._builder = ReportBuilder(controls, selected)
         self._started = _utc_now()
         self._playbooks = []
         self._play = None

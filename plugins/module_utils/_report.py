@@ -144,16 +144,31 @@ def changed_fields(before, after, prefix: str = "", limit: int = 20) -> list:
     return out[:limit]
 
 
+def selected_controls(control_ids, run_tags=(), skip_tags=()) -> set:
+    """The controls a run selected with --tags / --skip-tags.
+
+    --tags naming control ids selects exactly those; other --tags values (all, tagged, baseline, family tags)
+    select every control. --skip-tags naming control ids removes them.
+    """
+    run_tags, skip_tags = set(run_tags or ()), set(skip_tags or ())
+    named = run_tags & set(control_ids)
+    chosen = named if named else set(control_ids)
+    return chosen - skip_tags
+
+
 class ReportBuilder:
     """Collects task events of one playbook run and builds the report model (a JSON-ready dict).
 
-    `controls` maps control id -> {"title": str, "cis": [str, ...]}, in display order.
+    `controls` maps control id -> {"title": str, "cis": [str, ...]}, in display order. `selected` is the set of
+    control ids the run selected (see selected_controls()); results for other controls are ignored, because a
+    checking task that covers two controls also runs when only one of them was asked for.
     """
 
-    def __init__(self, controls: dict) -> None:
+    def __init__(self, controls: dict, selected=None) -> None:
         self.controls = {
             cid: {"title": c.get("title", cid), "cis": list(c.get("cis", []))} for cid, c in controls.items()
         }
+        self.selected = set(self.controls) if selected is None else set(selected) & set(self.controls)
         self.hosts = {}
         self.contributed = False
 
@@ -197,7 +212,7 @@ class ReportBuilder:
         entry = self.add_host(host)
         result = result if isinstance(result, dict) else {}
         task = _text(task or "(unnamed task)")
-        control_tags = [t for t in tags or () if t in self.controls]
+        control_tags = [t for t in tags or () if t in self.selected]
         if control_tags:
             self.contributed = True
 
@@ -221,9 +236,9 @@ class ReportBuilder:
         by_control = {}
         for found in findings:
             cid = found.get("id")
-            if cid in self.controls:
+            if cid in self.selected:
                 by_control.setdefault(cid, []).append(found)
-            else:
+            elif cid not in self.controls:
                 entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
         if by_control:
@@ -317,6 +332,8 @@ class ReportBuilder:
                 reason = None
                 if not cell["events"]:
                     reason = "not run (excluded by tags or toggles)"
+                    if cid not in self.selected:
+                        reason = "not selected by --tags / --skip-tags"
                     if entry["errors"]:
                         reason = "not run: the host stopped after a failed task"
                 elif status == SKIPPED:

@@ -483,3 +483,32 @@ def test_reports_validate_against_the_documented_schema(mixed_report):
     )
     for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())])):
         jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
+
+
+@pytest.mark.parametrize(
+    ("run_tags", "skip_tags", "expected"),
+    [
+        ((), (), set(CONTROL_IDS)),
+        (("all",), (), set(CONTROL_IDS)),
+        (("baseline", "tagged"), (), set(CONTROL_IDS)),
+        (("user_mfa",), (), {"user_mfa"}),
+        (("user_mfa", "root_account", "password_policy"), (), {"user_mfa", "password_policy"}),
+        (("all",), ("root_mfa", "always"), set(CONTROL_IDS) - {"root_mfa"}),
+    ],
+)
+def test_selected_controls(run_tags, skip_tags, expected):
+    assert _report.selected_controls(CONTROL_IDS, run_tags, skip_tags) == expected
+
+
+def test_unselected_controls_are_not_reported_by_a_task_covering_two():
+    # `--tags user_mfa`: the MFA task also carries root_mfa and may still say something about it
+    builder = _report.ReportBuilder(CTRLS, selected={"user_mfa"})
+    findings = [finding("user_mfa", "fail"), finding("root_mfa", "pass")]
+    builder.add_event("acct", "mfa", "ok", {"findings": findings}, tags=("root_mfa", "user_mfa"), check_mode=True)
+    builder.add_event("acct", "policy", "changed", {}, tags=("password_policy",), check_mode=True)
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    controls = report["accounts"][0]["controls"]
+    assert controls["user_mfa"]["status"] == "drift"
+    assert controls["root_mfa"]["status"] == "skipped"
+    assert controls["root_mfa"]["reason"] == "not selected by --tags / --skip-tags"
+    assert controls["password_policy"]["status"] == "skipped"
