@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ._credential_report import access_key_slots, user_rows
+
 REASON_AGE = "too_old"
 REASON_UNUSED = "unused"
 REASON_TOO_MANY = "too_many_active_keys"
@@ -31,29 +33,21 @@ def keys_from_rows(rows: list[dict], users: list[str] | None = None) -> list[dic
     """
     wanted = {u.lower() for u in users} if users is not None else None
     keys = []
-    for row in rows:
+    for row in user_rows(rows):
         name = row.get("user")
-        if not name or name == "<root_account>":
+        if not name or (wanted is not None and name.lower() not in wanted):
             continue
-        if wanted is not None and name.lower() not in wanted:
-            continue
-        for slot in (1, 2):
-            prefix = f"access_key_{slot}_"
-            rotated = row.get(prefix + "last_rotated")
-            active = bool(row.get(prefix + "active"))
-            # A slot without a rotation date holds no key (the report says N/A).
-            if rotated is None and not active:
-                continue
+        for slot in access_key_slots(row):
             keys.append(
                 {
                     "user_name": name,
                     "arn": row.get("arn"),
-                    "slot": slot,
+                    "slot": slot["slot"],
                     "access_key_id": None,
-                    "active": active,
-                    "last_rotated": rotated,
-                    "last_used_date": row.get(prefix + "last_used_date"),
-                    "last_used_service": row.get(prefix + "last_used_service"),
+                    "active": slot["active"],
+                    "last_rotated": slot["last_rotated"],
+                    "last_used_date": slot["last_used_date"],
+                    "last_used_service": slot["last_used_service"],
                 }
             )
     return keys

@@ -1,0 +1,108 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Files that hold the secrets accountguard.aws creates (initial passwords, secret access keys).
+
+Private to accountguard.aws: no compatibility promise outside the collection.
+
+Layout: ``<credentials_dir>/<account_id>/<user>.password.json`` and ``<user>.<access_key_id>.json``.
+Directories are 0700 and files 0600, created exclusively: an existing file is never overwritten, so a
+secret handed out once cannot be silently replaced by another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+class SecretFileError(Exception):
+    pass
+
+
+def account_dir(credentials_dir: str, account_id: str) -> str:
+    return os.path.join(credentials_dir, account_id)
+
+
+def password_file(credentials_dir: str, account_id: str, user_name: str) -> str:
+    return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.password.json")
+
+
+def access_key_file(credentials_dir: str, account_id: str, user_name: str, access_key_id: str) -> str:
+    return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.{access_key_id}.json")
+
+
+def directory_problem(path: str) -> str | None:
+    """Why secrets must not go into ``path`` (an existing directory), or None when it is fit."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{path} exists and is not a directory"
+    if info.st_mode & 0o077:
+        return (
+            f"{path} is accessible to other users (mode {stat.S_IMODE(info.st_mode):04o}); "
+            "secrets are only written to a directory of mode 0700"
+        )
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{path} is not writable"
+    return None
+
+
+def check_target(credentials_dir: str, account_id: str) -> list[str]:
+    """Problems that would stop a secret from being written, found before any AWS write."""
+    problems = []
+    for path in (credentials_dir, account_dir(credentials_dir, account_id)):
+        problem = directory_problem(path)
+        if problem:
+            problems.append(problem)
+    if not problems and not os.path.exists(credentials_dir):
+        parent = os.path.dirname(os.path.abspath(credentials_dir))
+        while not os.path.exists(parent):
+            parent = os.path.dirname(parent)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            problems.append(f"cannot create {credentials_dir}: {parent} is not writable")
+    return problems
+
+
+def ensure_dir(path: str) -> None:
+    """Create ``path`` and any missing parents with mode 0700 (an existing directory is left as it is)."""
+    missing = []
+    current = os.path.abspath(path)
+    while not os.path.isdir(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(missing):
+        os.mkdir(directory, DIR_MODE)
+        # mkdir's mode is filtered by the umask; the secret directory must be 0700 whatever the umask.
+        os.chmod(directory, DIR_MODE)
+
+
+def write_secret_file(path: str, data: dict) -> None:
+    """Write ``data`` as JSON to a new file of mode 0600; never overwrite, never follow a symlink."""
+    ensure_dir(os.path.dirname(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, FILE_MODE)
+    except FileExistsError as e:
+        raise SecretFileError(f"{path} already exists; it is never overwritten (move it away first)") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, FILE_MODE)
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+    except BaseException:
+        # A half-written secret file is worse than none: the caller decides what to do with the secret.
+        remove_quietly(path)
+        raise
+
+
+def remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,725 @@
+#!/usr/bin/python
+
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: iam_users
+short_description: Manage all declared IAM users of an account in one call
+version_added: 0.1.0
+description:
+  - Brings every user listed in O(users) to its declared state in one module call, whatever the number of
+    users, so a playbook's task count does not grow with the team.
+  - Creates missing users with their path and tags, updates path and tags, adds group memberships, gives
+    console access with a generated initial password that satisfies the account password policy and must be
+    changed at first sign-in, and gives programmatic access with one access key, created only when the user
+    has no access key at all (M(amazon.aws.iam_access_key) creates a new key on every run without C(id)).
+  - Initial passwords and secret access keys are written once, at creation, to files of mode 0600 under
+    O(credentials_dir); they never appear in the module result or logs, and an existing file is never
+    overwritten.
+  - Nothing is deleted unless asked; undeclared users (RV(undeclared_users)), undeclared group memberships,
+    console access and access keys are reported. O(purge_users), O(users[].purge_groups),
+    O(purge_console_access) and O(purge_access_keys) opt into removal.
+  - All input is validated against the IAM rules (names, paths, tags, duplicates) before any API call, and a
+    group that does not exist fails the task before any write.
+author:
+  - accountguard.aws maintainers
+options:
+  users:
+    description:
+      - The declared users. Users of the account not listed here are only reported unless O(purge_users=true).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - IAM user name (1 to 64 letters, numbers and V(+=,.@_-)). Names are unique case-insensitively.
+        type: str
+        required: true
+      path:
+        description:
+          - IAM path of the user, V(/) or starting and ending with V(/).
+          - New users get V(/) when unset; an existing user's path is only changed when this is set.
+        type: str
+      tags:
+        description:
+          - Tags the user must have. Tags not listed are kept unless O(users[].purge_tags=true).
+          - At most 50 tags, keys up to 128 and values up to 256 characters; keys are case-insensitive and
+            must not start with V(aws:).
+          - Unset means the user's tags are not managed.
+        type: dict
+      purge_tags:
+        description:
+          - Remove tags that are not in O(users[].tags).
+        type: bool
+        default: false
+      groups:
+        description:
+          - Groups the user must belong to. Unset means memberships are not managed.
+          - Every group must exist (or be listed in O(pending_groups) under check mode).
+        type: list
+        elements: str
+      purge_groups:
+        description:
+          - Remove the user from groups that are not in O(users[].groups).
+        type: bool
+        default: false
+      console_access:
+        description:
+          - Whether the user signs in to the AWS Management Console (has a login profile).
+          - When V(true) and the user has no login profile, one is created with a generated password that
+            satisfies the account password policy (the AWS default rules when there is none).
+          - When V(false), existing console access is reported, and removed only with O(purge_console_access).
+        type: bool
+        default: false
+      programmatic_access:
+        description:
+          - Whether the user has an access key.
+          - When V(true) and the user has no access key at all, exactly one is created. A user whose keys are
+            all inactive is reported, not given a new key.
+          - When V(false), existing keys are reported, and deleted only with O(purge_access_keys).
+        type: bool
+        default: false
+      password_reset_required:
+        description:
+          - Whether a new console user must change the initial password at first sign-in.
+          - Applies when the login profile is created; an existing login profile is left as it is.
+        type: bool
+        default: true
+  credentials_dir:
+    description:
+      - Directory on the managed node (the controller with C(connection: local)) that receives the secrets
+        of new users, as C(<credentials_dir>/<account id>/<user>.password.json) and
+        C(<credentials_dir>/<account id>/<user>.<access key id>.json).
+      - Directories are created with mode 0700 and files with 0600. An existing directory that other users
+        can read is refused, and an existing file is never overwritten (the task fails before any write).
+    type: path
+    default: ~/.accountguard/credentials
+  pending_groups:
+    description:
+      - Groups that an earlier task of the same run creates, for example the baseline's admin group.
+      - Under check mode that task created nothing, so these groups may be missing and their membership is
+        predicted; when applying they must exist like any other group.
+    type: list
+    elements: str
+    default: []
+  purge_users:
+    description:
+      - Delete users of the account that are not declared in O(users), with their login profile, access
+        keys, MFA devices, certificates, SSH keys, service credentials, policies and group memberships.
+      - The IAM user the module runs as is never deleted.
+    type: bool
+    default: false
+  purge_console_access:
+    description:
+      - Delete the login profile of declared users whose O(users[].console_access) is V(false).
+    type: bool
+    default: false
+  purge_access_keys:
+    description:
+      - Delete the access keys of declared users whose O(users[].programmatic_access) is V(false).
+    type: bool
+    default: false
+notes:
+  - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, then
+    C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each declared user that exists. C(iam:ListGroups)
+    only when a membership must be added, C(iam:GetAccountPasswordPolicy) only when a password is generated,
+    C(sts:GetCallerIdentity) only to name a secrets file for an account with no user yet, or with
+    O(purge_users)."
+  - The module does not print, log or return any secret; the task does not need C(no_log).
+extends_documentation_fragment:
+  - accountguard.aws.attributes
+  - accountguard.aws.attributes.enforcing
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+seealso:
+  - module: accountguard.aws.iam_access_keys
+  - module: accountguard.aws.iam_password_policy
+  - module: amazon.aws.iam_user
+  - module: amazon.aws.iam_access_key
+"""
+
+EXAMPLES = r"""
+- name: Declare the account's IAM users
+  accountguard.aws.iam_users:
+    users:
+      - name: alice
+        console_access: true
+        groups: [Cloudadmin]
+        tags:
+          team: platform
+      - name: deploy-bot
+        path: /service/
+        programmatic_access: true
+        tags:
+          team: platform
+          purpose: ci
+    credentials_dir: "{{ playbook_dir }}/.credentials"
+    pending_groups: [Cloudadmin]
+  register: iam_users
+
+- name: Tell the operator where the new secrets are
+  ansible.builtin.debug:
+    msg: "New credentials: {{ iam_users.secrets_files }}"
+  when: iam_users.secrets_files | length > 0
+
+- name: Converge strictly, removing what is not declared
+  accountguard.aws.iam_users:
+    users:
+      - name: alice
+        console_access: true
+        groups: [Cloudadmin]
+        purge_groups: true
+        tags: {team: platform}
+        purge_tags: true
+    purge_console_access: true
+    purge_access_keys: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a user was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+  sample: true
+users:
+  description: Every declared user after the run (predicted in check mode), in the order declared.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user_name:
+      description: The user name.
+      type: str
+      sample: alice
+    arn:
+      description: ARN of the user; V(null) for a user that check mode would create.
+      type: str
+      sample: arn:aws:iam::123456789012:user/alice
+    created:
+      description: Whether the user was (would be) created by this run.
+      type: bool
+      sample: false
+    changed:
+      description: Whether this user was (would be) changed.
+      type: bool
+      sample: true
+    actions:
+      description:
+        - What was (would be) done, one entry per IAM write, for example V(create_user),
+          V(add_to_group:Cloudadmin), V(create_login_profile), V(create_access_key), V(tag_user:team).
+      type: list
+      elements: str
+      sample: ["create_user", "add_to_group:Cloudadmin", "create_login_profile"]
+    reported:
+      description: Drift left alone because no purge option asked to remove it.
+      type: list
+      elements: str
+      sample: ["has console access that is not declared (purge_console_access is false)"]
+    path:
+      description: The user's path.
+      type: str
+      sample: /
+    tags:
+      description: The user's tags.
+      type: dict
+      sample: {"team": "platform"}
+    groups:
+      description: The groups the user belongs to.
+      type: list
+      elements: str
+      sample: ["Cloudadmin"]
+    console_access:
+      description: Whether the user has a login profile.
+      type: bool
+      sample: true
+    programmatic_access:
+      description: Whether the user has at least one access key.
+      type: bool
+      sample: false
+    access_keys:
+      description: The user's access keys (ids are not secret); a key check mode would create has id V(null).
+      type: list
+      elements: dict
+      sample: [{"access_key_id": "AKIAIOSFODNN7EXAMPLE", "status": "Active"}]
+    secrets_files:
+      description: Files this run wrote the user's new secrets to.
+      type: list
+      elements: str
+      sample: ["/home/ops/.accountguard/credentials/123456789012/alice.password.json"]
+undeclared_users:
+  description: Users of the account that are not declared (deleted only with O(purge_users=true)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["legacy-admin"]
+deleted_users:
+  description: Undeclared users that were (would be) deleted because of O(purge_users=true).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+secrets_files:
+  description:
+    - Every file this run wrote a secret to (paths only, never the secrets). Empty in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/home/ops/.accountguard/credentials/123456789012/deploy-bot.AKIAIOSFODNN7EXAMPLE.json"]
+diff:
+  description: Before and after of the users that change, keyed by user name.
+  returned: when run with C(--diff)
+  type: dict
+  sample: {"before": {"alice": null}, "after": {"alice": {"path": "/", "tags": {}, "groups": ["Cloudadmin"],
+           "console_access": true, "programmatic_access": false, "access_keys": []}}}
+"""
+
+import os
+from datetime import datetime, timezone
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.accountguard.aws.plugins.module_utils._common import (
+    AccountGuardAWSError,
+    IAMErrors,
+    caller_identity,
+    client,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
+from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import (
+    SecretFileError,
+    access_key_file,
+    check_target,
+    password_file,
+    remove_quietly,
+    write_secret_file,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._users import (
+    account_id_from_arn,
+    action_label,
+    groups_to_resolve,
+    missing_groups,
+    plan_user,
+    state_from_details,
+    undeclared,
+    validate_users,
+    view,
+)
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+
+@IAMErrors.common_error_handler("list the account's users (GetAccountAuthorizationDetails)")
+@AWSRetry.jittered_backoff()
+def list_user_details(iam) -> list:
+    paginator = iam.get_paginator("get_account_authorization_details")
+    return paginator.paginate(Filter=["User"]).build_full_result().get("UserDetailList", [])
+
+
+@IAMErrors.list_error_handler("get the login profile", default_value=False)
+@AWSRetry.jittered_backoff()
+def has_login_profile(iam, user_name: str) -> bool:
+    iam.get_login_profile(UserName=user_name)
+    return True
+
+
+@IAMErrors.common_error_handler("list access keys")
+@AWSRetry.jittered_backoff()
+def list_access_keys(iam, user_name: str) -> list:
+    paginator = iam.get_paginator("list_access_keys")
+    keys = paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
+    return [{"access_key_id": k["AccessKeyId"], "status": k["Status"]} for k in keys]
+
+
+@IAMErrors.common_error_handler("list groups")
+@AWSRetry.jittered_backoff()
+def list_group_names(iam) -> list:
+    paginator = iam.get_paginator("list_groups")
+    return [g["GroupName"] for g in paginator.paginate().build_full_result().get("Groups", [])]
+
+
+@IAMErrors.list_error_handler("get the account password policy")
+@AWSRetry.jittered_backoff()
+def get_password_policy(iam):
+    return iam.get_account_password_policy()["PasswordPolicy"]
+
+
+@IAMErrors.list_error_handler("list MFA devices", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_mfa_serials(iam, user_name: str) -> list:
+    paginator = iam.get_paginator("list_mfa_devices")
+    return [d["SerialNumber"] for d in paginator.paginate(UserName=user_name).build_full_result()["MFADevices"]]
+
+
+# --- writes -------------------------------------------------------------------------------------------------
+
+
+@IAMErrors.common_error_handler("create the user")
+@AWSRetry.jittered_backoff()
+def create_user(iam, user_name: str, path: str, tags: dict) -> dict:
+    request = {"UserName": user_name, "Path": path}
+    if tags:
+        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return iam.create_user(**request)["User"]
+
+
+@IAMErrors.common_error_handler("update the user's path")
+@AWSRetry.jittered_backoff()
+def update_path(iam, user_name: str, path: str) -> None:
+    iam.update_user(UserName=user_name, NewPath=path)
+
+
+@IAMErrors.common_error_handler("tag the user")
+@AWSRetry.jittered_backoff()
+def tag_user(iam, user_name: str, tags: dict) -> None:
+    iam.tag_user(UserName=user_name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+@IAMErrors.common_error_handler("untag the user")
+@AWSRetry.jittered_backoff()
+def untag_user(iam, user_name: str, keys: list) -> None:
+    iam.untag_user(UserName=user_name, TagKeys=keys)
+
+
+@IAMErrors.common_error_handler("add the user to a group")
+@AWSRetry.jittered_backoff()
+def add_to_group(iam, user_name: str, group: str) -> None:
+    iam.add_user_to_group(UserName=user_name, GroupName=group)
+
+
+@IAMErrors.deletion_error_handler("remove the user from a group")
+@AWSRetry.jittered_backoff()
+def remove_from_group(iam, user_name: str, group: str) -> None:
+    iam.remove_user_from_group(UserName=user_name, GroupName=group)
+
+
+@IAMErrors.common_error_handler("create the login profile")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
+def create_login_profile(iam, user_name: str, password: str, reset_required: bool) -> None:
+    iam.create_login_profile(UserName=user_name, Password=password, PasswordResetRequired=reset_required)
+
+
+@IAMErrors.deletion_error_handler("delete the login profile")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
+def delete_login_profile(iam, user_name: str) -> None:
+    iam.delete_login_profile(UserName=user_name)
+
+
+@IAMErrors.common_error_handler("create an access key")
+@AWSRetry.jittered_backoff()
+def create_access_key(iam, user_name: str) -> dict:
+    return iam.create_access_key(UserName=user_name)["AccessKey"]
+
+
+@IAMErrors.deletion_error_handler("delete an access key")
+@AWSRetry.jittered_backoff()
+def delete_access_key(iam, user_name: str, access_key_id: str) -> None:
+    iam.delete_access_key(UserName=user_name, AccessKeyId=access_key_id)
+
+
+@IAMErrors.deletion_error_handler("delete the user and what is attached to it")
+@AWSRetry.jittered_backoff()
+def delete_user_completely(iam, detail: dict) -> None:
+    """DeleteUser refuses a user that still has credentials, policies or groups: remove those first."""
+    name = detail["UserName"]
+    delete_login_profile(iam, name)
+    for key in list_access_keys(iam, name):
+        delete_access_key(iam, name, key["access_key_id"])
+    for serial in list_mfa_serials(iam, name):
+        iam.deactivate_mfa_device(UserName=name, SerialNumber=serial)
+        if ":mfa/" in serial:
+            iam.delete_virtual_mfa_device(SerialNumber=serial)
+    for cert in iam.list_signing_certificates(UserName=name).get("Certificates", []):
+        iam.delete_signing_certificate(UserName=name, CertificateId=cert["CertificateId"])
+    for ssh_key in iam.list_ssh_public_keys(UserName=name).get("SSHPublicKeys", []):
+        iam.delete_ssh_public_key(UserName=name, SSHPublicKeyId=ssh_key["SSHPublicKeyId"])
+    for group in detail.get("GroupList") or []:
+        remove_from_group(iam, name, group)
+    for policy in detail.get("AttachedManagedPolicies") or []:
+        iam.detach_user_policy(UserName=name, PolicyArn=policy["PolicyArn"])
+    for policy in detail.get("UserPolicyList") or []:
+        iam.delete_user_policy(UserName=name, PolicyName=policy["PolicyName"])
+    try:
+        iam.delete_user(UserName=name)
+    except is_boto3_error_code("DeleteConflict"):
+        # Service-specific credentials (CodeCommit, Keyspaces) are rare: list them only when they block deletion.
+        listed = iam.list_service_specific_credentials(UserName=name).get("ServiceSpecificCredentials", [])
+        for credential in listed:
+            iam.delete_service_specific_credential(
+                UserName=name, ServiceSpecificCredentialId=credential["ServiceSpecificCredentialId"]
+            )
+        iam.delete_user(UserName=name)
+
+
+# --- the run --------------------------------------------------------------------------------------------------
+
+
+class Run:
+    """One module execution: read the account, plan, and (unless check mode) apply."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.iam = client(module, "iam")
+        self.check_mode = module.check_mode
+        self.group_names = {}
+        self.password_policy = None
+        self.password_policy_read = False
+        self.account_id = None
+        self.secrets_files = []
+
+    def read(self):
+        details = list_user_details(self.iam)
+        self.details = {d["UserName"].lower(): d for d in details}
+        for detail in details:
+            self.account_id = self.account_id or account_id_from_arn(detail.get("Arn"))
+        self.entries = []
+        for want in self.params["users"]:
+            detail = self.details.get(want["name"].lower())
+            have = None
+            if detail is not None:
+                have = state_from_details(detail)
+                have["console_access"] = has_login_profile(self.iam, have["name"])
+                have["access_keys"] = list_access_keys(self.iam, have["name"])
+            self.entries.append({"want": want, "have": have})
+        self.undeclared = undeclared([d["UserName"] for d in details], [u["name"] for u in self.params["users"]])
+
+    def plan(self):
+        for entry in self.entries:
+            plan = plan_user(
+                entry["want"],
+                entry["have"],
+                purge_console_access=self.params["purge_console_access"],
+                purge_access_keys=self.params["purge_access_keys"],
+            )
+            entry.update(plan)
+        needed = groups_to_resolve(self.entries)
+        if needed:
+            existing = list_group_names(self.iam)
+            self.group_names = {g.lower(): g for g in existing}
+            missing = missing_groups(needed, existing, self.params["pending_groups"], self.check_mode)
+            if missing:
+                declared = sorted({g for e in self.entries for g in e["want"]["groups"] or [] if g.lower() in missing})
+                self.module.fail_json(
+                    msg=f"IAM group(s) {', '.join(declared)} do not exist; create them first (or list them in "
+                    "pending_groups when an earlier task of this run creates them). Nothing was changed.",
+                    changed=False,
+                )
+        self.to_delete = []
+        if self.params["purge_users"] and self.undeclared:
+            me = caller_identity(client(self.module, "sts"))
+            self.account_id = self.account_id or me["account"]
+            own = me["arn"].rsplit("/", 1)[-1].lower() if ":user/" in me["arn"] else None
+            self.to_delete = [n for n in self.undeclared if n.lower() != own]
+
+    def preflight_secrets(self):
+        """Refuse, before any write, a run whose secrets could not be stored safely."""
+        creating = [e for e in self.entries if any(op["op"] in SECRET_OPS for op in e["ops"])]
+        if not creating:
+            return
+        if self.account_id is None:
+            self.account_id = caller_identity(client(self.module, "sts"))["account"]
+        base = self.params["credentials_dir"]
+        problems = check_target(base, self.account_id)
+        for entry in creating:
+            if any(op["op"] == "create_login_profile" for op in entry["ops"]):
+                path = password_file(base, self.account_id, entry["want"]["name"])
+                if os.path.lexists(path):
+                    problems.append(
+                        f"{path} already exists (a previous initial password of {entry['want']['name']}); "
+                        "secrets files are never overwritten: move it away to create a new login profile"
+                    )
+        if problems:
+            self.module.fail_json(msg="Cannot store new secrets: " + "; ".join(problems) + ". Nothing was changed.")
+
+    def apply(self):
+        for entry in self.entries:
+            entry["secrets_files"] = []
+            entry["done"] = []
+            name = entry["want"]["name"]
+            for op in entry["ops"]:
+                self.execute(entry, name, op)
+                entry["done"].append(op)
+        for user_name in self.to_delete:
+            delete_user_completely(self.iam, self.details[user_name.lower()])
+
+    def execute(self, entry, name, op):
+        kind = op["op"]
+        iam = self.iam
+        if kind == "create_user":
+            user = create_user(iam, name, op["path"], op["tags"])
+            entry["after"]["arn"] = user["Arn"]
+        elif kind == "update_path":
+            update_path(iam, name, op["path"])
+        elif kind == "tag_user":
+            tag_user(iam, name, op["tags"])
+        elif kind == "untag_user":
+            untag_user(iam, name, op["keys"])
+        elif kind == "add_to_group":
+            add_to_group(iam, name, self.group_names.get(op["group"].lower(), op["group"]))
+        elif kind == "remove_from_group":
+            remove_from_group(iam, name, op["group"])
+        elif kind == "create_login_profile":
+            self.create_console_access(entry, name, op)
+        elif kind == "delete_login_profile":
+            delete_login_profile(iam, name)
+        elif kind == "create_access_key":
+            self.create_programmatic_access(entry, name)
+        elif kind == "delete_access_key":
+            delete_access_key(iam, name, op["access_key_id"])
+
+    def create_console_access(self, entry, name, op):
+        if not self.password_policy_read:
+            self.password_policy = get_password_policy(self.iam)
+            self.password_policy_read = True
+        password = generate_password(self.password_policy)
+        self.module.no_log_values.add(password)
+        path = password_file(self.params["credentials_dir"], self.account_id, name)
+        # The file first: if it cannot be written, no login profile exists whose password nobody knows.
+        write_secret_file(
+            path,
+            {
+                "account_id": self.account_id,
+                "user_name": name,
+                "console_sign_in_url": f"https://{self.account_id}.signin.aws.amazon.com/console",
+                "password": password,
+                "password_reset_required": op["password_reset_required"],
+                "created": _now(),
+            },
+        )
+        try:
+            create_login_profile(self.iam, name, password, op["password_reset_required"])
+        except Exception:
+            remove_quietly(path)
+            raise
+        entry["secrets_files"].append(path)
+        self.secrets_files.append(path)
+
+    def create_programmatic_access(self, entry, name):
+        key = create_access_key(self.iam, name)
+        self.module.no_log_values.add(key["SecretAccessKey"])
+        path = access_key_file(self.params["credentials_dir"], self.account_id, name, key["AccessKeyId"])
+        try:
+            write_secret_file(
+                path,
+                {
+                    "account_id": self.account_id,
+                    "user_name": name,
+                    "access_key_id": key["AccessKeyId"],
+                    "secret_access_key": key["SecretAccessKey"],
+                    "created": _now(),
+                },
+            )
+        except (OSError, SecretFileError):
+            # A key whose secret is lost is useless and a liability: remove it, then fail.
+            delete_access_key(self.iam, name, key["AccessKeyId"])
+            raise
+        entry["after"]["access_keys"] = [{"access_key_id": key["AccessKeyId"], "status": key["Status"]}]
+        entry["secrets_files"].append(path)
+        self.secrets_files.append(path)
+
+    def result(self, applied: bool) -> dict:
+        users = []
+        before, after = {}, {}
+        changed = False
+        for entry in self.entries:
+            ops = entry.get("done", []) if applied else entry["ops"]
+            user_changed = bool(ops)
+            changed = changed or user_changed
+            # After a failure part-way, a user that was not fully converged is shown as it was read.
+            state = entry["after"] if len(ops) == len(entry["ops"]) else None
+            shown = view(state) if state is not None else view(entry["have"])
+            users.append(
+                {
+                    "user_name": entry["want"]["name"],
+                    "arn": (state or entry["have"] or {}).get("arn"),
+                    "created": entry["have"] is None,
+                    "changed": user_changed,
+                    "actions": [action_label(op) for op in ops],
+                    "reported": entry["reported"],
+                    "secrets_files": entry.get("secrets_files", []),
+                    **(shown or {}),
+                }
+            )
+            if user_changed:
+                before[entry["want"]["name"]] = view(entry["have"])
+                after[entry["want"]["name"]] = shown
+        for name in self.to_delete:
+            changed = True
+            detail = self.details[name.lower()]
+            before[detail["UserName"]] = view(state_from_details(detail) | {"console_access": None, "access_keys": []})
+            after[detail["UserName"]] = None
+        result = {
+            "changed": changed,
+            "users": users,
+            "undeclared_users": self.undeclared,
+            "deleted_users": list(self.to_delete),
+            "secrets_files": list(self.secrets_files),
+        }
+        if self.module._diff:
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+
+SECRET_OPS = ("create_login_profile", "create_access_key")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()  # noqa: UP017 - modules keep working on older targets
+
+
+def main():
+    user_spec = dict(
+        name=dict(type="str", required=True),
+        path=dict(type="str"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=False),
+        groups=dict(type="list", elements="str"),
+        purge_groups=dict(type="bool", default=False),
+        console_access=dict(type="bool", default=False),
+        programmatic_access=dict(type="bool", default=False),
+        password_reset_required=dict(type="bool", default=True, no_log=False),
+    )
+    argument_spec = dict(
+        users=dict(type="list", elements="dict", required=True, options=user_spec),
+        credentials_dir=dict(type="path", default="~/.accountguard/credentials"),
+        pending_groups=dict(type="list", elements="str", default=[]),
+        purge_users=dict(type="bool", default=False),
+        purge_console_access=dict(type="bool", default=False),
+        purge_access_keys=dict(type="bool", default=False, no_log=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+
+    errors = validate_users(module.params["users"])
+    if errors:
+        module.fail_json(msg="Invalid users (nothing was read or changed): " + "; ".join(errors))
+
+    run = Run(module)
+    try:
+        run.read()
+        run.plan()
+        if not module.check_mode:
+            run.preflight_secrets()
+    except AccountGuardAWSError as e:
+        module.fail_json_aws_error(e)
+
+    if module.check_mode:
+        module.exit_json(**run.result(applied=False))
+    try:
+        run.apply()
+    except AccountGuardAWSError as e:
+        partial = run.result(applied=True)
+        module.fail_json_aws(e.exception or e, msg=e.message, **partial)
+    except (OSError, SecretFileError) as e:
+        partial = run.result(applied=True)
+        module.fail_json(msg=f"Failed to store a new secret: {e}", **partial)
+    module.exit_json(**run.result(applied=True))
+
+
+if __name__ == "__main__":
+    main()
