@@ -546,7 +546,7 @@ main{padding:16px 24px}
 table.matrix{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
 .matrix th,.matrix td{border:1px solid #d0d7de;padding:6px 8px;text-align:center}
 .matrix th.acct{text-align:left;white-space:nowrap}
-.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px}
+.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px;overflow-wrap:anywhere}
 .matrix thead th small{display:block;color:#57606a;font-weight:400}
 .acct small{display:block;color:#57606a;font-weight:400}
 a.cell{display:block;border-radius:6px;padding:4px 6px;color:#fff;text-decoration:none;font-weight:600;
@@ -557,7 +557,10 @@ a.cell:hover,a.cell:focus{outline:2px solid #24292f}
 .detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
 .detail:target{display:block}
 .detail h2{margin:0 0 8px;font-size:16px}
-.detail .badge{color:#fff;border-radius:10px;padding:2px 8px;font-size:12px}
+.badge{color:#fff;border-radius:10px;padding:2px 8px;font-size:12px}
+main h2{font-size:16px;margin:20px 0 8px}
+ul.attention{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 8px 8px 28px}
+ul.attention li{margin:4px 0}
 .detail pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px}
 .hint{color:#57606a}
 ul.findings li.fail{color:#8a1c1c}
@@ -678,6 +681,19 @@ def render_html(report: dict) -> str:
                 )
             out.append("</tr>")
         out.append("</tbody></table>")
+        attention = list(cells_with(report, (*PROBLEM_STATUSES, UNREACHABLE)))
+        if attention:
+            out.append('<h2>Needs attention</h2><ul class="attention">')
+            for account, cid, control in attention:
+                anchor = f"d-{_slug(account['host'])}-{cid}"
+                lines = detail_lines(control)
+                more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+                out.append(
+                    f'<li><a href="#{_h(anchor)}">{_h(account_label(account))} &middot; <code>{_h(cid)}</code></a> '
+                    f'<span class="badge s-{_h(control["status"])}">{_h(control["status"])}</span> '
+                    f"{_h(_truncate(lines[0], 200) if lines else '')}{_h(more)}</li>"
+                )
+            out.append("</ul>")
         for account in report["accounts"]:
             for control in report["controls"]:
                 out.append(_html_detail(account, control["id"], account["controls"][control["id"]]))

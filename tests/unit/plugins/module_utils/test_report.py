@@ -427,7 +427,7 @@ class _Collector(HTMLParser):
         if "id" in attrs:
             self.ids.add(attrs["id"])
         if "href" in attrs:
-            self.hrefs.append(attrs["href"])
+            self.hrefs.append((attrs["href"], attrs.get("class", "")))
         if "src" in attrs:
             self.srcs.append(attrs["src"])
 
@@ -439,9 +439,12 @@ def test_html_is_self_contained_and_every_cell_links_to_its_details(mixed_report
     assert "script" not in parser.tags and "link" not in parser.tags and not parser.srcs
     assert "http://" not in page and "https://" not in page
     assert "default-src 'none'" in page
-    cells = [h for h in parser.hrefs if h.startswith("#d-")]
+    cells = [h for h, cls in parser.hrefs if cls.startswith("cell ")]
     assert len(cells) == 3 * len(CONTROL_IDS)
-    assert all(h[1:] in parser.ids for h in cells)
+    assert all(h.startswith("#d-") and h[1:] in parser.ids for h, _ in parser.hrefs)
+    # the attention list links every drifted/failed cell
+    attention = [h for h, cls in parser.hrefs if not cls]
+    assert len(attention) == mixed_report["summary"]["problem_pairs"]
     assert "Dev &lt;&amp;&gt; &quot;quoted&quot;" in page
     assert 'class="cell s-drift"' in page and 'class="cell s-failed"' in page
 
