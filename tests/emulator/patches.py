@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
+from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
@@ -106,6 +107,10 @@ class EmulatorState:
     def next_account_id(self) -> str:
         # 111111111111 … 999999999999, then 000000000010, 000000000011 …: stable across runs, and the
         # later ones start with 0 so code that turns account ids into numbers gets caught.
+        master = getattr(_CREATING_ORG, "account_id", None)
+        if master:
+            # moto builds the management account's entry as a new account and then overwrites its id.
+            return master
         with self.lock:
             self.account_counter += 1
             n = self.account_counter
@@ -113,6 +118,18 @@ class EmulatorState:
 
 
 STATE = EmulatorState()
+_CREATING_ORG = threading.local()
+
+
+def _create_organization(original):
+    def create_organization(self, region: str, **kwargs):
+        _CREATING_ORG.account_id = self.account_id
+        try:
+            return original(self, region, **kwargs)
+        finally:
+            _CREATING_ORG.account_id = None
+
+    return create_organization
 
 
 def _fmt(value: datetime | None, missing: str = "N/A") -> str:
@@ -318,6 +335,9 @@ def apply() -> None:
     iam_responses.IamResponse.create_login_profile = _create_login_profile_response
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
     org_utils.make_random_account_id = STATE.next_account_id
+    org_models.OrganizationsBackend.create_organization = _create_organization(
+        org_models.OrganizationsBackend.create_organization
+    )
     iam_models.IAMBackend._init_aws_policies = _init_aws_policies(iam_models.IAMBackend._init_aws_policies)
     iam_models.IAMBackend.reset = _skip_reset
 

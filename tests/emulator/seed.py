@@ -1,0 +1,194 @@
+"""The demo data set: an Organization whose three member accounts are insecure in different ways.
+
+Everything the demo shows comes from DEMO below, the one place to read or change it. Account ids are
+deterministic because the emulator numbers the accounts it creates (111111111111, 222222222222, ...), and
+seed_demo() starts from a reset emulator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emulator.client import Emulator
+
+MANAGEMENT_ACCOUNT_ID = "123456789012"
+# Only the emulator ever sees this password; it makes the console users "console users".
+DEMO_CONSOLE_PASSWORD = "Demo-only-Passw0rd!"
+
+WEAK_PASSWORD_POLICY = {
+    "MinimumPasswordLength": 8,
+    "RequireSymbols": False,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": False,
+    "RequireLowercaseCharacters": True,
+    "AllowUsersToChangePassword": True,
+    "HardExpiry": False,
+}  # MaxPasswordAge and PasswordReusePrevention left out: passwords never expire and may be reused
+
+# users: console (has a password), mfa ("virtual" or None), access_keys (each: created_days_ago,
+# last_used_days_ago or None for never used, active), password_last_used_days_ago.
+DEMO = {
+    "management": {
+        "password_policy": {
+            **WEAK_PASSWORD_POLICY,
+            "MinimumPasswordLength": 14,
+            "RequireSymbols": True,
+            "RequireUppercaseCharacters": True,
+            "PasswordReusePrevention": 24,
+            "MaxPasswordAge": 90,
+        },
+        "root": {"access_keys": [], "mfa": "hardware", "password_last_used_days_ago": 40},
+        "users": [],
+    },
+    "organizational_units": ["Workloads", "Workloads/Prod", "Workloads/Dev", "Sandbox"],
+    "accounts": [
+        {
+            "name": "prod",
+            "email": "aws-prod@example.com",
+            "ou_path": "Root/Workloads/Prod",
+            "tags": {"environment": "prod", "owner": "platform"},
+            "password_policy": WEAK_PASSWORD_POLICY,
+            "root": {
+                "access_keys": [
+                    {"active": True, "age_days": 400, "last_used_days_ago": 20, "last_used_service": "s3"},
+                    {"active": False, "age_days": 700},
+                ],
+                "mfa": "none",
+                "password_last_used_days_ago": 3,
+            },
+            "users": [
+                {"name": "alice", "console": True, "mfa": None, "password_last_used_days_ago": 1},
+                {"name": "bob", "console": True, "mfa": "virtual", "password_last_used_days_ago": 2},
+                {
+                    "name": "deploy-bot",
+                    "access_keys": [{"created_days_ago": 200, "last_used_days_ago": 1}],
+                },
+                {"name": "legacy-etl", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
+            ],
+        },
+        {
+            "name": "dev",
+            "email": "aws-dev@example.com",
+            "ou_path": "Root/Workloads/Dev",
+            "tags": {"environment": "dev", "owner": "platform"},
+            "password_policy": None,
+            "root": {
+                "access_keys": [
+                    {"active": True, "age_days": 250, "last_used_days_ago": 60, "last_used_service": "iam"},
+                ],
+                "mfa": "virtual",
+                "password_last_used_days_ago": 30,
+            },
+            "users": [
+                {"name": "carol", "console": True, "mfa": None, "password_last_used_days_ago": 5},
+                {"name": "dave", "console": True, "mfa": "virtual", "password_last_used_days_ago": 7},
+                {
+                    "name": "ci-runner",
+                    "access_keys": [
+                        {"created_days_ago": 200, "last_used_days_ago": 3},
+                        {"created_days_ago": 10, "last_used_days_ago": 1},
+                    ],
+                },
+            ],
+        },
+        {
+            "name": "sandbox",
+            "email": "aws-sandbox@example.com",
+            "ou_path": "Root/Sandbox",
+            "tags": {"environment": "sandbox", "owner": "research"},
+            "password_policy": {**WEAK_PASSWORD_POLICY, "MinimumPasswordLength": 6, "RequireNumbers": False},
+            "root": {
+                "access_keys": [{"active": False, "age_days": 500}],
+                "mfa": "none",
+                "password_last_used_days_ago": 1,
+            },
+            "users": [
+                {"name": "erin", "console": True, "mfa": None, "password_last_used_days_ago": None},
+                {
+                    "name": "frank",
+                    "console": True,
+                    "mfa": None,
+                    "password_last_used_days_ago": 90,
+                    "access_keys": [{"created_days_ago": 200, "last_used_days_ago": 120}],
+                },
+                {"name": "experiments", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
+            ],
+        },
+    ],
+}
+
+
+def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
+    """Create the demo Organization and return its description (ids are strings)."""
+    if reset:
+        emulator.reset()
+    org = emulator.client("organizations")
+    organization = org.create_organization(FeatureSet="ALL")["Organization"]
+    root_id = org.list_roots()["Roots"][0]["Id"]
+    ou_ids = {"Root": root_id}
+    for path in DEMO["organizational_units"]:
+        parent, _, name = f"Root/{path}".rpartition("/")
+        ou_ids[f"Root/{path}"] = org.create_organizational_unit(ParentId=ou_ids[parent], Name=name)[
+            "OrganizationalUnit"
+        ]["Id"]
+
+    _seed_account(emulator, MANAGEMENT_ACCOUNT_ID, DEMO["management"])
+    accounts = []
+    for spec in DEMO["accounts"]:
+        status = org.create_account(
+            AccountName=spec["name"],
+            Email=spec["email"],
+            Tags=[{"Key": k, "Value": v} for k, v in spec["tags"].items()],
+        )["CreateAccountStatus"]
+        account_id = status["AccountId"]
+        org.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=ou_ids[spec["ou_path"]])
+        _seed_account(emulator, account_id, spec)
+        accounts.append(
+            {
+                "id": account_id,
+                "name": spec["name"],
+                "email": spec["email"],
+                "ou_path": spec["ou_path"],
+                "tags": dict(spec["tags"]),
+                "users": [user["name"] for user in spec["users"]],
+            }
+        )
+    emulator.clear_requests()
+    return {
+        "management_account_id": MANAGEMENT_ACCOUNT_ID,
+        "organization_id": organization["Id"],
+        "role_name": "OrganizationAccountAccessRole",
+        "accounts": accounts,
+    }
+
+
+def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
+    iam = emulator.client("iam", account_id)
+    if spec.get("password_policy"):
+        iam.update_account_password_policy(**spec["password_policy"])
+    emulator.set_root(account_id, **spec["root"])
+    for user in spec["users"]:
+        name = user["name"]
+        iam.create_user(UserName=name)
+        if user.get("console"):
+            iam.create_login_profile(UserName=name, Password=DEMO_CONSOLE_PASSWORD, PasswordResetRequired=False)
+            if user.get("password_last_used_days_ago") is not None:
+                emulator.backdate_password_last_used(account_id, name, user["password_last_used_days_ago"])
+        if user.get("mfa") == "virtual":
+            serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+            # The emulator accepts any pair of codes.
+            iam.enable_mfa_device(
+                UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+            )
+        for key in user.get("access_keys", []):
+            key_id = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+            if not key.get("active", True):
+                iam.update_access_key(UserName=name, AccessKeyId=key_id, Status="Inactive")
+            emulator.backdate_access_key(
+                account_id,
+                name,
+                key_id,
+                created_days_ago=key["created_days_ago"],
+                last_used_days_ago=key.get("last_used_days_ago"),
+            )
