@@ -1,0 +1,494 @@
+"""The drift/compliance report (accountguard.aws.report) in real ansible-playbook runs.
+
+1. A synthetic playbook (no AWS): the callback's attribution rules as Ansible really delivers the events
+   (tags through import_tasks/blocks, no_log censoring, a failing account guard, --tags), beside the
+   ansible.posix.json stdout callback.
+2. The demo cycle against the emulated Organization (seed_demo): the JSON of the --check run lists exactly the
+   seeded deviations, derived below from the seed and the role's defaults; the JUnit failure count equals the
+   drifted pairs; after the apply run and what only a person can do (root keys, root MFA, users' MFA), a new
+   check run reports every account compliant; no secret is in any report file.
+3. The HTML page in headless Chromium (Debian package `chromium`), without console messages.
+
+`python tests/integration/test_report.py --screenshot` refreshes docs/images/report.png from the demo check run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from helpers.ansible_run import run_playbook
+
+CONTROL_IDS = [
+    "password_policy",
+    "root_access_keys",
+    "root_mfa",
+    "root_usage",
+    "user_mfa",
+    "access_key_rotation",
+    "admin_group",
+    "iam_users",
+]
+FINDING_CONTROLS = {"root_access_keys", "root_mfa", "root_usage", "user_mfa", "access_key_rotation"}
+ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install -y chromium)"
+)
+
+
+def load_json(directory: Path) -> dict:
+    return json.loads((directory / "accountguard-report-latest.json").read_text())
+
+
+def report_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.name.startswith("accountguard-report-"))
+
+
+def cells(report: dict):
+    for account in report["accounts"]:
+        for cid, cell in account["controls"].items():
+            yield account, cid, cell
+
+
+# -- 1. synthetic playbook ----------------------------------------------------------------------------------------
+SYNTHETIC_TASKS = """
+- name: Account guard
+  ansible.builtin.assert:
+    that: guard_ok | bool
+    fail_msg: "caller is not in account {{ aws_account_id }}"
+  tags: [always]
+- name: Controls
+  block:
+    - name: Enforce the password policy
+      ansible.builtin.debug:
+        msg: would set the policy
+      changed_when: true
+      tags: [password_policy]
+    - name: Check root and users
+      ansible.builtin.debug:
+        var: findings
+      vars:
+        findings:
+          - {id: root_mfa, status: fail, resource: "arn:aws:iam::{{ aws_account_id }}:root", message: no MFA, cis: []}
+          - {id: user_mfa, status: pass, resource: "arn:aws:iam::{{ aws_account_id }}:user/a", message: ok, cis: []}
+      tags: [root_mfa, user_mfa]
+    - name: Create users (secrets inside)
+      ansible.builtin.debug:
+        msg: "initial password {{ secret_password }}"
+      changed_when: true
+      no_log: true
+      tags: [iam_users]
+    - name: Switched-off control
+      ansible.builtin.debug:
+        msg: never
+      when: false
+      tags: [admin_group]
+"""
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    base = tmp_path_factory.mktemp("synthetic")
+    (base / "tasks.yml").write_text(SYNTHETIC_TASKS)
+    play = [
+        {
+            "name": "synthetic baseline",
+            "hosts": "all",
+            "connection": "local",
+            "gather_facts": False,
+            "tasks": [{"name": "Controls", "ansible.builtin.import_tasks": str(base / "tasks.yml")}],
+        }
+    ]
+    (base / "play.yml").write_text(yaml.safe_dump(play))
+    inventory = {
+        "all": {
+            "vars": {"secret_password": "Zq8#synthetic-Secret!"},
+            "hosts": {
+                "good": {"aws_account_id": "111111111111", "aws_account_name": "Good", "guard_ok": True},
+                "bad": {"aws_account_id": "222222222222", "guard_ok": False},
+            },
+        }
+    }
+    (base / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    return base
+
+
+def run_synthetic(base: Path, name: str, *args: str):
+    out = base / name
+    result = run_playbook(
+        base / "play.yml",
+        inventory=base / "inventory.yml",
+        check=True,
+        env={"ACCOUNTGUARD_REPORT_DIR": str(out)},
+        args=list(args),
+    )
+    return result, out
+
+
+def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
+    result, out = run_synthetic(synthetic, "all")
+    assert result.rc == 2, result.stderr  # the bad account's guard failed
+    assert result.data.get("stats"), "the report callback must not disturb the stdout callback's JSON"
+    assert f"accountguard.aws.report: {out}" in result.stderr
+
+    report = load_json(out)
+    assert report["run"]["mode"] == "check"
+    good = next(a for a in report["accounts"] if a["host"] == "good")
+    bad = next(a for a in report["accounts"] if a["host"] == "bad")
+    assert (good["account_id"], good["name"]) == ("111111111111", "Good")
+    statuses = {cid: c["status"] for cid, c in good["controls"].items()}
+    assert statuses == {
+        "password_policy": "drift",
+        "root_access_keys": "skipped",
+        "root_mfa": "drift",
+        "root_usage": "skipped",
+        "user_mfa": "compliant",
+        "access_key_rotation": "skipped",
+        "admin_group": "skipped",
+        "iam_users": "drift",
+    }
+    assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
+    assert {c["status"] for c in bad["controls"].values()} == {"failed"}
+    assert bad["controls"]["root_mfa"]["errors"][0]["message"] == "caller is not in account 222222222222"
+    for path in report_files(out):
+        assert "Zq8#synthetic-Secret!" not in path.read_text(), path
+
+
+def test_real_run_with_tags_reports_only_the_selected_control(synthetic):
+    result, out = run_synthetic(synthetic, "tags", "--tags", "user_mfa", "--limit", "good")
+    assert result.rc == 0, result.stderr
+    controls = load_json(out)["accounts"][0]["controls"]
+    assert controls["user_mfa"]["status"] == "compliant"
+    # the task covering root_mfa ran too, but root_mfa was not asked for
+    assert controls["root_mfa"]["status"] == "skipped"
+    assert controls["password_policy"]["status"] == "skipped"
+
+
+# -- 2. the demo cycle against the emulator ---------------------------------------------------------------------
+def _defaults() -> dict:
+    return yaml.safe_load((ROOT / "roles" / "baseline" / "defaults" / "main.yml").read_text())
+
+
+def _declared_users() -> list[dict]:
+    group_vars = yaml.safe_load((ROOT / "inventories" / "demo" / "group_vars" / "aws_accounts.yml").read_text())
+    return group_vars["baseline_users"]
+
+
+_API_NAMES = {
+    "minimum_password_length": "MinimumPasswordLength",
+    "require_symbols": "RequireSymbols",
+    "require_numbers": "RequireNumbers",
+    "require_uppercase": "RequireUppercaseCharacters",
+    "require_lowercase": "RequireLowercaseCharacters",
+    "allow_users_to_change_password": "AllowUsersToChangePassword",
+    "max_password_age": "MaxPasswordAge",
+    "password_reuse_prevention": "PasswordReusePrevention",
+    "hard_expiry": "HardExpiry",
+}
+
+
+def expected_deviations(spec: dict, account_id: str) -> dict:
+    """control -> the resources of its failing findings (empty set for enforcing controls), from the seed alone."""
+    defaults = _defaults()
+    root_arn = f"arn:aws:iam::{account_id}:root"
+    user_arn = f"arn:aws:iam::{account_id}:user/{{}}".format
+    out = {}
+
+    policy = spec.get("password_policy")
+    wanted = defaults["baseline_password_policy"]
+    if policy is None or any(policy.get(api) != wanted[opt] for opt, api in _API_NAMES.items()):
+        out["password_policy"] = set()
+
+    root = spec["root"]
+    if root["access_keys"] and not defaults["baseline_root_allow_inactive_keys"]:
+        out["root_access_keys"] = {root_arn}
+    if root["mfa"] == "none" or (root["mfa"] == "virtual" and defaults["baseline_root_require_hardware_mfa"]):
+        out["root_mfa"] = {root_arn}
+    used = [root.get("password_last_used_days_ago")] + [k.get("last_used_days_ago") for k in root["access_keys"]]
+    if any(days is not None and days < ROOT_USAGE_DAYS for days in used):
+        out["root_usage"] = {root_arn}
+
+    no_mfa = {user_arn(u["name"]) for u in spec["users"] if u.get("console") and not u.get("mfa")}
+    if no_mfa:
+        out["user_mfa"] = no_mfa
+
+    stale = set()
+    for user in spec["users"]:
+        active = [k for k in user.get("access_keys", []) if k.get("active", True)]
+        for key in active:
+            unused = key["last_used_days_ago"] if key.get("last_used_days_ago") is not None else key["created_days_ago"]
+            if (
+                key["created_days_ago"] > defaults["baseline_access_key_max_age_days"]
+                or unused >= defaults["baseline_access_key_max_unused_days"]
+                or len(active) > defaults["baseline_access_key_max_active"]
+            ):
+                stale.add(user_arn(user["name"]))
+    if stale:
+        out["access_key_rotation"] = stale
+
+    # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
+    out["admin_group"] = set()
+    seeded = {u["name"] for u in spec["users"]}
+    if any(u["name"] not in seeded or u.get("tags") or u.get("groups") for u in _declared_users()):
+        out["iam_users"] = set()
+    return out
+
+
+def act_as_the_person(emulator, account_id: str) -> None:
+    """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
+    root, root left alone, and every console user enrolling an MFA device at first sign-in."""
+    emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
+    iam = emulator.client("iam", account_id)
+    for user in iam.list_users()["Users"]:
+        name = user["UserName"]
+        try:
+            iam.get_login_profile(UserName=name)
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        if iam.list_mfa_devices(UserName=name)["MFADevices"]:
+            continue
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{name}-phone")["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(
+            UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
+
+
+def run_demo_baseline(emulator, out: Path, creds: Path, check: bool):
+    return run_playbook(
+        ROOT / "playbooks" / "baseline.yml",
+        inventory=ROOT / "inventories" / "demo",
+        check=check,
+        diff=True,
+        env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out)},
+        # Stale keys are something a playbook may fix (deactivate, never delete) when asked to.
+        extra_vars={"baseline_credentials_dir": str(creds), "baseline_access_keys_deactivate_stale": True},
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_cycle(emulator_server, tmp_path_factory):
+    """check -> apply -> the person's part -> check, each run with its own report directory."""
+    from emulator.seed import DEMO
+
+    base = tmp_path_factory.mktemp("demo")
+    emulator = emulator_server
+    emulator.reset()
+    demo = emulator.seed_demo()
+    specs = {spec["name"]: spec for spec in DEMO["accounts"]}
+    accounts = {a["id"]: specs[a["name"]] for a in demo["accounts"]}
+    creds = base / "credentials"
+    runs = {}
+    for name, check in (("check", True), ("apply", False)):
+        runs[name] = run_demo_baseline(emulator, base / name, creds, check)
+    for account_id in accounts:
+        act_as_the_person(emulator, account_id)
+    runs["recheck"] = run_demo_baseline(emulator, base / "recheck", creds, True)
+    yield {"base": base, "runs": runs, "accounts": accounts, "creds": creds, "env": emulator.env()}
+    emulator.reset()
+
+
+def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
+    run = demo_cycle["runs"]["check"]
+    assert run.rc == 0, run.stderr[-3000:]
+    report = load_json(demo_cycle["base"] / "check")
+    assert report["run"]["mode"] == "check"
+    assert {a["account_id"] for a in report["accounts"]} == set(demo_cycle["accounts"])
+
+    expected, actual = {}, {}
+    for account_id, spec in demo_cycle["accounts"].items():
+        for cid, resources in expected_deviations(spec, account_id).items():
+            expected[(account_id, cid)] = resources
+    for account, cid, cell in cells(report):
+        assert cell["status"] in ("compliant", "drift"), (account["host"], cid, cell)
+        if cell["status"] == "drift":
+            actual[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] == "fail"}
+            if cid not in FINDING_CONTROLS:
+                # an enforcing control drifts because a task would change something: the report says what
+                assert cell["changes"], (account["host"], cid)
+                assert all(c["before"] is not None or c["after"] is not None for c in cell["changes"])
+            for found in cell["findings"]:
+                assert found["id"] == cid and found["message"] and found["cis"] == found["cis"]
+        else:
+            assert all(f["status"] == "pass" for f in cell["findings"]), (account["host"], cid)
+    assert actual == expected
+    assert report["summary"]["drifted_pairs"] == len(expected)
+
+    # the password policy drift names the fields, e.g. the length the seed weakened
+    prod_id = next(i for i, spec in demo_cycle["accounts"].items() if spec["name"] == "prod")
+    prod = next(a for a in report["accounts"] if a["account_id"] == prod_id)
+    fields = {f["field"] for c in prod["controls"]["password_policy"]["changes"] for f in c["fields"]}
+    assert "minimum_password_length" in fields
+
+
+def test_junit_failures_equal_drifted_pairs(demo_cycle):
+    out = demo_cycle["base"] / "check"
+    report = load_json(out)
+    root = ET.parse(out / "accountguard-report-latest.xml").getroot()
+    failures = root.findall("./testsuite/testcase/failure")
+    assert len(failures) == int(root.get("failures")) == report["summary"]["drifted_pairs"] > 0
+    assert len(root.findall("./testsuite/testcase")) == len(demo_cycle["accounts"]) * len(CONTROL_IDS)
+    drifted = {(a["account_id"], cid) for a, cid, c in cells(report) if c["status"] == "drift"}
+    failing = {
+        (case.get("classname").split(".", 1)[1], case.get("name").split(":", 1)[0])
+        for case in root.findall("./testsuite/testcase")
+        if case.find("failure") is not None
+    }
+    assert failing == drifted
+
+
+def test_apply_run_reports_changes(demo_cycle):
+    run = demo_cycle["runs"]["apply"]
+    assert run.rc == 0, run.stderr[-3000:]
+    report = load_json(demo_cycle["base"] / "apply")
+    assert report["run"]["mode"] == "apply"
+    for account in report["accounts"]:
+        for cid in ("password_policy", "admin_group", "iam_users"):
+            assert account["controls"][cid]["status"] == "changed", (account["host"], cid)
+        # root MFA and keys are not the playbook's to fix: still drift after the apply run
+        if account["controls"]["root_access_keys"]["findings"]:
+            assert account["controls"]["root_access_keys"]["status"] == "drift"
+
+
+def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle):
+    run = demo_cycle["runs"]["recheck"]
+    assert run.rc == 0, run.stderr[-3000:]
+    out = demo_cycle["base"] / "recheck"
+    report = load_json(out)
+    not_compliant = [(a["host"], cid, c["status"]) for a, cid, c in cells(report) if c["status"] != "compliant"]
+    assert not_compliant == []
+    assert report["summary"]["compliant"] and report["summary"]["complete"]
+    assert int(ET.parse(out / "accountguard-report-latest.xml").getroot().get("failures")) == 0
+    assert "every account is compliant" in (out / "accountguard-report-latest.md").read_text()
+
+
+def _secrets_from(creds: Path) -> set:
+    secrets = set()
+    for path in creds.rglob("*.json"):
+        data = json.loads(path.read_text())
+        for key, value in data.items():
+            if isinstance(value, str) and re.search(r"password|secret", key, re.IGNORECASE):
+                secrets.add(value)
+    return secrets
+
+
+def test_no_secret_in_any_report_file(demo_cycle):
+    secrets = _secrets_from(demo_cycle["creds"])
+    assert len(secrets) >= 2, "the apply run should have written initial passwords and secret access keys"
+    env = demo_cycle["env"]
+    secrets |= {env[k] for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if env.get(k)}
+    files = [p for run in ("check", "apply", "recheck") for p in report_files(demo_cycle["base"] / run)]
+    assert len(files) == 3 * 8
+    for path in files:
+        text = path.read_text()
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{path.name} holds a secret"
+        # session credentials of the assumed roles are never known to the test: look for their shape
+        assert not re.search(r"FQoGZXIvYXdz|IQoJb3JpZ2lu", text), path.name
+
+
+# -- 3. the HTML page in headless Chromium -----------------------------------------------------------------------
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def console_messages(stderr: str) -> list[str]:
+    # Chromium logs every console message (errors, uncaught exceptions, CSP violations) as INFO:CONSOLE.
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+@needs_chromium
+def test_console_detection_works(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><script>undefined_function();</script><img src="http://x.invalid/a.png"></body></html>'
+    )
+    proc = chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert any("undefined_function" in line for line in console_messages(proc.stderr)), proc.stderr[-2000:]
+
+
+@needs_chromium
+def test_html_report_opens_in_chromium_without_console_messages(demo_cycle, tmp_path):
+    page = demo_cycle["base"] / "check" / "accountguard-report-latest.html"
+    report = load_json(demo_cycle["base"] / "check")
+    account, cid, _cell = next((a, c, cell) for a, c, cell in cells(report) if cell["status"] == "drift")
+    anchor = f"#d-{account['host']}-{cid}"
+    proc = chromium(tmp_path, "--dump-dom", page.as_uri() + anchor)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert console_messages(proc.stderr) == []
+    dom = proc.stdout
+    assert dom.count('class="cell s-') == len(report["accounts"]) * len(CONTROL_IDS)
+    assert f'id="{anchor[1:]}"' in dom
+    shot = tmp_path / "shot.png"
+    proc = chromium(
+        tmp_path, "--hide-scrollbars", "--window-size=1400,900", f"--screenshot={shot}", page.as_uri() + anchor
+    )
+    assert console_messages(proc.stderr) == []
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- docs/images/report.png ---------------------------------------------------------------------------------------
+def _screenshot() -> int:
+    """Run the demo check against a fresh emulator and photograph the HTML page into docs/images/report.png."""
+    if CHROMIUM is None:
+        print("headless Chromium is not installed (Debian: apt-get install -y chromium)", file=sys.stderr)
+        return 1
+    from emulator import Emulator
+
+    with Emulator() as emu, tempfile.TemporaryDirectory() as tmp:
+        emu.seed_demo()
+        out = Path(tmp) / "reports"
+        run = run_demo_baseline(emu, out, Path(tmp) / "credentials", check=True)
+        if run.rc != 0:
+            print(run.stderr[-3000:], file=sys.stderr)
+            return 1
+        report = load_json(out)
+        account, cid, _cell = next(
+            (a, c, cell) for a, c, cell in cells(report) if cell["status"] == "drift" and c == "password_policy"
+        )
+        target = ROOT / "docs" / "images" / "report.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page = (out / "accountguard-report-latest.html").as_uri() + f"#d-{account['host']}-{cid}"
+        proc = chromium(Path(tmp), "--hide-scrollbars", "--window-size=1400,1150", f"--screenshot={target}", page)
+        if console_messages(proc.stderr) or not target.exists():
+            print(proc.stderr[-3000:], file=sys.stderr)
+            return 1
+        print(f"wrote {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--screenshot"]:
+        sys.exit(f"usage: {sys.argv[0]} --screenshot")
+    os.chdir(ROOT)
+    sys.exit(_screenshot())
