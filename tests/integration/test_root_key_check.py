@@ -1,0 +1,162 @@
+"""accountguard.aws.root_key_check against the local AWS emulator.
+
+The emulator holds per-account root state (keys as slots with age and use, MFA) and reflects it in
+GetAccountSummary and the credential report's <root_account> row, as AWS does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers.ansible_run import run_module, run_playbook
+
+# The stale-report test runs the module's own module_utils in-process; make the checkout importable as
+# accountguard.aws the way `make collection-link` does for Ansible.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".build" / "collections"))
+
+from ansible_collections.accountguard.aws.plugins.module_utils._common import utcnow
+from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
+    fetch_credential_report,
+    root_row,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._root import assess_root, get_account_summary
+
+MODULE = "accountguard.aws.root_key_check"
+ACCOUNT = "123456789012"
+ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
+LOCAL_PYTHON = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable}
+
+
+def run(emulator, args=None, check=True):
+    return run_module(MODULE, args or {}, check=check, env=emulator.env() | LOCAL_PYTHON)
+
+
+def by_id(result):
+    return {f["id"]: f for f in result["findings"]}
+
+
+ACTIVE = {"active": True, "age_days": 400, "last_used_days_ago": 30, "last_used_service": "s3"}
+INACTIVE = {"active": False, "age_days": 200, "last_used_days_ago": None}
+
+
+@pytest.mark.parametrize(
+    ("keys", "allow_inactive", "compliant", "active", "inactive"),
+    [
+        ([], False, True, 0, 0),
+        ([ACTIVE], False, False, 1, 0),
+        ([INACTIVE], False, False, 0, 1),
+        ([INACTIVE], True, True, 0, 1),
+        ([ACTIVE, INACTIVE], True, False, 1, 1),
+    ],
+    ids=["absent", "active", "inactive", "inactive-allowed", "active-and-inactive-allowed"],
+)
+def test_root_keys(emulator, keys, allow_inactive, compliant, active, inactive):
+    emulator.set_root(ACCOUNT, access_keys=keys, mfa="virtual")
+    result = run(emulator, {"allow_inactive_keys": allow_inactive})
+    assert result["_rc"] == 0, result.get("msg")
+    assert result["changed"] is False
+    assert result["compliant"] is compliant
+    finding = by_id(result)["root_access_keys"]
+    assert finding["status"] == ("pass" if compliant else "fail")
+    assert finding["resource"] == ROOT_ARN
+    assert finding["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    root = result["root"]
+    assert root["access_keys_present"] is bool(keys)
+    assert (root["active_access_keys"], root["inactive_access_keys"]) == (active, inactive)
+    assert [k["active"] for k in root["access_keys"]] == [k["active"] for k in keys]
+    assert root["mfa_active"] is True
+    assert result["credential_report"] == {
+        "generated_time": result["credential_report"]["generated_time"],
+        "has_root_row": True,
+        "consistent_with_summary": True,
+    }
+    # a checking module never writes, in check mode or not
+    assert emulator.requests(writes_only=True) == []
+
+
+def test_key_details_and_api_budget(emulator):
+    emulator.set_root(ACCOUNT, access_keys=[ACTIVE], password_last_used_days_ago=10)
+    emulator.clear_requests()
+    result = run(emulator, check=False)
+    key = result["root"]["access_keys"][0]
+    assert key["last_used_service"] == "s3"
+    assert key["last_rotated"] < key["last_used_date"]
+    assert result["root"]["password_last_used"] is not None
+    assert result["root"]["mfa_active"] is False
+    actions = [r["action"] for r in emulator.requests()]
+    assert actions.count("GetAccountSummary") == 1
+    assert actions.count("GetCredentialReport") == 1
+    assert set(actions) == {"GetAccountSummary", "GenerateCredentialReport", "GetCredentialReport"}
+
+
+@pytest.mark.parametrize(
+    ("password_days", "key_days", "usage_days", "status"),
+    [
+        (0.2, None, 1, "fail"),
+        (5, None, 7, "fail"),
+        (None, 0.1, 1, "fail"),
+    ],
+)
+def test_root_usage(emulator, password_days, key_days, usage_days, status):
+    keys = [] if key_days is None else [{"active": True, "age_days": 30, "last_used_days_ago": key_days}]
+    emulator.set_root(ACCOUNT, access_keys=keys, password_last_used_days_ago=password_days)
+    result = run(emulator, {"root_usage_days": usage_days})
+    assert by_id(result)["root_usage"]["status"] == status
+    assert by_id(result)["root_usage"]["cis"] == ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]
+
+
+def test_fail_on_noncompliance_fails_with_the_findings(emulator):
+    emulator.set_root(ACCOUNT, access_keys=[ACTIVE])
+    result = run(emulator, {"fail_on_noncompliance": True})
+    assert result["failed"] is True
+    assert "root user has 1 active" in result["msg"]
+    assert by_id(result)["root_access_keys"]["status"] == "fail"
+
+
+BAD_INPUTS = [
+    ({"report_max_wait": 0}, "report_max_wait must be between 1 and 900"),
+    ({"root_usage_days": -1}, "root_usage_days must be between 0 and 3650"),
+    ({"allow_inactive_keys": "sometimes"}, "allow_inactive_keys"),
+]
+
+
+def test_bad_input_fails_before_any_api_call(emulator, tmp_path):
+    tasks = [{"name": f"bad {i}", MODULE: args, "ignore_errors": True} for i, (args, _) in enumerate(BAD_INPUTS)]
+    playbook = tmp_path / "bad_inputs.yml"
+    playbook.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}])
+    )
+    outcomes = run_playbook(playbook, env=emulator.env() | LOCAL_PYTHON).task_results()
+    assert len(outcomes) == len(BAD_INPUTS)
+    for outcome, (args, message) in zip(outcomes, BAD_INPUTS, strict=True):
+        assert outcome.get("failed") is True, args
+        assert message in outcome["msg"], (args, outcome["msg"])
+    assert emulator.requests() == []
+
+
+def test_stale_report_disagreeing_with_live_summary_is_reported(emulator):
+    """A report generated before root got keys and MFA, read against the live summary of now.
+
+    The emulator always serves a fresh report, so the stale one is captured first, for real, then the
+    account changes; the module's own code path (assess_root) judges the pair.
+    """
+    iam = emulator.client("iam")
+    emulator.set_root(ACCOUNT, access_keys=[])
+    rows, generated = fetch_credential_report(iam, max_wait=30)
+    emulator.set_root(ACCOUNT, access_keys=[INACTIVE], mfa="hardware")
+    summary = get_account_summary(iam)
+
+    result = assess_root(
+        summary, root_row(rows), resource=ROOT_ARN, generated_time=generated, now=utcnow(), allow_inactive_keys=True
+    )
+    assert result["root"]["access_keys_present"] is True
+    assert result["root"]["mfa_active"] is True
+    # the report cannot prove the keys inactive, so allow_inactive_keys does not make them pass
+    assert result["findings"][0]["status"] == "fail"
+    assert result["compliant"] is False
+    assert result["credential_report"]["consistent_with_summary"] is False
+    assert any("stale" in w for w in result["warnings"])
+    assert any("root MFA is on" in w for w in result["warnings"])
