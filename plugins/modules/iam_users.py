@@ -278,7 +278,6 @@ diff:
 """
 
 import os
-from datetime import datetime, timezone
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -289,6 +288,8 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     IAMErrors,
     caller_identity,
     client,
+    iso,
+    utcnow,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import (
@@ -589,7 +590,7 @@ class Run:
                 "console_sign_in_url": f"https://{self.account_id}.signin.aws.amazon.com/console",
                 "password": password,
                 "password_reset_required": op["password_reset_required"],
-                "created": _now(),
+                "created": iso(utcnow()),
             },
         )
         try:
@@ -612,7 +613,7 @@ class Run:
                     "user_name": name,
                     "access_key_id": key["AccessKeyId"],
                     "secret_access_key": key["SecretAccessKey"],
-                    "created": _now(),
+                    "created": iso(utcnow()),
                 },
             )
         except (OSError, SecretFileError):
@@ -669,10 +670,6 @@ class Run:
 SECRET_OPS = ("create_login_profile", "create_access_key")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()  # noqa: UP017 - modules keep working on older targets
-
-
 def main():
     user_spec = dict(
         name=dict(type="str", required=True),
@@ -714,7 +711,9 @@ def main():
         run.apply()
     except AccountGuardAWSError as e:
         partial = run.result(applied=True)
-        module.fail_json_aws(e.exception or e, msg=e.message, **partial)
+        if e.exception is not None:
+            module.fail_json_aws(e.exception, msg=e.message, **partial)
+        module.fail_json(msg=e.message, **partial)
     except (OSError, SecretFileError) as e:
         partial = run.result(applied=True)
         module.fail_json(msg=f"Failed to store a new secret: {e}", **partial)

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 from helpers.ansible_run import run_module
@@ -117,11 +118,11 @@ def test_secrets_files_are_private_and_secrets_never_in_output(emulator, iam, tm
     output = result["_stdout"] + result["_stderr"]
     for path in files:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        data = json.loads(open(path, encoding="utf-8").read())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         secret = data.get("password") or data.get("secret_access_key")
         assert secret and len(secret) >= 20
         assert secret not in output
-    keys = {json.loads(open(p, encoding="utf-8").read()).get("access_key_id") for p in files} - {None}
+    keys = {json.loads(Path(p).read_text(encoding="utf-8")).get("access_key_id") for p in files} - {None}
     live = {
         k["AccessKeyId"] for u in ("deploy-bot", "carol") for k in iam.list_access_keys(UserName=u)["AccessKeyMetadata"]
     }
@@ -251,7 +252,7 @@ def test_password_follows_the_account_policy(emulator, iam, tmp_path):
     result = run(emulator, tmp_path, [{"name": "judy", "console_access": True}])
     assert result["_rc"] == 0, result.get("msg")
     (path,) = result["secrets_files"]
-    password = json.loads(open(path, encoding="utf-8").read())["password"]
+    password = json.loads(Path(path).read_text(encoding="utf-8"))["password"]
     assert len(password) == 128
 
 

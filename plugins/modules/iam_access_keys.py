@@ -1,0 +1,356 @@
+#!/usr/bin/python
+
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: iam_access_keys
+short_description: Check IAM access-key rotation and, when asked, deactivate stale keys
+version_added: 0.1.0
+description:
+  - Checks every IAM user's access keys against the C(access_key_rotation) control (CIS AWS Foundations v3.0
+    1.12 to 1.14, v5.0 1.11 to 1.13) from one credential report, whatever the number of users.
+  - An active key is V(too_old) when it is older than O(max_age_days), V(unused) when it has not been used for
+    O(max_unused_days) days or more (a key that was never used counts from its creation, unlike Prowler, which
+    passes never-used keys), and every active key of a user with more than O(max_active_keys) active keys
+    carries V(too_many_active_keys). Inactive keys never fail.
+  - The credential report has no access key ids and may be up to four hours old, so the keys of offending users
+    (and only theirs) are listed live (C(ListAccessKeys)); their live status wins over the report, so a key
+    deactivated since the report is not reported again.
+  - With O(deactivate_stale=true) active keys that are V(too_old) or V(unused) are deactivated
+    (C(UpdateAccessKey) to C(Inactive)), never deleted, so an owner can still reactivate a key that turns out
+    to be needed. Which of several young, used keys is the spare cannot be known, so V(too_many_active_keys)
+    alone never deactivates a key. Under check mode nothing is changed and RV(changed) predicts.
+  - Non-compliance is data in RV(findings) and RV(compliant); set O(fail_on_noncompliance=true) to fail instead.
+author:
+  - accountguard.aws maintainers
+options:
+  max_age_days:
+    description:
+      - Active keys older than this many days fail (CIS "rotated every 90 days or less"). From V(1) to V(3650).
+    type: int
+    default: 90
+  max_unused_days:
+    description:
+      - Active keys not used for this many days or more fail (CIS "unused for 45 days or greater"). A key
+        that was never used counts from its creation date. From V(1) to V(3650).
+    type: int
+    default: 45
+  max_active_keys:
+    description:
+      - Users with more active keys than this fail (CIS "only one active access key"). From V(0) to V(2).
+    type: int
+    default: 1
+  users:
+    description:
+      - Only check these IAM user names (case-insensitive). Unset checks every IAM user; the root user's keys
+        are the business of M(accountguard.aws.root_key_check).
+    type: list
+    elements: str
+  deactivate_stale:
+    description:
+      - Deactivate active keys that are V(too_old) or V(unused). Keys are never deleted.
+    type: bool
+    default: false
+  report_max_wait:
+    description:
+      - Seconds to wait for AWS to generate the credential report, from V(1) to V(900).
+    type: int
+    default: 120
+  fail_on_noncompliance:
+    description:
+      - Fail the task when any finding has status C(fail). The result still carries every return value.
+    type: bool
+    default: false
+notes:
+  - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport), then
+    C(iam:ListAccessKeys) for each offending user only, and C(iam:UpdateAccessKey) for each key deactivated."
+  - Findings describe the keys at the end of the run; under check mode that is the state found.
+extends_documentation_fragment:
+  - accountguard.aws.attributes
+  - accountguard.aws.attributes.enforcing
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+seealso:
+  - module: accountguard.aws.iam_users
+  - module: accountguard.aws.root_key_check
+  - module: amazon.aws.iam_access_key_info
+"""
+
+EXAMPLES = r"""
+- name: Report access keys that break the rotation rules
+  accountguard.aws.iam_access_keys:
+  register: rotation
+
+- name: Deactivate keys older than a year or unused for 90 days (never deletes)
+  accountguard.aws.iam_access_keys:
+    max_age_days: 365
+    max_unused_days: 90
+    deactivate_stale: true
+
+- name: Fail the play when a CI user's key is stale
+  accountguard.aws.iam_access_keys:
+    users: [deploy-bot]
+    fail_on_noncompliance: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a key was (or, in check mode, would be) deactivated.
+  returned: always
+  type: bool
+  sample: false
+compliant:
+  description: Whether no finding has status C(fail).
+  returned: always
+  type: bool
+  sample: false
+keys:
+  description: Every access key of the users checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user_name:
+      description: The key's user.
+      type: str
+      sample: deploy-bot
+    access_key_id:
+      description:
+        - The key id; only looked up for users with an offending key, V(null) for the others (the credential
+          report has no key ids).
+      type: str
+      sample: AKIAIOSFODNN7EXAMPLE
+    active:
+      description: Whether the key is active at the end of the run (predicted in check mode).
+      type: bool
+      sample: true
+    age_days:
+      description: Days since the key was created or last rotated.
+      type: int
+      sample: 120
+    unused_days:
+      description: Days since the key was last used, or since it was created when it was never used.
+      type: int
+      sample: 3
+    last_rotated:
+      description: When the key was created or last rotated (ISO 8601).
+      type: str
+      sample: "2026-07-30T08:00:00+00:00"
+    last_used_date:
+      description: When the key was last used (ISO 8601), V(null) when never used.
+      type: str
+      sample: "2026-11-24T10:00:00+00:00"
+    last_used_service:
+      description: The service the key last called, V(null) when never used.
+      type: str
+      sample: s3
+    stale_reasons:
+      description: The rules the key breaks, as found, among V(too_old), V(unused) and V(too_many_active_keys).
+      type: list
+      elements: str
+      sample: ["too_old"]
+findings:
+  description:
+    - One C(fail) finding per broken rule and key, one C(pass) finding per user whose keys comply, and one
+      C(pass) finding for the account when no user checked has a key.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: access_key_rotation
+      status: fail
+      resource: arn:aws:iam::123456789012:user/deploy-bot
+      message: AKIAIOSFODNN7EXAMPLE of deploy-bot is 120 days old (max 90)
+      cis: ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
+deactivated:
+  description: Keys that were (in check mode, would be) deactivated.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"user_name": "deploy-bot", "access_key_id": "AKIAIOSFODNN7EXAMPLE", "stale_reasons": ["too_old"]}]
+credential_report:
+  description: When AWS generated the credential report the check used.
+  returned: always
+  type: dict
+  sample: {"generated_time": "2026-11-27T22:00:00+00:00"}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.accountguard.aws.plugins.module_utils._access_keys import (
+    DEACTIVATE_REASONS,
+    REASON_AGE,
+    REASON_TOO_MANY,
+    REASON_UNUSED,
+    describe,
+    evaluate,
+    keys_from_rows,
+    match_key_ids,
+    offending_users,
+    to_result,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._common import (
+    AccountGuardAWSError,
+    IAMErrors,
+    arn_account_id,
+    arn_partition,
+    caller_identity,
+    client,
+    iam_client,
+    iso,
+    range_errors,
+    root_arn,
+    utcnow,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
+    fetch_credential_report,
+    root_row,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
+
+RANGES = {
+    "max_age_days": (1, 3650),
+    "max_unused_days": (1, 3650),
+    "max_active_keys": (0, 2),
+    "report_max_wait": (1, 900),
+}
+# Which CIS recommendation each reason tests (the check names of _findings.CONTROLS["access_key_rotation"]).
+CHECK_OF_REASON = {REASON_AGE: "rotation", REASON_UNUSED: "unused", REASON_TOO_MANY: "one_active"}
+CONTROL = "access_key_rotation"
+
+
+@IAMErrors.list_error_handler("list access keys", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_access_keys(iam, user_name: str) -> list:
+    paginator = iam.get_paginator("list_access_keys")
+    return paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
+
+
+@IAMErrors.common_error_handler("deactivate an access key")
+@AWSRetry.jittered_backoff()
+def deactivate(iam, user_name: str, access_key_id: str) -> None:
+    iam.update_access_key(UserName=user_name, AccessKeyId=access_key_id, Status="Inactive")
+
+
+def validate(module) -> None:
+    errors = range_errors(module.params, RANGES)
+    names = module.params["users"]
+    if names is not None:
+        bad = [name for name in names if not isinstance(name, str) or not name.strip()]
+        if bad:
+            errors.append(f"users must be IAM user names, got {bad!r}")
+    if errors:
+        module.fail_json(msg="; ".join(errors) + " (nothing was read)")
+
+
+def limits(params: dict) -> tuple:
+    return params["max_age_days"], params["max_unused_days"], params["max_active_keys"]
+
+
+def build_findings(keys: list, params: dict, account_resource: str) -> list:
+    findings = []
+    by_user = {}
+    for key in keys:
+        by_user.setdefault(key["user_name"], []).append(key)
+    for user_name, user_keys in by_user.items():
+        resource = user_keys[0]["arn"] or account_resource
+        failing = False
+        for key in user_keys:
+            for reason in key["stale_reasons"]:
+                failing = True
+                message = describe({**key, "stale_reasons": [reason]}, *limits(params))
+                findings.append(finding(CONTROL, "fail", resource, message, check=CHECK_OF_REASON[reason]))
+        if not failing:
+            findings.append(
+                finding(CONTROL, "pass", resource, f"the {len(user_keys)} access key(s) of {user_name} comply")
+            )
+    if not by_user:
+        findings.append(finding(CONTROL, "pass", account_resource, "no IAM user checked has an access key"))
+    return findings
+
+
+def main():
+    argument_spec = dict(
+        max_age_days=dict(type="int", default=90),
+        max_unused_days=dict(type="int", default=45),
+        max_active_keys=dict(type="int", default=1, no_log=False),
+        users=dict(type="list", elements="str"),
+        deactivate_stale=dict(type="bool", default=False),
+        report_max_wait=dict(type="int", default=120),
+        fail_on_noncompliance=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    validate(module)
+    params = module.params
+    iam = iam_client(module)
+    now = utcnow()
+    deactivated = []
+    try:
+        rows, generated_time = fetch_credential_report(iam, max_wait=params["report_max_wait"])
+        keys = evaluate(keys_from_rows(rows, params["users"]), now, *limits(params))
+
+        offenders = set(offending_users(keys))
+        if offenders:
+            # Key ids and live status, for offending users only: the report has neither (ids) or may be stale.
+            live = {name: list_access_keys(iam, name) for name in offending_users(keys)}
+            matched = []
+            for name in dict.fromkeys(k["user_name"] for k in keys):
+                user_keys = [k for k in keys if k["user_name"] == name]
+                matched.extend(match_key_ids(user_keys, live[name]) if name in offenders else user_keys)
+            keys = evaluate(matched, now, *limits(params))
+
+        found = keys
+        final = [dict(k) for k in found]
+        if params["deactivate_stale"]:
+            for key in final:
+                reasons = [r for r in key["stale_reasons"] if r in DEACTIVATE_REASONS]
+                if not (key["active"] and reasons and key["access_key_id"]):
+                    continue
+                if not module.check_mode:
+                    deactivate(iam, key["user_name"], key["access_key_id"])
+                deactivated.append(
+                    {"user_name": key["user_name"], "access_key_id": key["access_key_id"], "stale_reasons": reasons}
+                )
+                key["active"] = False
+        final = evaluate(final, now, *limits(params))
+
+        row = root_row(rows)
+        account_arn = (row or {}).get("arn") or next((k["arn"] for k in keys if k["arn"]), None)
+        if arn_account_id(account_arn):
+            account_resource = root_arn(arn_account_id(account_arn), arn_partition(account_arn))
+        else:
+            identity = caller_identity(client(module, "sts"))
+            account_resource = root_arn(identity["account"], arn_partition(identity["arn"]))
+    except AccountGuardAWSError as e:
+        fail(module, e, changed=bool(deactivated), deactivated=deactivated)
+
+    # Findings describe the end of the run: a key deactivated now no longer breaks a rule. Under check mode
+    # nothing changed, so they describe the keys as found, which is the drift to show.
+    findings = build_findings(found if module.check_mode else final, params, account_resource)
+    compliant = all(f["status"] == "pass" for f in findings)
+    result = dict(
+        changed=bool(deactivated),
+        compliant=compliant,
+        keys=[{**to_result(e), "stale_reasons": list(f["stale_reasons"])} for f, e in zip(found, final, strict=True)],
+        findings=findings,
+        deactivated=deactivated,
+        credential_report={"generated_time": iso(generated_time)},
+    )
+    if not compliant and params["fail_on_noncompliance"]:
+        failing = [f["message"] for f in findings if f["status"] == "fail"]
+        module.fail_json(msg="Not compliant: " + "; ".join(failing), **result)
+    module.exit_json(**result)
+
+
+def fail(module, error, **result):
+    if error.exception is not None:
+        module.fail_json_aws(error.exception, msg=error.message, **result)
+    module.fail_json(msg=error.message, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""accountguard.aws.iam_access_keys against the local AWS emulator (back-dated keys)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from helpers.ansible_run import run_module
+
+MODULE = "accountguard.aws.iam_access_keys"
+ACCOUNT = "123456789012"
+LOCAL_PYTHON = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable}
+
+
+def run(emulator, check=False, **args):
+    return run_module(MODULE, args, check=check, env=emulator.env() | LOCAL_PYTHON)
+
+
+def statuses(iam, user):
+    return {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]}
+
+
+@pytest.fixture
+def keys(emulator):
+    """Users whose keys break each rule once, plus a compliant one; returns {user: [key ids]}."""
+    iam = emulator.client("iam")
+    # user -> [(created_days_ago, last_used_days_ago)] per key
+    layout = {
+        "fresh": [(10, 1)],
+        "old": [(120, 1)],
+        "idle": [(60, 50)],
+        "never-used": [(50, None)],
+        "two-keys": [(5, 1), (3, 1)],
+        "inactive-old": [(400, None)],
+    }
+    ids = {}
+    for user, specs in layout.items():
+        iam.create_user(UserName=user)
+        ids[user] = []
+        for created, used in specs:
+            key_id = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+            emulator.backdate_access_key(
+                ACCOUNT,
+                user,
+                key_id,
+                created_days_ago=created,
+                last_used_days_ago=used,
+                last_used_service="s3" if used is not None else None,
+            )
+            ids[user].append(key_id)
+    iam.update_access_key(UserName="inactive-old", AccessKeyId=ids["inactive-old"][0], Status="Inactive")
+    emulator.clear_requests()
+    return ids
+
+
+def fails(result):
+    return sorted((f["resource"].rsplit("/", 1)[-1], f["message"]) for f in result["findings"] if f["status"] == "fail")
+
+
+def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
+    iam = emulator.client("iam")
+    predicted = run(emulator, check=True, deactivate_stale=True)
+    assert predicted["_rc"] == 0, predicted.get("msg")
+    # Nothing written under --check, and the keys are untouched.
+    assert emulator.requests(writes_only=True) == []
+    assert set(statuses(iam, "old").values()) == {"Active"}
+    assert predicted["changed"] is True
+    assert predicted["compliant"] is False
+
+    by_user = {}
+    for key in predicted["keys"]:
+        by_user.setdefault(key["user_name"], []).append(key)
+    assert by_user["fresh"][0]["stale_reasons"] == []
+    assert by_user["fresh"][0]["access_key_id"] is None  # compliant users are not listed one by one
+    assert by_user["old"][0]["stale_reasons"] == ["too_old"]
+    assert by_user["old"][0]["age_days"] == 120
+    assert by_user["idle"][0]["stale_reasons"] == ["unused"]
+    # Never used: counts from creation (Prowler would pass it).
+    assert by_user["never-used"][0]["stale_reasons"] == ["unused"]
+    assert by_user["never-used"][0]["last_used_date"] is None
+    assert [k["stale_reasons"] for k in by_user["two-keys"]] == [["too_many_active_keys"]] * 2
+    assert by_user["inactive-old"][0]["stale_reasons"] == []
+    assert {k["access_key_id"] for k in by_user["two-keys"]} == set(keys["two-keys"])
+
+    failing = fails(predicted)
+    assert [user for user, _ in failing] == ["idle", "never-used", "old", "two-keys", "two-keys"]
+    cis = {f["resource"].rsplit("/", 1)[-1]: f["cis"] for f in predicted["findings"] if f["status"] == "fail"}
+    assert cis["old"] == ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
+    assert cis["idle"] == ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]
+    passing = [f["resource"].rsplit("/", 1)[-1] for f in predicted["findings"] if f["status"] == "pass"]
+    assert sorted(passing) == ["fresh", "inactive-old"]
+    assert sorted(d["access_key_id"] for d in predicted["deactivated"]) == sorted(
+        keys["old"] + keys["idle"] + keys["never-used"]
+    )
+
+    # ListAccessKeys only for the four offending users; the report covers everyone else.
+    calls = [r["action"] for r in emulator.requests() if r["service"] == "iam"]
+    assert calls.count("ListAccessKeys") == 4
+    assert "GetCredentialReport" in calls
+
+    emulator.clear_requests()
+    applied = run(emulator, deactivate_stale=True)
+    assert applied["_rc"] == 0, applied.get("msg")
+    assert applied["changed"] is True
+    writes = emulator.requests(writes_only=True)
+    assert sorted(w["action"] for w in writes) == ["UpdateAccessKey"] * 3
+    for user in ("old", "idle", "never-used"):
+        assert set(statuses(iam, user).values()) == {"Inactive"}  # deactivated, never deleted
+    assert set(statuses(iam, "two-keys").values()) == {"Active"}  # which one is spare is the owner's call
+    assert set(statuses(iam, "fresh").values()) == {"Active"}
+    assert [user for user, _ in fails(applied)] == ["two-keys", "two-keys"]
+
+    emulator.clear_requests()
+    again = run(emulator, deactivate_stale=True)
+    assert again["_rc"] == 0, again.get("msg")
+    assert again["changed"] is False
+    assert again["deactivated"] == []
+    assert emulator.requests(writes_only=True) == []
+
+
+def test_users_filter_limits_and_fail_on_noncompliance(emulator, keys):
+    result = run(emulator, users=["OLD", "fresh"], max_age_days=100, fail_on_noncompliance=True)
+    assert result["_rc"] != 0
+    assert result["failed"] is True
+    assert "Not compliant" in result["msg"] and "old is 120 days old (max 100)" in result["msg"]
+    assert sorted(k["user_name"] for k in result["keys"]) == ["fresh", "old"]
+    assert emulator.requests(writes_only=True) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ({"max_age_days": 0}, "max_age_days must be between 1 and 3650"),
+        ({"max_active_keys": 3, "max_unused_days": -1}, "max_unused_days must be between 1 and 3650"),
+    ],
+)
+def test_bad_input_fails_before_any_request(emulator, args, fragment):
+    emulator.clear_requests()
+    result = run(emulator, **args)
+    assert result["_rc"] != 0
+    assert fragment in result["msg"]
+    assert emulator.requests() == []
