@@ -1,0 +1,237 @@
+"""Behaviours tests switch on: AssumeRole refusal, small pages, injected faults, eventual consistency."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
+from emulator import DEFAULT_ACCOUNT_ID, EmulatorError
+
+MEMBER = "111111111111"
+ROLE = "arn:aws:iam::{}:role/OrganizationAccountAccessRole"
+
+
+def plain_client(emulator, service: str, attempts: int = 1):
+    """A client as the code under test builds it: logged, faulted, no emulator privileges."""
+    return boto3.client(
+        service,
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": attempts}),
+    )
+
+
+def org_with_accounts(emulator, n: int) -> list[str]:
+    org = emulator.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    return [
+        org.create_account(AccountName=f"acct{i}", Email=f"a{i}@example.com")["CreateAccountStatus"]["AccountId"]
+        for i in range(n)
+    ]
+
+
+# ----- AssumeRole refusal ----------------------------------------------------------------------------------
+
+
+def test_deny_assume_role_refuses_only_that_account(emulator):
+    org_with_accounts(emulator, 2)
+    emulator.deny_assume_role(MEMBER)
+    sts = plain_client(emulator, "sts")
+    with pytest.raises(ClientError) as err:
+        sts.assume_role(RoleArn=ROLE.format(MEMBER), RoleSessionName="baseline")
+    assert err.value.response["Error"]["Code"] == "AccessDenied"
+    assert ROLE.format(MEMBER) in err.value.response["Error"]["Message"]
+    creds = sts.assume_role(RoleArn=ROLE.format("222222222222"), RoleSessionName="baseline")["Credentials"]
+    assert creds["AccessKeyId"]
+    emulator.deny_assume_role(MEMBER, deny=False)
+    assert sts.assume_role(RoleArn=ROLE.format(MEMBER), RoleSessionName="baseline")["Credentials"]["AccessKeyId"]
+
+
+def test_denied_account_stays_reachable_for_the_test_itself(emulator):
+    emulator.deny_assume_role(MEMBER)
+    assert emulator.client("sts", MEMBER).get_caller_identity()["Account"] == MEMBER
+    assert emulator.env(MEMBER)["AWS_SESSION_TOKEN"]
+
+
+# ----- page size -------------------------------------------------------------------------------------------
+
+
+def test_list_accounts_pages_follow_the_set_size(emulator):
+    created = org_with_accounts(emulator, 5)
+    emulator.set_page_size("organizations:ListAccounts", 2)
+    org = plain_client(emulator, "organizations")
+    first = org.list_accounts()
+    assert len(first["Accounts"]) == 2 and first["NextToken"]
+    pages = list(org.get_paginator("list_accounts").paginate())
+    assert [len(p["Accounts"]) for p in pages] == [2, 2, 2]
+    assert [a["Id"] for p in pages for a in p["Accounts"]] == [DEFAULT_ACCOUNT_ID, *created]
+    # A caller asking for fewer gets fewer; asking for more still gets at most the set size.
+    assert len(org.list_accounts(MaxResults=1)["Accounts"]) == 1
+    assert len(org.list_accounts(MaxResults=20)["Accounts"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("action", "method", "kwargs", "result_key"),
+    [
+        ("ListAccountsForParent", "list_accounts_for_parent", {}, "Accounts"),
+        ("ListChildren", "list_children", {"ChildType": "ORGANIZATIONAL_UNIT"}, "Children"),
+        ("ListOrganizationalUnitsForParent", "list_organizational_units_for_parent", {}, "OrganizationalUnits"),
+    ],
+)
+def test_other_organization_lists_page_too(emulator, action, method, kwargs, result_key):
+    org_with_accounts(emulator, 3)
+    admin = emulator.client("organizations")
+    root_id = admin.list_roots()["Roots"][0]["Id"]
+    for name in ("a", "b", "c"):
+        admin.create_organizational_unit(ParentId=root_id, Name=name)
+    emulator.set_page_size(f"organizations:{action}", 1)
+    pages = list(plain_client(emulator, "organizations").get_paginator(method).paginate(ParentId=root_id, **kwargs))
+    assert len(pages) >= 3
+    assert all(len(p[result_key]) == 1 for p in pages)
+    emulator.set_page_size(f"organizations:{action}", None)
+    unpaged = getattr(plain_client(emulator, "organizations"), method)(ParentId=root_id, **kwargs)
+    assert len(unpaged[result_key]) == len(pages)
+
+
+def test_page_size_rejects_bad_input(emulator):
+    with pytest.raises(EmulatorError, match="service:Action"):
+        emulator.set_page_size("ListAccounts", 2)
+    with pytest.raises(EmulatorError, match="at least 1"):
+        emulator.set_page_size("organizations:ListAccounts", 0)
+
+
+# ----- faults ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "code", "status"),
+    [
+        ("throttling", "iam", "Throttling", 400),
+        ("throttling", "organizations", "TooManyRequestsException", 400),
+        ("500", "iam", "ServiceFailure", 500),
+        ("503", "iam", "ServiceUnavailable", 503),
+        ("503", "organizations", "ServiceUnavailable", 503),
+    ],
+)
+def test_fault_answers_are_aws_shaped(emulator, kind, service, code, status):
+    emulator.client("organizations").create_organization(FeatureSet="ALL")
+    emulator.set_faults(rate=1.0, kinds=[kind], seed=1)
+    client = plain_client(emulator, service)
+    call = client.list_users if service == "iam" else client.list_accounts
+    with pytest.raises(ClientError) as err:
+        call()
+    assert err.value.response["Error"]["Code"] == code
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert emulator.requests()[-1]["fault"] == kind
+
+
+def test_dropped_connection(emulator):
+    emulator.set_faults(rate=1.0, kinds=["drop"])
+    with pytest.raises(ConnectionClosedError):
+        plain_client(emulator, "iam").list_users()
+
+
+def test_slow_answer_is_slow_but_applied(emulator):
+    emulator.set_faults(rate=1.0, kinds=["slow"], slow_seconds=0.3)
+    started = time.monotonic()
+    plain_client(emulator, "iam").create_user(UserName="slowpoke")
+    assert time.monotonic() - started >= 0.3
+    assert emulator.client("iam").get_user(UserName="slowpoke")["User"]["UserName"] == "slowpoke"
+    assert emulator.requests()[-1]["fault"] == "slow"
+
+
+def test_faulted_writes_are_not_applied(emulator):
+    emulator.set_faults(rate=1.0, kinds=["500", "503", "throttling", "drop"], seed=3)
+    iam = plain_client(emulator, "iam")
+    for name in ("u1", "u2", "u3", "u4"):
+        with pytest.raises((ClientError, ConnectionClosedError)):
+            iam.create_user(UserName=name)
+    assert emulator.client("iam").list_users()["Users"] == []
+    log = emulator.requests(writes_only=True)
+    assert len(log) == 4 and all(entry["fault"] for entry in log)
+
+
+def test_fault_rate_is_deterministic_with_a_seed(emulator):
+    def run() -> list:
+        emulator.clear_requests()
+        emulator.set_faults(rate=0.3, kinds=["throttling", "500"], seed=42)
+        iam = plain_client(emulator, "iam")
+        for _ in range(40):
+            with contextlib.suppress(ClientError):
+                iam.list_users()
+        return [entry.get("fault") for entry in emulator.requests()]
+
+    first = run()
+    assert first == run()
+    faulted = Counter(first)
+    assert 4 <= 40 - faulted[None] <= 20, faulted
+
+
+def test_faults_can_target_accounts_and_actions(emulator):
+    emulator.set_faults(rate=1.0, kinds=["500"], accounts=[MEMBER], actions=["CreateUser"])
+    emulator.client("iam", logged=True).create_user(UserName="main-ok")
+    emulator.client("iam", MEMBER, logged=True).list_users()
+    member_iam = boto3.client(
+        "iam",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        **emulator.credentials(MEMBER),
+    )
+    with pytest.raises(ClientError):
+        member_iam.create_user(UserName="member-fails")
+    assert [(e["account_id"], e["action"], e.get("fault")) for e in emulator.requests()] == [
+        (DEFAULT_ACCOUNT_ID, "CreateUser", None),
+        (MEMBER, "ListUsers", None),
+        (MEMBER, "CreateUser", "500"),
+    ]
+
+
+def test_boto3_retries_ride_out_a_fault_rate(emulator):
+    emulator.set_faults(rate=0.3, seed=7, slow_seconds=0.01)
+    iam = plain_client(emulator, "iam", attempts=10)
+    for i in range(10):
+        iam.create_user(UserName=f"user{i}")
+    emulator.set_faults(rate=0)
+    assert len(emulator.client("iam").list_users()["Users"]) == 10
+    assert any("fault" in entry for entry in emulator.requests())
+
+
+def test_set_faults_rejects_bad_input(emulator):
+    with pytest.raises(EmulatorError, match="rate"):
+        emulator.set_faults(rate=1.5)
+    with pytest.raises(EmulatorError, match="unknown fault"):
+        emulator.set_faults(rate=0.5, kinds=["meteor"])
+
+
+def test_emulator_clients_are_never_faulted(emulator):
+    emulator.set_faults(rate=1.0, kinds=["500"])
+    emulator.client("iam").create_user(UserName="arranged")
+    assert [u["UserName"] for u in emulator.client("iam").list_users()["Users"]] == ["arranged"]
+
+
+# ----- eventual consistency --------------------------------------------------------------------------------
+
+
+def test_new_users_and_groups_are_invisible_to_reads_for_a_moment(emulator):
+    # A window far longer than the test needs, closed explicitly, so the test never races the clock.
+    emulator.set_eventual_consistency(30)
+    iam = plain_client(emulator, "iam")
+    iam.create_user(UserName="fresh")
+    iam.create_group(GroupName="fresh-group")
+    for call in (lambda: iam.get_user(UserName="fresh"), lambda: iam.get_group(GroupName="fresh-group")):
+        with pytest.raises(ClientError) as err:
+            call()
+        assert err.value.response["Error"]["Code"] == "NoSuchEntity"
+    # The write really happened: the test's own view sees it at once.
+    assert emulator.client("iam").get_user(UserName="fresh")["User"]["UserName"] == "fresh"
+    emulator.set_eventual_consistency(0)
+    assert iam.get_user(UserName="fresh")["User"]["UserName"] == "fresh"
+    assert iam.get_group(GroupName="fresh-group")["Group"]["GroupName"] == "fresh-group"
