@@ -135,6 +135,11 @@ def _is_censored(result: dict) -> bool:
 def changed_fields(before, after, prefix: str = "", limit: int = 20) -> list:
     """Flat [{field, before, after}] of what differs between two (already redacted) diff sides."""
     out = []
+    # A resource that does not exist yet (or any more) diffs field by field against nothing.
+    if before is None and isinstance(after, dict):
+        before = {}
+    if after is None and isinstance(before, dict):
+        after = {}
     if isinstance(before, dict) and isinstance(after, dict):
         for key in list(before) + [k for k in after if k not in before]:
             if before.get(key) != after.get(key):
@@ -184,6 +189,7 @@ class ReportBuilder:
                 "errors": [],
                 "notes": [],
                 "unreachable": False,
+                "stopped_by": None,
                 "cells": {
                     cid: {"events": [], "findings": [], "changes": [], "errors": [], "tasks": []}
                     for cid in self.controls
@@ -223,6 +229,8 @@ class ReportBuilder:
                 cell["events"].append(UNREACHABLE)
             return
 
+        if status == "failed" and not ignore_errors and entry["stopped_by"] is None:
+            entry["stopped_by"] = task
         findings = None if _is_censored(result) else _findings_of(result)
         if findings is not None:
             self._add_checking_event(entry, task, status, result, findings, control_tags, check_mode)
@@ -332,10 +340,10 @@ class ReportBuilder:
                 reason = None
                 if not cell["events"]:
                     reason = "not run (excluded by tags or toggles)"
+                    if entry["stopped_by"]:
+                        reason = f"not run: the host stopped after the failed task {entry['stopped_by']!r}"
                     if cid not in self.selected:
                         reason = "not selected by --tags / --skip-tags"
-                    if entry["errors"]:
-                        reason = "not run: the host stopped after a failed task"
                 elif status == SKIPPED:
                     reason = "skipped (toggle or condition)"
                 totals[status] += 1

@@ -114,8 +114,15 @@ def test_untagged_failure_after_controls_ran_changes_no_control():
     assert account["controls"]["password_policy"]["status"] == "drift"
     assert account["controls"]["root_mfa"]["status"] == "compliant"
     assert account["controls"]["iam_users"]["status"] == "skipped"
-    assert account["controls"]["iam_users"]["reason"] == "not run: the host stopped after a failed task"
+    assert account["controls"]["iam_users"]["reason"] == "not run: the host stopped after the failed task 't'"
     assert account["errors"] == [{"task": "t", "message": "drift"}]
+
+
+def test_controls_after_a_failed_control_task_are_not_run():
+    report = build([ev("ok"), ev("failed", tags=("root_mfa",), task="mfa", result={"msg": "boom"})])
+    controls = report["accounts"][0]["controls"]
+    assert controls["root_mfa"]["status"] == "failed"
+    assert controls["iam_users"]["reason"] == "not run: the host stopped after the failed task 'mfa'"
 
 
 def test_ignored_untagged_failure_is_not_a_host_failure():
@@ -223,7 +230,9 @@ def test_diff_list_and_loop_item_diffs():
     ("before", "after", "expected"),
     [
         ({"a": 1}, {"a": 1}, []),
-        (None, {"a": 1}, [{"field": "(value)", "before": None, "after": {"a": 1}}]),
+        (None, {"a": 1}, [{"field": "a", "before": None, "after": 1}]),
+        ({"a": 1}, None, [{"field": "a", "before": 1, "after": None}]),
+        (None, "x", [{"field": "(value)", "before": None, "after": "x"}]),
         (
             {"u": {"tags": {"t": "1"}}},
             {"u": {"tags": {"t": "2"}}},
