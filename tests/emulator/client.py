@@ -173,6 +173,13 @@ class Emulator:
             {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
         )
 
+    def freeze_credential_report(self, account_id: str, hours_ago: float = 2.0) -> None:
+        """Serve that account's credential report as it is now, generated hours_ago, until unfrozen or reset."""
+        self._control("POST", "freeze-credential-report", {"account_id": str(account_id), "hours_ago": hours_ago})
+
+    def unfreeze_credential_report(self, account_id: str) -> None:
+        self._control("POST", "freeze-credential-report", {"account_id": str(account_id), "hours_ago": None})
+
     def deny_assume_role(self, account_id: str, deny: bool = True) -> None:
         """Make sts:AssumeRole into any role of that account fail with AccessDenied (deny=False undoes it)."""
         self._control("POST", "deny-assume-role", {"account_id": str(account_id), "deny": deny})

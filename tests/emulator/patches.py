@@ -61,6 +61,7 @@ class EmulatorState:
         with self.lock:
             self.root: dict[str, RootState] = {}
             self.report_generated_at: dict[str, datetime] = {}
+            self.frozen_reports: dict[str, tuple[str, datetime]] = {}
             self.account_counter = 0
 
     def root_of(self, account_id: str) -> RootState:
@@ -194,6 +195,9 @@ def _summary_map(original_property):
 
 def _get_credential_report(original):
     def get_credential_report(self: iam_models.IAMBackend) -> str:
+        frozen = STATE.frozen_reports.get(self.account_id)
+        if frozen:
+            return frozen[0]
         report = original(self)
         header, _, rows = report.partition("\n")
         # AWS lists root first.
@@ -268,7 +272,8 @@ def _create_login_profile_response(self: iam_responses.IamResponse):
 def _get_credential_report_response(self: iam_responses.IamResponse):
     # moto answers a fixed 2015 GeneratedTime, which would make every report look years stale.
     content = self.backend.get_credential_report()
-    generated = STATE.report_generated_at.get(self.backend.account_id, utcnow())
+    frozen = STATE.frozen_reports.get(self.backend.account_id)
+    generated = frozen[1] if frozen else STATE.report_generated_at.get(self.backend.account_id, utcnow())
     return iam_responses.ActionResult(
         {"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated.replace(tzinfo=UTC)}
     )
@@ -366,3 +371,20 @@ def backdate_access_key(
 
 def backdate_password_last_used(account_id: str, user_name: str, days: float) -> None:
     iam_backend(account_id).get_user(user_name).password_last_used = days_ago(days)
+
+
+def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
+    """Serve the report as it is now, generated hours_ago, until unfrozen (None) or reset: AWS keeps a report
+    for up to 4 hours, so it can disagree with the live account summary."""
+    with STATE.lock:
+        STATE.frozen_reports.pop(account_id, None)
+        if hours_ago is None:
+            return
+        if hours_ago < 0:
+            raise ValueError("hours_ago must not be negative")
+        backend = iam_backend(account_id)
+        backend.credential_report = True
+        STATE.frozen_reports[account_id] = (
+            backend.get_credential_report(),
+            utcnow() - timedelta(hours=hours_ago),
+        )

@@ -334,6 +334,10 @@ class Middleware:
     def ctl_backdate_password_last_used(self, args, query):
         patches.backdate_password_last_used(str(args["account_id"]), args["user_name"], args["days_ago"])
 
+    def ctl_freeze_credential_report(self, args, query):
+        hours = args.get("hours_ago")
+        patches.freeze_credential_report(str(args["account_id"]), None if hours is None else float(hours))
+
     def ctl_deny_assume_role(self, args, query):
         account_id = str(args["account_id"])
         with self.lock:

@@ -132,6 +132,25 @@ def test_credential_report_generated_time_is_recent(emulator):
     assert age_days(generated) < 1 / 24
 
 
+def test_frozen_credential_report_is_stale_until_unfrozen(emulator):
+    iam = emulator.client("iam")
+    emulator.set_root(DEFAULT_ACCOUNT_ID, access_keys=[{"active": True, "age_days": 100}])
+    emulator.freeze_credential_report(DEFAULT_ACCOUNT_ID, hours_ago=3)
+    emulator.set_root(DEFAULT_ACCOUNT_ID)
+    iam.create_user(UserName="late")
+    assert summary(iam)["AccountAccessKeysPresent"] == 0
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    answer = iam.get_credential_report()
+    assert age_days(answer["GeneratedTime"]) * 24 == pytest.approx(3, abs=0.05)
+    rows = list(csv.DictReader(io.StringIO(answer["Content"].decode())))
+    assert [r["user"] for r in rows] == ["<root_account>"]
+    assert rows[0]["access_key_1_active"] == "true"
+    emulator.unfreeze_credential_report(DEFAULT_ACCOUNT_ID)
+    rows = report_rows(iam)
+    assert [r["user"] for r in rows] == ["<root_account>", "late"]
+    assert rows[0]["access_key_1_active"] == "false"
+
+
 @pytest.mark.parametrize(
     "bad",
     [
