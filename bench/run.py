@@ -1,0 +1,519 @@
+#!/usr/bin/env python3
+"""The accountguard.aws benchmark (DESIGN.md section 7, issue 6).
+
+Starts the local AWS emulator, seeds it, and measures playbooks/baseline.yml side by side with
+bench/reference/check.yml (the same checks written with amazon.aws modules only) on the same data:
+
+  (a) one account with 10, 100 and 1,000 IAM users, check mode;
+  (b) 1, 10 and 50 accounts with 20 users each, check mode, at several forks values;
+  (c) the apply run of (b) from the insecure seed, and its idempotent re-run.
+
+For every scenario it prints wall time (median of N runs), module executions per account, AWS API calls per
+account (reads/writes, counted by the emulator), the controller's peak memory, and the ratio ours/reference.
+Results go to bench/results/ (JSON + the Markdown table). Structural targets (no wall-clock) are always
+checked and make the exit code non-zero when they fail; timing targets are reported, and only fail the run
+with --strict.
+
+  .venv/bin/python bench/run.py            # the full benchmark (long)
+  .venv/bin/python bench/run.py --quick    # small sizes, 1 repeat, no timing targets (make test, CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+for extra_path in (ROOT / "tests", ROOT / "bench"):
+    if str(extra_path) not in sys.path:
+        sys.path.insert(0, str(extra_path))
+
+import measure
+import seed
+
+OURS = ROOT / "playbooks" / "baseline.yml"
+REFERENCE = ROOT / "bench" / "reference" / "check.yml"
+MAX_EXECUTIONS_PER_ACCOUNT = 12
+TARGET_SPEEDUP_A100 = 20.0
+TARGET_SECONDS_PER_ACCOUNT_B50 = 1.5
+# IAM list calls return at most 1,000 items a page: the API-call budget allows one more call per 1,000 users.
+PAGE = 1000
+
+# The users the baseline manages in every account; the seeded users are all unmanaged.
+DECLARED_USERS = [
+    {
+        "name": "bench-admin",
+        "console_access": True,
+        "programmatic_access": False,
+        "groups": ["Cloudadmin"],
+        "tags": {"team": "platform"},
+    },
+    {"name": "bench-ci", "console_access": False, "programmatic_access": True, "tags": {"team": "ci"}},
+]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    def ints(text: str) -> list[int]:
+        return [int(x) for x in text.split(",") if x.strip()]
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, 1 repeat, no timing targets (CI)")
+    p.add_argument("--scenarios", default="a,b,c", help="which of a,b,c to run (default: all)")
+    p.add_argument("--repeats", type=int, help="runs per measurement, the median is reported (default 3; quick 1)")
+    p.add_argument("--users", type=ints, help="scenario (a) user counts (default 10,100,1000; quick 5,120)")
+    p.add_argument("--accounts", type=ints, help="scenario (b)/(c) account counts (default 1,10,50; quick 1,3)")
+    p.add_argument("--users-per-account", type=int, help="scenario (b)/(c) users per account (default 20; quick 5)")
+    p.add_argument("--forks", type=ints, help="scenario (b) forks values (default 5,10,25; quick 5)")
+    p.add_argument(
+        "--reference-users",
+        type=ints,
+        help="scenario (a) user counts the reference also runs at (default 10,100; quick 5): it takes minutes",
+    )
+    p.add_argument(
+        "--reference-accounts",
+        type=ints,
+        help="scenario (b) account counts the reference also runs at, at the best forks (default 1,10; quick 1)",
+    )
+    p.add_argument("--reference-repeats", type=int, default=1, help="runs of the reference per measurement")
+    p.add_argument("--no-reference", action="store_true", help="skip the reference playbook")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="results directory")
+    p.add_argument("--strict", action="store_true", help="also fail (exit 1) when a timing target is missed")
+    args = p.parse_args(argv)
+    quick = args.quick
+    defaults = {
+        "repeats": 1 if quick else 3,
+        "users": [5, 120] if quick else [10, 100, 1000],
+        "accounts": [1, 3] if quick else [1, 10, 50],
+        "users_per_account": 5 if quick else 20,
+        "forks": [5] if quick else [5, 10, 25],
+        "reference_users": [5] if quick else [10, 100],
+        "reference_accounts": [1] if quick else [1, 10],
+    }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.no_reference:
+        args.reference_users, args.reference_accounts = [], []
+    args.scenarios = {s.strip() for s in args.scenarios.split(",") if s.strip()}
+    return args
+
+
+class Bench:
+    def __init__(self, emu, args: argparse.Namespace, run_dir: Path):
+        self.emu = emu
+        self.args = args
+        self.run_dir = run_dir
+        self.rows: list[dict] = []
+        self.checks: list[dict] = []
+        self.runs = 0
+
+    # ----- helpers ----------------------------------------------------------------------------------------
+
+    def inventory(self, accounts: list[dict], name: str) -> Path:
+        hosts = {
+            a["name"]: {"aws_account_id": a["id"], "baseline_role_arn": a["role_arn"], "aws_account_name": a["name"]}
+            for a in accounts
+        }
+        doc = {
+            "all": {
+                "hosts": hosts,
+                "vars": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                    "baseline_users": DECLARED_USERS,
+                    "baseline_credentials_dir": str(self.run_dir / "credentials"),
+                },
+            }
+        }
+        path = self.run_dir / f"inventory-{name}.yml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        return path
+
+    def seed(self, accounts: int, users: int) -> list[dict]:
+        started = time.perf_counter()
+        members = seed.seed(self.emu, accounts, users)
+        print(f"  seeded {accounts} account(s) x {users} users in {time.perf_counter() - started:.1f} s", flush=True)
+        return members
+
+    def measure(self, playbook: Path, inventory: Path, *, check: bool, forks: int, repeats: int, label: str) -> dict:
+        runs = []
+        for n in range(repeats):
+            self.runs += 1
+            log = self.run_dir / f"{self.runs:03d}-{label}-{n}.log"
+            res = measure.run(self.emu, playbook, inventory, check=check, forks=forks, log_path=log)
+            print(
+                f"    {label} run {n + 1}/{repeats}: {res['wall_s']:.1f} s, rc {res['rc']}, "
+                f"load {res['load_avg_1m_before']}",
+                flush=True,
+            )
+            runs.append(res)
+        return {"runs": runs, **aggregate(runs)}
+
+    def check(self, name: str, ok: bool, detail: str, timing: bool = False) -> None:
+        self.checks.append({"name": name, "ok": bool(ok), "detail": detail, "timing": timing})
+        print(f"  [{'PASS' if ok else 'FAIL'}] {name}: {detail}", flush=True)
+
+    def row(self, scenario: str, accounts: int, users: int, forks: int, mode: str, ours: dict, ref: dict | None):
+        row = {
+            "scenario": scenario,
+            "accounts": accounts,
+            "users_per_account": users,
+            "forks": forks,
+            "mode": mode,
+            "ours": strip_runs(ours),
+            "reference": strip_runs(ref) if ref else None,
+        }
+        if ref:
+            row["ratio"] = {
+                "wall": safe_div(ours["wall_s"], ref["wall_s"]),
+                "executions": safe_div(ours["executions_per_account"], ref["executions_per_account"]),
+                "api_calls": safe_div(ours["api_calls_per_account"], ref["api_calls_per_account"]),
+            }
+        self.rows.append(row)
+        return row
+
+    def check_run_health(self, what: str, result: dict, *, expect_no_writes: bool) -> None:
+        failed = [r for r in result["runs"] if r["rc"] != 0]
+        self.check(
+            f"{what}: every run succeeded",
+            not failed,
+            "rc 0" if not failed else f"rc {failed[0]['rc']}, see {failed[0]['log']}",
+        )
+        if expect_no_writes:
+            writes = max(r["api_writes_total"] for r in result["runs"])
+            self.check(f"{what}: no write API call", writes == 0, f"{writes} write call(s)")
+
+    # ----- scenarios --------------------------------------------------------------------------------------
+
+    def scenario_a(self) -> None:
+        print("scenario (a): one account, growing number of IAM users, check mode", flush=True)
+        per_users = {}
+        for users in self.args.users:
+            members = self.seed(1, users)
+            inv = self.inventory(members, f"a{users}")
+            ours = self.measure(OURS, inv, check=True, forks=5, repeats=self.args.repeats, label=f"a{users}-ours")
+            self.check_run_health(f"(a) {users} users, ours --check", ours, expect_no_writes=True)
+            ref = None
+            if users in self.args.reference_users:
+                ref = self.measure(
+                    REFERENCE, inv, check=True, forks=5, repeats=self.args.reference_repeats, label=f"a{users}-ref"
+                )
+                self.check_run_health(f"(a) {users} users, reference", ref, expect_no_writes=True)
+                self.check_reference_findings(f"(a) {users} users", ref, users)
+            self.row("a", 1, users, 5, "check", ours, ref)
+            per_users[users] = ours
+        self.check_budget("(a)", per_users)
+        if 100 in per_users and 100 in self.args.reference_users:
+            row = next(r for r in self.rows if r["scenario"] == "a" and r["users_per_account"] == 100)
+            speedup = 1 / row["ratio"]["wall"] if row.get("ratio") and row["ratio"]["wall"] else 0
+            self.check(
+                "(a) 100 users: at least 20x faster than the reference, same run",
+                speedup >= TARGET_SPEEDUP_A100,
+                f"{speedup:.1f}x ({row['reference']['wall_s']:.1f} s vs {row['ours']['wall_s']:.1f} s)",
+                timing=True,
+            )
+
+    def scenario_b(self) -> None:
+        print("scenario (b): growing number of accounts, check mode, several forks", flush=True)
+        users = self.args.users_per_account
+        for accounts in self.args.accounts:
+            members = self.seed(accounts, users)
+            inv = self.inventory(members, f"b{accounts}")
+            by_forks = {}
+            for forks in self.args.forks:
+                if forks > max(accounts, 1) and forks != min(self.args.forks):
+                    continue  # more forks than hosts measures nothing new
+                label = f"b{accounts}-f{forks}-ours"
+                ours = self.measure(OURS, inv, check=True, forks=forks, repeats=self.args.repeats, label=label)
+                self.check_run_health(
+                    f"(b) {accounts} accounts forks {forks}, ours --check", ours, expect_no_writes=True
+                )
+                by_forks[forks] = ours
+            best = min(by_forks, key=lambda f: by_forks[f]["wall_s"])
+            ref = None
+            if accounts in self.args.reference_accounts:
+                ref = self.measure(
+                    REFERENCE,
+                    inv,
+                    check=True,
+                    forks=best,
+                    repeats=self.args.reference_repeats,
+                    label=f"b{accounts}-f{best}-ref",
+                )
+                self.check_run_health(f"(b) {accounts} accounts, reference", ref, expect_no_writes=True)
+                self.check_reference_findings(f"(b) {accounts} accounts", ref, users)
+            for forks, ours in by_forks.items():
+                self.row("b", accounts, users, forks, "check", ours, ref if forks == best else None)
+            worst = max(o["max_executions_per_account"] for o in by_forks.values())
+            self.check(
+                f"(b) {accounts} accounts: module executions per account <= {MAX_EXECUTIONS_PER_ACCOUNT}",
+                worst <= MAX_EXECUTIONS_PER_ACCOUNT,
+                f"at most {worst}",
+            )
+            if accounts == 50:
+                per_account = by_forks[best]["wall_s"] / accounts
+                self.check(
+                    "(b) 50 accounts: under 1.5 s per account at the best forks",
+                    per_account < TARGET_SECONDS_PER_ACCOUNT_B50,
+                    f"{per_account:.2f} s per account at forks {best} ({by_forks[best]['wall_s']:.1f} s)",
+                    timing=True,
+                )
+
+    def scenario_c(self) -> None:
+        print("scenario (c): apply from the insecure seed, then the idempotent re-run", flush=True)
+        users = self.args.users_per_account
+        forks = max(self.args.forks)
+        for accounts in self.args.accounts:
+            applies = []
+            for n in range(self.args.repeats):
+                members = self.seed(accounts, users)
+                inv = self.inventory(members, f"c{accounts}")
+                applies.append(
+                    self.measure(OURS, inv, check=False, forks=forks, repeats=1, label=f"c{accounts}-apply{n}")
+                )
+            apply_runs = [r for a in applies for r in a["runs"]]
+            apply = {"runs": apply_runs, **aggregate(apply_runs)}
+            self.check_run_health(f"(c) {accounts} accounts, apply", apply, expect_no_writes=False)
+            self.check(
+                f"(c) {accounts} accounts: the apply run changed every account",
+                all(s.get("changed", 0) > 0 for r in apply_runs for s in r["stats"].values()),
+                "changed > 0 on every host",
+            )
+            rerun = self.measure(
+                OURS, inv, check=False, forks=forks, repeats=self.args.repeats, label=f"c{accounts}-rerun"
+            )
+            self.check_run_health(f"(c) {accounts} accounts, idempotent re-run", rerun, expect_no_writes=True)
+            changed = sum(s.get("changed", 0) for r in rerun["runs"] for s in r["stats"].values())
+            self.check(f"(c) {accounts} accounts: re-run changed nothing", changed == 0, f"changed={changed}")
+            self.row("c", accounts, users, forks, "apply", apply, None)
+            self.row("c", accounts, users, forks, "re-run", rerun, None)
+
+    # ----- targets ----------------------------------------------------------------------------------------
+
+    def check_budget(self, what: str, per_users: dict[int, dict]) -> None:
+        execs = {u: r["max_executions_per_account"] for u, r in per_users.items()}
+        self.check(
+            f"{what}: module executions per account <= {MAX_EXECUTIONS_PER_ACCOUNT} and equal for every user count",
+            max(execs.values()) <= MAX_EXECUTIONS_PER_ACCOUNT and len(set(execs.values())) == 1,
+            ", ".join(f"{u} users: {n}" for u, n in execs.items()),
+        )
+        counts = sorted(per_users)
+        lo, hi = counts[0], counts[-1]
+        if lo == hi:
+            return
+        calls_lo, calls_hi = per_users[lo]["api_actions"], per_users[hi]["api_actions"]
+        hw_growth = seed.expected(hi)["hardware_mfa_users"] - seed.expected(lo)["hardware_mfa_users"]
+        pages = math.ceil(hi / PAGE) - math.ceil(lo / PAGE)
+        offenders = []
+        for action in sorted(set(calls_lo) | set(calls_hi)):
+            growth = calls_hi.get(action, 0) - calls_lo.get(action, 0)
+            # iam_mfa_status may spend one call per user whose MFA is not virtual (DESIGN.md section 3).
+            allowed = pages + (hw_growth if action == "iam:ListMFADevices" else 0)
+            if growth > allowed:
+                offenders.append(f"{action} +{growth} (allowed {allowed})")
+        total_lo, total_hi = per_users[lo]["api_calls_per_account"], per_users[hi]["api_calls_per_account"]
+        self.check(
+            f"{what}: API calls per account do not grow with unmanaged users beyond pagination",
+            not offenders,
+            f"{total_lo:g} calls at {lo} users, {total_hi:g} at {hi} users"
+            + (f"; grows: {'; '.join(offenders)}" if offenders else ""),
+        )
+
+    def check_reference_findings(self, what: str, ref: dict, users: int) -> None:
+        """The reference must find what was seeded, or the comparison would be against a broken check."""
+        want = seed.expected(users)
+        got = [
+            f.get("reference_findings", {})
+            for r in ref["runs"][-1:]
+            for f in r["facts"].values()
+            if isinstance(f, dict)
+        ]
+        ok = bool(got) and all(
+            sorted(g.get("users_without_mfa", [])) == want["console_users_without_mfa"]
+            and sorted(g.get("users_with_several_active_keys", [])) == want["users_with_several_active_keys"]
+            and len(g.get("old_active_keys", [])) == want["old_active_keys"]
+            for g in got
+        )
+        self.check(
+            f"{what}: the reference finds the seeded MFA and key problems",
+            ok,
+            f"{len(want['console_users_without_mfa'])} console users without MFA, "
+            f"{len(want['users_with_several_active_keys'])} users with 2 active keys, "
+            f"{want['old_active_keys']} old keys per account",
+        )
+
+
+def safe_div(a: float, b: float) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def aggregate(runs: list[dict]) -> dict:
+    """Median wall time; counts from the last run (they are the same in every run of a measurement)."""
+    last = runs[-1]
+    hosts = len(last["executions"]) or 1
+    member_calls = {a: v for a, v in last["requests"].items() if a != measure.MANAGEMENT_ACCOUNT_ID}
+    accounts = max(len(member_calls), hosts)
+    reads = sum(v["reads"] for v in last["requests"].values())
+    writes = sum(v["writes"] for v in last["requests"].values())
+    actions: dict[str, float] = {}
+    for v in last["requests"].values():
+        for action, n in v["actions"].items():
+            actions[action] = actions.get(action, 0) + n / accounts
+    for r in runs:
+        r["api_writes_total"] = sum(v["writes"] for v in r["requests"].values())
+    return {
+        "wall_s": round(statistics.median(r["wall_s"] for r in runs), 3),
+        "wall_s_all": [r["wall_s"] for r in runs],
+        "executions_per_account": round(sum(last["executions"].values()) / hosts, 2),
+        "max_executions_per_account": max(last["executions"].values(), default=0),
+        "api_calls_per_account": round((reads + writes) / accounts, 2),
+        "api_reads_per_account": round(reads / accounts, 2),
+        "api_writes_per_account": round(writes / accounts, 2),
+        "api_actions": {k: round(v, 2) for k, v in sorted(actions.items())},
+        "peak_tree_rss_mb": max(r["peak_tree_rss_mb"] for r in runs),
+        "max_process_rss_mb": max(r["max_process_rss_mb"] for r in runs),
+        "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
+    }
+
+
+def strip_runs(result: dict) -> dict:
+    """The aggregate plus, per run, what is worth keeping (the task timings of the last run)."""
+    out = {k: v for k, v in result.items() if k != "runs"}
+    out["runs"] = [
+        {k: r[k] for k in ("wall_s", "rc", "load_avg_1m_before", "cpu_s", "peak_tree_rss_mb", "log")}
+        for r in result["runs"]
+    ]
+    last = result["runs"][-1]
+    out["tasks"] = last["tasks"]
+    out["by_action"] = next(iter(last["by_action"].values()), {})
+    out["findings"] = next(iter(last["findings"].values()), {})
+    return out
+
+
+def fmt_ratio(x: float | None) -> str:
+    return "" if x is None else f"{x:.3f}" if x < 0.1 else f"{x:.2f}"
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        "| scenario | accounts | users/acct | forks | mode | playbook | wall s (median) | s/account "
+        "| module execs/account | API calls/account (reads/writes) | peak RSS MB (tree / 1 proc) "
+        "| ours/ref wall | ours/ref execs | ours/ref calls |"
+    )
+    lines = [head, "|" + "|".join(["---"] * 14) + "|"]
+    for r in rows:
+        for who in ("ours", "reference"):
+            m = r[who]
+            if not m:
+                continue
+            ratio = r.get("ratio") if who == "ours" else None
+            lines.append(
+                f"| {r['scenario']} | {r['accounts']} | {r['users_per_account']} | {r['forks']} | {r['mode']} "
+                f"| {'baseline' if who == 'ours' else 'reference'} | {m['wall_s']:.1f} "
+                f"| {m['wall_s'] / r['accounts']:.2f} | {m['executions_per_account']:g} "
+                f"| {m['api_calls_per_account']:g} ({m['api_reads_per_account']:g}/{m['api_writes_per_account']:g}) "
+                f"| {m['peak_tree_rss_mb']:.0f} / {m['max_process_rss_mb']:.0f} "
+                f"| {fmt_ratio(ratio and ratio['wall'])} | {fmt_ratio(ratio and ratio['executions'])} "
+                f"| {fmt_ratio(ratio and ratio['api_calls'])} |"
+            )
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    def first(path: str, key: str) -> str:
+        try:
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "unknown"
+
+    versions = subprocess.run(
+        [str(measure.BIN / "ansible-playbook"), "--version"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    try:
+        import moto
+
+        moto_version = moto.__version__
+    except ImportError:
+        moto_version = "unknown"
+    import ansible_collections.amazon.aws.plugins.module_utils.common as aws_common
+
+    return {
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip(),
+        "cpu": first("/proc/cpuinfo", "model name"),
+        "memory": first("/proc/meminfo", "MemTotal"),
+        "python": platform.python_version(),
+        "ansible_core": versions[0] if versions else "unknown",
+        "amazon_aws": getattr(aws_common, "AMAZON_AWS_COLLECTION_VERSION", "unknown"),
+        "moto": moto_version,
+        "kernel": platform.release(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from emulator import Emulator
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = args.out / stamp
+    run_dir.mkdir(parents=True, exist_ok=True)
+    command = "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"benchmark {'(quick) ' if args.quick else ''}-> {run_dir}", flush=True)
+    started = time.perf_counter()
+    with Emulator(log_file=run_dir / "emulator.log") as emu:
+        bench = Bench(emu, args, run_dir)
+        for name in ("a", "b", "c"):
+            if name in args.scenarios:
+                getattr(bench, f"scenario_{name}")()
+    elapsed = time.perf_counter() - started
+    text = table(bench.rows)
+    failed = [c for c in bench.checks if not c["ok"] and (args.strict or not c["timing"])]
+    missed = [c for c in bench.checks if not c["ok"] and c["timing"]]
+    doc = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "quick": args.quick,
+        "options": {
+            k: sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
+        "machine": machine(),
+        "elapsed_s": round(elapsed, 1),
+        "rows": bench.rows,
+        "checks": bench.checks,
+        "table": text,
+    }
+    (run_dir / "results.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+    checks_md = "\n".join(
+        f"- [{'x' if c['ok'] else ' '}] {c['name']}: {c['detail']}{' (timing)' if c['timing'] else ''}"
+        for c in bench.checks
+    )
+    (run_dir / "table.md").write_text(f"{text}\n\n{checks_md}\n", encoding="utf-8")
+    for name in ("latest.json", "latest.md"):
+        src = run_dir / ("results.json" if name.endswith("json") else "table.md")
+        (args.out / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    print()
+    print(text)
+    print()
+    print(checks_md)
+    print(
+        f"\n{sum(c['ok'] for c in bench.checks)}/{len(bench.checks)} targets hold "
+        f"({len(missed)} timing target(s) missed); "
+        f"{elapsed:.0f} s in all; results in {run_dir}"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
