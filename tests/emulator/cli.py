@@ -66,7 +66,7 @@ def cmd_stop(args) -> int:
     pid = json.loads(state_file.read_text(encoding="utf-8"))["pid"]
     try:
         os.kill(pid, signal.SIGINT)
-        for _ in range(100):
+        for _attempt in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
         os.kill(pid, signal.SIGKILL)

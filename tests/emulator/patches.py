@@ -199,7 +199,7 @@ def _get_credential_report(original):
         if frozen:
             return frozen[0]
         report = original(self)
-        header, _, rows = report.partition("\n")
+        header, _sep, rows = report.partition("\n")
         # AWS lists root first.
         return header + "\n" + root_report_row(self.account_id) + rows
 

@@ -128,7 +128,7 @@ def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
     root_id = org.list_roots()["Roots"][0]["Id"]
     ou_ids = {"Root": root_id}
     for path in DEMO["organizational_units"]:
-        parent, _, name = f"Root/{path}".rpartition("/")
+        parent, _sep, name = f"Root/{path}".rpartition("/")
         ou_ids[f"Root/{path}"] = org.create_organizational_unit(ParentId=ou_ids[parent], Name=name)[
             "OrganizationalUnit"
         ]["Id"]

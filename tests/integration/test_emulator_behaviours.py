@@ -163,7 +163,7 @@ def test_fault_rate_is_deterministic_with_a_seed(emulator):
         emulator.clear_requests()
         emulator.set_faults(rate=0.3, kinds=["throttling", "500"], seed=42)
         iam = plain_client(emulator, "iam")
-        for _ in range(40):
+        for _call in range(40):
             with contextlib.suppress(ClientError):
                 iam.list_users()
         return [entry.get("fault") for entry in emulator.requests()]
