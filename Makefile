@@ -73,7 +73,6 @@ build-roundtrip: venv collection-link  ## build, install from the tarball, run a
 ee: build  ## ansible-builder context for the execution environment in .build/ee (podman/docker builds it)
 	rm -rf .build/ee
 	$(BIN)/ansible-builder create --file execution-environment.yml --context .build/ee
-	cp .build/dist/accountguard-aws-*.tar.gz .build/ee/_build/
 
 changelog: venv  ## lint changelogs/fragments and write CHANGELOG.md (pending fragments shown as unreleased)
 	scripts/changelog.sh preview
