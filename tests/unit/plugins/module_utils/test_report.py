@@ -450,7 +450,7 @@ def test_html_is_self_contained_and_every_cell_links_to_its_details(mixed_report
     assert "default-src 'none'" in page
     cells = [h for h, cls in parser.hrefs if cls.startswith("cell ")]
     assert len(cells) == 3 * len(CONTROL_IDS)
-    assert all(h.startswith("#d-") and h[1:] in parser.ids for h, _ in parser.hrefs)
+    assert all(href.startswith("#d-") and href[1:] in parser.ids for href, _cls in parser.hrefs)
     # the attention list links every drifted/failed cell
     attention = [h for h, cls in parser.hrefs if not cls]
     assert len(attention) == mixed_report["summary"]["problem_pairs"]
