@@ -2,7 +2,8 @@
 
 1. start the local AWS emulator (tests/emulator, moto on 127.0.0.1) and seed the demo Organization:
    three member accounts, each insecure in its own way;
-2. `ansible-playbook playbooks/baseline.yml --check --diff`: changes nothing, shows the drift;
+2. `ansible-playbook playbooks/baseline.yml --check --diff`: changes nothing, shows the drift; then the
+   drift report's Markdown summary and the path of its HTML page (.build/demo/reports, docs/report.md);
 3. `ansible-playbook playbooks/baseline.yml`: applies the baseline;
 4. `ansible-playbook playbooks/baseline.yml --check`: no drift left that a playbook can fix;
 5. a short summary per account, read back from the emulator; the emulator is always stopped.
@@ -28,6 +29,7 @@ from emulator import Emulator  # the emulator lives with the tests
 INVENTORY = ROOT / "inventories" / "demo"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 CREDENTIALS_DIR = ROOT / ".build" / "demo" / "credentials"
+REPORTS_DIR = ROOT / ".build" / "demo" / "reports"  # written by the accountguard.aws.report callback
 BIN = Path(sys.executable).parent
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
@@ -113,9 +115,22 @@ def print_summary(accounts: dict, names: dict, runs: list[tuple[str, dict]], emu
     print(f"\nSecrets of the new users (initial passwords, access keys): {CREDENTIALS_DIR.relative_to(ROOT)}/ (0600)")
 
 
+def print_drift_report() -> None:
+    """The report callback's Markdown summary of the run that just finished, and where its HTML page is."""
+    markdown = REPORTS_DIR / "accountguard-report-latest.md"
+    pages = sorted(REPORTS_DIR.glob("accountguard-report-2*.html"), key=lambda p: p.stat().st_mtime)
+    if not markdown.exists() or not pages:
+        print(f"no drift report in {REPORTS_DIR.relative_to(ROOT)}: is accountguard.aws.report enabled in ansible.cfg?")
+        return
+    banner("Drift report of the check run (docs/report.md)")
+    print(markdown.read_text())
+    print(f"HTML report: {pages[-1]}")
+
+
 def main() -> int:
     # A fresh emulator means fresh users: secrets of an earlier demo belong to accounts that no longer exist.
     shutil.rmtree(CREDENTIALS_DIR, ignore_errors=True)
+    shutil.rmtree(REPORTS_DIR, ignore_errors=True)
     banner("Starting the local AWS emulator and seeding the demo Organization")
     with Emulator() as emu:
         demo = emu.seed_demo()
@@ -125,6 +140,7 @@ def main() -> int:
         env = dict(os.environ)
         env.update(emu.env())  # the management account's credentials; every host assumes its own role
         env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        env["ACCOUNTGUARD_REPORT_DIR"] = str(REPORTS_DIR)
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
 
         accounts = inventory_accounts(env)
@@ -133,8 +149,9 @@ def main() -> int:
             print(f"the demo inventory names accounts the emulator did not seed: {', '.join(missing)}", file=sys.stderr)
             return 1
 
-        runs = [
-            ("drift check", run_baseline("1/3 Drift check (changes nothing)", env, "--check", "--diff")),
+        runs = [("drift check", run_baseline("1/3 Drift check (changes nothing)", env, "--check", "--diff"))]
+        print_drift_report()
+        runs += [
             ("apply", run_baseline("2/3 Apply the baseline", env)),
             ("check again", run_baseline("3/3 Check again (expect no drift)", env, "--check")),
         ]
