@@ -128,8 +128,8 @@ notes:
   - Amazon Organizations is a global service; when no O(region) is configured V(us-east-1) is used to reach it.
   - Enable O(cache) for large Organizations; C(ansible-inventory --flush-cache) or O(cache_timeout) refresh it.
     Only account data is cached, never credentials.
-  - Set C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (or C(-i) with C(--inventory-unparsed-failed) where
-    available) in CI so that an unreadable Organization fails the run instead of leaving an empty inventory.
+  - Set C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) in CI so that an unreadable Organization fails the run
+    instead of leaving an empty inventory.
 seealso:
   - name: AWS Organizations ListAccountsForParent
     description: The call that lists the accounts of one OU.

@@ -161,7 +161,7 @@ def test_example_inventory_lists_the_active_accounts_with_vars_and_groups(emulat
 
     # Per-OU configuration through group_vars: Prod (and beneath) is stricter than the rest.
     assert hostvars["prod-web"]["baseline_password_policy"]["minimum_password_length"] == 20
-    assert hostvars["prod-web"]["baseline_fail_on_drift"] is True
+    assert hostvars["prod-web"]["baseline_root_require_hardware_mfa"] is True
     assert "baseline_password_policy" not in hostvars["dev"]
     assert hostvars["sandbox-bob"]["baseline_access_key_max_active"] == 2
     assert hostvars["dev"]["baseline_users"][0]["name"] == "alice"
