@@ -277,7 +277,7 @@ def act_as_the_person(emulator, account_id: str) -> None:
         )
 
 
-def run_demo_baseline(emulator, out: Path, creds: Path, check: bool):
+def run_demo_baseline(emulator, out: Path, creds: Path, check: bool, fail_on_drift: bool = False):
     return run_playbook(
         ROOT / "playbooks" / "baseline.yml",
         inventory=ROOT / "inventories" / "demo",
@@ -285,7 +285,11 @@ def run_demo_baseline(emulator, out: Path, creds: Path, check: bool):
         diff=True,
         env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out)},
         # Stale keys are something a playbook may fix (deactivate, never delete) when asked to.
-        extra_vars={"baseline_credentials_dir": str(creds), "baseline_access_keys_deactivate_stale": True},
+        extra_vars={
+            "baseline_credentials_dir": str(creds),
+            "baseline_access_keys_deactivate_stale": True,
+            "baseline_fail_on_drift": fail_on_drift,
+        },
     )
 
 
@@ -301,20 +305,25 @@ def demo_cycle(emulator_server, tmp_path_factory):
     specs = {spec["name"]: spec for spec in DEMO["accounts"]}
     accounts = {a["id"]: specs[a["name"]] for a in demo["accounts"]}
     creds = base / "credentials"
-    runs = {}
-    for name, check in (("check", True), ("apply", False)):
-        runs[name] = run_demo_baseline(emulator, base / name, creds, check)
+    # The check runs are what a scheduled CI job runs: with baseline_fail_on_drift, red on drift.
+    runs = {
+        "check": run_demo_baseline(emulator, base / "check", creds, check=True, fail_on_drift=True),
+        "apply": run_demo_baseline(emulator, base / "apply", creds, check=False),
+    }
     for account_id in accounts:
         act_as_the_person(emulator, account_id)
-    runs["recheck"] = run_demo_baseline(emulator, base / "recheck", creds, True)
+    runs["recheck"] = run_demo_baseline(emulator, base / "recheck", creds, check=True, fail_on_drift=True)
     yield {"base": base, "runs": runs, "accounts": accounts, "creds": creds, "env": emulator.env()}
     emulator.reset()
 
 
 def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     run = demo_cycle["runs"]["check"]
-    assert run.rc == 0, run.stderr[-3000:]
+    # baseline_fail_on_drift turned the run red; the failing gate runs after the controls and changes no cell
+    assert run.rc == 2, run.stderr[-3000:]
     report = load_json(demo_cycle["base"] / "check")
+    for account in report["accounts"]:
+        assert len(account["errors"]) == 1 and "drifted" in account["errors"][0]["message"], account["errors"]
     assert report["run"]["mode"] == "check"
     assert {a["account_id"] for a in report["accounts"]} == set(demo_cycle["accounts"])
 
@@ -331,7 +340,7 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
                 assert cell["changes"], (account["host"], cid)
                 assert all(c["before"] is not None or c["after"] is not None for c in cell["changes"])
             for found in cell["findings"]:
-                assert found["id"] == cid and found["message"] and found["cis"] == found["cis"]
+                assert found["id"] == cid and found["message"] and found["cis"]
         else:
             assert all(f["status"] == "pass" for f in cell["findings"]), (account["host"], cid)
     assert actual == expected
