@@ -153,6 +153,6 @@ def usage_finding(row: dict | None, keys: list[dict], *, resource: str, now: dat
         return finding(
             "root_usage", "fail", resource, f"root user {what} at {iso(when)}, within the last {usage_days} days"
         )
-    last = max((when for _, when in uses), default=None)
+    last = max((use[1] for use in uses), default=None)
     message = f"root user last used at {iso(last)}" if last else "root user has no recorded use"
     return finding("root_usage", "pass", resource, f"{message}, not within the last {usage_days} days")

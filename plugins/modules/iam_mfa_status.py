@@ -22,7 +22,7 @@ description:
   - Only reads the account, so it behaves the same in check mode. Non-compliance is returned as data in
     RV(findings) and RV(compliant); set O(fail_on_noncompliance=true) to fail the task instead.
 author:
-  - accountguard.aws contributors
+  - accountguard.aws maintainers (@accountguard)
 options:
   require_mfa_for:
     description:

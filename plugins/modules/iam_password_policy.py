@@ -18,7 +18,7 @@ description:
     (minimum length 6, every other requirement off).
   - Out-of-range values fail before any API call, naming the option and its range.
 author:
-  - accountguard.aws contributors
+  - accountguard.aws maintainers (@accountguard)
 options:
   state:
     description:
@@ -36,7 +36,7 @@ options:
     aliases: [min_pw_length]
   require_symbols:
     description:
-      - Require at least one non-alphanumeric character (C(! @ # $ % ^ & * ( \) _ + - = [ ] { } | ')).
+      - Require at least one non-alphanumeric character, such as C(!), C(#), C(%) or C(*).
     type: bool
   require_numbers:
     description:

@@ -20,7 +20,7 @@ description:
   - Deleting root access keys needs the root user itself (or centralized root access in AWS Organizations),
     which is why this module checks and does not fix.
 author:
-  - accountguard.aws contributors
+  - accountguard.aws maintainers (@accountguard)
 options:
   allow_inactive_keys:
     description:
@@ -56,7 +56,7 @@ extends_documentation_fragment:
 notes:
   - "Required IAM permissions: C(iam:GetAccountSummary), C(iam:GenerateCredentialReport),
     C(iam:GetCredentialReport); C(sts:GetCallerIdentity) only when the report has no root row."
-  - API calls per run are constant: one account summary, one or more credential report generation polls and one
+  - API calls per run are constant; one account summary, one or more credential report generation polls and one
     report download.
 seealso:
   - module: accountguard.aws.iam_mfa_status
@@ -70,7 +70,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Check root access keys (CIS strict: none at all)
+- name: Check root access keys (CIS strict, none at all)
   accountguard.aws.root_key_check:
   register: root_keys
 
