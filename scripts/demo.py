@@ -65,7 +65,12 @@ def inventory_accounts(env: dict) -> dict:
         check=True,
     ).stdout
     hostvars = json.loads(out).get("_meta", {}).get("hostvars", {})
-    return {host: str(hv["aws_account_id"]) for host, hv in hostvars.items() if "aws_account_id" in hv}
+    return {host: str(_plain(hv["aws_account_id"])) for host, hv in hostvars.items() if "aws_account_id" in hv}
+
+
+def _plain(value):
+    # Values from an inventory plugin are untrusted (never templated); ansible-inventory --list wraps them.
+    return value.get("__ansible_unsafe", value) if isinstance(value, dict) else value
 
 
 def account_facts(emu: Emulator, account_id: str) -> dict:
