@@ -1,0 +1,86 @@
+"""A whole emulated Organization in one ansible-playbook run: inventory plugin + baseline playbook.
+
+Ground truth is what each account holds afterwards (boto3 acting in that account) and the emulator's
+request log; the playbook's own word (stats) is only used for changed/failed counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from helpers.ansible_run import ROOT, run_playbook
+from test_inventory_organizations import EXPECTED_HOSTS, LAYOUT, create_organization, example_copy
+
+PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
+MANAGEMENT = "123456789012"
+DENIED = "sandbox-bob"
+
+
+def _host_accounts(ids):
+    by_host = {name.lower().replace(" ", "-"): acct for name, acct in ids.items()}
+    return {host: by_host[host] for host in EXPECTED_HOSTS}
+
+
+def _password_length(emulator, account_id):
+    iam = emulator.client("iam", account_id=account_id)
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def test_baseline_across_an_organization(emulator, tmp_path):
+    ids = create_organization(emulator, LAYOUT)
+    accounts = _host_accounts(ids)
+    emulator.deny_assume_role(accounts[DENIED])
+    inventory = example_copy(tmp_path)
+    extra_vars = {"baseline_credentials_dir": str(tmp_path / "credentials")}
+    env = emulator.env()
+    converging = {host: acct for host, acct in accounts.items() if host != DENIED}
+
+    # --check --diff: every host is worked on, nothing is written in any account.
+    emulator.clear_requests()
+    check = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, check=True, diff=True, env=env)
+    assert set(check.stats()) == set(EXPECTED_HOSTS), check.stderr[-2000:]
+    assert emulator.requests(writes_only=True) == []
+    assert {c["account_id"] for c in emulator.requests() if c["service"] == "iam"} == set(converging.values())
+
+    # Apply: the account whose role refuses fails alone, with a message naming it; the others converge.
+    emulator.clear_requests()
+    apply = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, env=env)
+    stats = apply.stats()
+    assert apply.rc != 0
+    assert stats[DENIED]["failures"] == 1
+    failed = [r for r in apply.task_results(DENIED) if r.get("failed")]
+    assert accounts[DENIED] in failed[0]["msg"]
+    assert "AccessDenied" in failed[0]["msg"] or "assume" in failed[0]["msg"].lower()
+    for host in converging:
+        assert stats[host]["failures"] == 0 and stats[host]["unreachable"] == 0, host
+        assert stats[host]["changed"] > 0, host
+
+    # Every AWS call of a host lands in that host's account: the management account sees only the inventory
+    # listing and the AssumeRole calls, the denied account nothing, and each converging account exactly one
+    # copy of each write (a call sent to the wrong account would show up twice in another one).
+    calls = emulator.requests()
+    assert {c["service"] for c in calls if c["account_id"] == MANAGEMENT} <= {"organizations", "sts"}
+    assert not [c for c in calls if c["account_id"] == accounts[DENIED]]
+    writes = {
+        acct: Counter(c["action"] for c in calls if c["account_id"] == acct and c["write"]) for acct in ids.values()
+    }
+    assert {acct for acct, counter in writes.items() if counter} == set(converging.values())
+    reference = writes[converging["dev"]]
+    assert reference["UpdateAccountPasswordPolicy"] == 1 and reference["CreateUser"] == 1
+    for host, acct in converging.items():
+        assert writes[acct] == reference, host
+
+    # Per-OU group_vars reached the right accounts: Prod is stricter than the rest; nothing in the denied one.
+    for host, acct in converging.items():
+        expected = 20 if EXPECTED_HOSTS[host] == "Root/Workloads/Prod" else 14
+        assert _password_length(emulator, acct) == expected, host
+    assert _password_length(emulator, accounts[DENIED]) is None
+    assert _password_length(emulator, MANAGEMENT) is None
+
+    # Second run: nothing left to change anywhere.
+    again = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, env=env)
+    assert {host: again.stats()[host]["changed"] for host in converging} == dict.fromkeys(converging, 0)
+    assert again.stats()[DENIED]["failures"] == 1
