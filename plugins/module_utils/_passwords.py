@@ -54,7 +54,7 @@ def generate_password(policy: dict | None = None, length: int = DEFAULT_LENGTH) 
     classes = [_UNAMBIGUOUS_UPPER, _UNAMBIGUOUS_LOWER, _UNAMBIGUOUS_DIGITS, SYMBOLS]
     alphabet = "".join(classes)
     chars = [secrets.choice(cls) for cls in classes]
-    chars += [secrets.choice(alphabet) for _ in range(size - len(chars))]
+    chars += [secrets.choice(alphabet) for _position in range(size - len(chars))]
     # Shuffle with a CSPRNG so the guaranteed characters are not always at the front.
     for i in range(len(chars) - 1, 0, -1):
         j = secrets.randbelow(i + 1)

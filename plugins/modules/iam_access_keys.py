@@ -24,7 +24,7 @@ description:
     alone never deactivates a key. Under check mode nothing is changed and RV(changed) predicts.
   - Non-compliance is data in RV(findings) and RV(compliant); set O(fail_on_noncompliance=true) to fail instead.
 author:
-  - accountguard.aws maintainers
+  - accountguard.aws maintainers (@accountguard)
 options:
   max_age_days:
     description:

@@ -24,7 +24,7 @@ description:
   - All input is validated against the IAM rules (names, paths, tags, duplicates) before any API call, and a
     group that does not exist fails the task before any write.
 author:
-  - accountguard.aws maintainers
+  - accountguard.aws maintainers (@accountguard)
 options:
   users:
     description:
@@ -90,7 +90,7 @@ options:
         default: true
   credentials_dir:
     description:
-      - Directory on the managed node (the controller with C(connection: local)) that receives the secrets
+      - Directory on the managed node (the controller, with a local connection) that receives the secrets
         of new users, as C(<credentials_dir>/<account id>/<user>.password.json) and
         C(<credentials_dir>/<account id>/<user>.<access key id>.json).
       - Directories are created with mode 0700 and files with 0600. An existing directory that other users

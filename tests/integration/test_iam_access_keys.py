@@ -83,7 +83,7 @@ def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
     assert {k["access_key_id"] for k in by_user["two-keys"]} == set(keys["two-keys"])
 
     failing = fails(predicted)
-    assert [user for user, _ in failing] == ["idle", "never-used", "old", "two-keys", "two-keys"]
+    assert [user for user, _message in failing] == ["idle", "never-used", "old", "two-keys", "two-keys"]
     cis = {f["resource"].rsplit("/", 1)[-1]: f["cis"] for f in predicted["findings"] if f["status"] == "fail"}
     assert cis["old"] == ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
     assert cis["idle"] == ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]
@@ -108,7 +108,7 @@ def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
         assert set(statuses(iam, user).values()) == {"Inactive"}  # deactivated, never deleted
     assert set(statuses(iam, "two-keys").values()) == {"Active"}  # which one is spare is the owner's call
     assert set(statuses(iam, "fresh").values()) == {"Active"}
-    assert [user for user, _ in fails(applied)] == ["two-keys", "two-keys"]
+    assert [user for user, _message in fails(applied)] == ["two-keys", "two-keys"]
 
     emulator.clear_requests()
     again = run(emulator, deactivate_stale=True)

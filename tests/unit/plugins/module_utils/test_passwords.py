@@ -30,7 +30,7 @@ POLICIES = [
 
 @pytest.mark.parametrize(("policy", "length"), POLICIES)
 def test_generated_password_satisfies_policy(policy, length):
-    for _ in range(50):
+    for _attempt in range(50):
         password = pw.generate_password(policy)
         assert len(password) == length
         assert pw.policy_violations(password, policy) == []
@@ -79,7 +79,7 @@ def test_violation_messages_never_contain_the_password():
 
 
 def test_passwords_are_random():
-    assert len({pw.generate_password() for _ in range(200)}) == 200
+    assert len({pw.generate_password() for _attempt in range(200)}) == 200
 
 
 def test_generation_logs_nothing(caplog):
