@@ -554,7 +554,7 @@ main{padding:16px 24px}
 table.matrix{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
 .matrix th,.matrix td{border:1px solid #d0d7de;padding:6px 8px;text-align:center}
 .matrix th.acct{text-align:left;white-space:nowrap}
-.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px;overflow-wrap:anywhere}
+.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px}
 .matrix thead th small{display:block;color:#57606a;font-weight:400}
 .acct small{display:block;color:#57606a;font-weight:400}
 a.cell{display:block;border-radius:6px;padding:4px 6px;color:#fff;text-decoration:none;font-weight:600;
@@ -564,6 +564,7 @@ a.cell:hover,a.cell:focus{outline:2px solid #24292f}
 .s-failed{background:var(--failed)}.s-unreachable{background:var(--unreach)}.s-skipped{background:var(--skip)}
 .detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
 .detail:target{display:block}
+.detail{scroll-margin-top:60vh}
 .detail h2{margin:0 0 8px;font-size:16px}
 .badge{color:#fff;border-radius:10px;padding:2px 8px;font-size:12px}
 main h2{font-size:16px;margin:20px 0 8px}
@@ -673,7 +674,9 @@ def render_html(report: dict) -> str:
         out.append('<table class="matrix"><thead><tr><th class="acct">Account</th>')
         for control in report["controls"]:
             tip = control["title"] + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
-            out.append(f'<th title="{_h(tip)}">{_h(control["id"])}<small>{_h(short_cis(control["cis"]))}</small></th>')
+            # Break long ids at their underscores, never inside a word.
+            label = _h(control["id"]).replace("_", "_<wbr>")
+            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(short_cis(control["cis"]))}</small></th>')
         out.append("</tr></thead><tbody>")
         for account in report["accounts"]:
             sub = " &middot; ".join(_h(x) for x in (account.get("account_id"), account.get("ou_path")) if x)
@@ -689,6 +692,10 @@ def render_html(report: dict) -> str:
                 )
             out.append("</tr>")
         out.append("</tbody></table>")
+        # Right below the matrix, so an opened cell shows next to it (see scroll-margin-top in the CSS).
+        for account in report["accounts"]:
+            for control in report["controls"]:
+                out.append(_html_detail(account, control["id"], account["controls"][control["id"]]))
         attention = list(cells_with(report, (*PROBLEM_STATUSES, UNREACHABLE)))
         if attention:
             out.append('<h2>Needs attention</h2><ul class="attention">')
@@ -702,9 +709,6 @@ def render_html(report: dict) -> str:
                     f"{_h(_truncate(lines[0], 200) if lines else '')}{_h(more)}</li>"
                 )
             out.append("</ul>")
-        for account in report["accounts"]:
-            for control in report["controls"]:
-                out.append(_html_detail(account, control["id"], account["controls"][control["id"]]))
         errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
         if errors:
             out.append('<h2>Run errors</h2><div class="errors">')

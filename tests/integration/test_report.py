@@ -488,7 +488,7 @@ def _screenshot() -> int:
         target = ROOT / "docs" / "images" / "report.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         page = (out / "accountguard-report-latest.html").as_uri() + f"#d-{account['host']}-{cid}"
-        proc = chromium(Path(tmp), "--hide-scrollbars", "--window-size=1400,1150", f"--screenshot={target}", page)
+        proc = chromium(Path(tmp), "--hide-scrollbars", "--window-size=1400,1000", f"--screenshot={target}", page)
         if console_messages(proc.stderr) or not target.exists():
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1
