@@ -57,10 +57,15 @@ def expected(users: int, max_age_days: int = 90, max_unused_days: int = 45) -> d
     """What a correct check must find among the seeded users of one account (console_users MFA rule)."""
     specs = [user_spec(i) for i in range(users)]
     old_keys = stale_keys = 0
+    offenders = set()
     for s in specs:
         for age, used in s.keys:
             old_keys += age > max_age_days
-            stale_keys += (age if used is None else used) > max_unused_days or age > max_age_days
+            # Never-used keys count from their creation (DESIGN.md section 1, unlike Prowler).
+            stale = (age if used is None else used) > max_unused_days or age > max_age_days
+            stale_keys += stale
+            if stale or len(s.keys) > 1:
+                offenders.add(s.name)
     return {
         "users": users,
         "console_users": sum(s.console for s in specs),
@@ -70,6 +75,7 @@ def expected(users: int, max_age_days: int = 90, max_unused_days: int = 45) -> d
         "old_active_keys": old_keys,
         "stale_active_keys": stale_keys,
         "users_with_several_active_keys": sorted(s.name for s in specs if len(s.keys) > 1),
+        "key_offender_users": sorted(offenders),
     }
 
 
