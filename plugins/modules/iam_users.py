@@ -700,8 +700,9 @@ def main():
     try:
         run.read()
         run.plan()
-        if not module.check_mode:
-            run.preflight_secrets()
+        # Also under check mode (local reads only, plus at most one STS read): a run that would fail to
+        # store a secret is drift worth showing before anyone applies it.
+        run.preflight_secrets()
     except AccountGuardAWSError as e:
         module.fail_json_aws_error(e)
 

@@ -264,7 +264,8 @@ def test_shared_credentials_dir_is_refused(emulator, iam, tmp_path):
     shared = tmp_path / "credentials"
     shared.mkdir(mode=0o755)
     shared.chmod(0o755)
-    result = run(emulator, tmp_path, [{"name": "leo", "programmatic_access": True}])
+    # Under check mode too: a run that could not store its secrets is shown before anyone applies it.
+    result = run(emulator, tmp_path, [{"name": "leo", "programmatic_access": True}], check=True)
     assert result["_rc"] != 0
     assert "accessible to other users" in result["msg"]
     assert writes(emulator) == []
