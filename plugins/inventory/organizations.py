@@ -102,6 +102,13 @@ options:
         out; wins over O(include_tags).
     type: dict
     default: {}
+  fetch_tags:
+    description:
+      - Whether to read each candidate account's tags (one C(ListTagsForResource) call per account, the bulk
+        of the calls in a large Organization).
+      - With V(false), C(aws_account_tags) is empty and O(include_tags) / O(exclude_tags) cannot be used.
+    type: bool
+    default: true
   hostname:
     description:
       - How hosts are named.
@@ -216,7 +223,7 @@ class InventoryModule(AWSInventoryBase):
 
     def _config(self):
         try:
-            return {
+            config = {
                 "include_management_account": self.get_option("include_management_account"),
                 "include_account_ids": org.validate_account_ids(
                     self.get_option("include_account_ids"), "include_account_ids"
@@ -232,11 +239,15 @@ class InventoryModule(AWSInventoryBase):
                 "management_role_name": org.validate_role_name(
                     self.get_option("management_account_role_name"), "management_account_role_name"
                 ),
+                "fetch_tags": self.get_option("fetch_tags"),
                 "hostname": self.get_option("hostname"),
                 "prefix": self.get_option("ou_group_prefix") or "",
             }
+            if not config["fetch_tags"] and (config["include_tags"] or config["exclude_tags"]):
+                raise org.OrganizationsConfigError("include_tags and exclude_tags need fetch_tags: true")
         except org.OrganizationsConfigError as e:
             raise AnsibleParserError(f"{self.NAME}: {e}") from e
+        return config
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache=cache)
@@ -291,7 +302,7 @@ class InventoryModule(AWSInventoryBase):
         for entry in sorted(entries, key=lambda e: str(e["account"]["Id"])):
             record = org.normalise_account(entry, management_account_id=management_id)
             reason = org.pre_tag_reason(record, config)
-            if reason is None:
+            if reason is None and config["fetch_tags"]:
                 tags = org.paginate(client.list_tags_for_resource, "Tags", ResourceId=record["id"], aws_retry=True)
                 record["tags"] = {t["Key"]: t["Value"] for t in tags}
                 reason = org.exclusion_reason(record, config)

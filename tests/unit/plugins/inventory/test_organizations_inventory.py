@@ -202,6 +202,13 @@ def test_role_name_empty_sets_no_role(tmp_path, inventory_loader, fake):
     assert "baseline_role_arn" not in inventory.get_host("dev").vars
 
 
+def test_fetch_tags_false_reads_no_tags(tmp_path, inventory_loader, fake):
+    inventory, _ = _inventory(tmp_path, inventory_loader, {"fetch_tags": False})
+    assert "ListTagsForResource" not in fake.calls
+    assert "sandbox-alice" in inventory.hosts  # not excluded: its tags were never read
+    assert inventory.get_host("prod-payments").vars["aws_account_tags"] == {}
+
+
 def test_constructable(tmp_path, inventory_loader, fake):
     inventory, _ = _inventory(
         tmp_path,
@@ -228,6 +235,7 @@ def test_constructable(tmp_path, inventory_loader, fake):
         ({"include_ou_paths": ["Workloads/Prod"]}, "must start with 'Root/'"),
         ({"exclude_tags": {"baseline": None}}, "exclude_tags"),
         ({"role_name": "arn:aws:iam::111111111111:role/X"}, "role_name"),
+        ({"fetch_tags": False, "exclude_tags": {"baseline": "skip"}}, "need fetch_tags"),
     ],
 )
 def test_bad_configuration_fails_before_any_call(tmp_path, inventory_loader, fake, config, fragment):
