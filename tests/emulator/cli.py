@@ -105,6 +105,34 @@ def cmd_seed(args) -> int:
     return 0
 
 
+def cmd_requests(args) -> int:
+    entries = _attached(args).requests(account_id=args.account_id, writes_only=args.writes_only)
+    if not args.summary:
+        print(json.dumps(entries, indent=2))
+        return 0
+    counts: dict[str, dict[str, int]] = {}
+    for entry in entries:
+        per_account = counts.setdefault(entry["account_id"], {"calls": 0, "writes": 0, "faults": 0})
+        per_account["calls"] += 1
+        per_account["writes"] += entry["write"]
+        per_account["faults"] += "fault" in entry
+    print(json.dumps(counts, indent=2))
+    return 0
+
+
+def cmd_faults(args) -> int:
+    _attached(args).set_faults(
+        rate=args.rate,
+        kinds=args.kinds,
+        accounts=args.accounts,
+        actions=args.actions,
+        seed=args.seed,
+        slow_seconds=args.slow_seconds,
+    )
+    print(f"faults: rate {args.rate}" if args.rate else "faults off")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator", description="accountguard.aws's local AWS emulator")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,10 +151,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     add("stop", cmd_stop, "stop the background server")
     add("status", cmd_status, "print url and pid; exit 1 when not running")
-    for name, func, text in (("reset", cmd_reset, "forget all state"), ("seed", cmd_seed, "seed demo data")):
-        p = add(name, func, text)
-        p.add_argument("--url", help="attach to this server instead of the state file's")
-        if name == "seed":
-            p.add_argument("dataset", choices=["demo"])
+    attached = {}
+    for name, func, text in (
+        ("reset", cmd_reset, "forget all state"),
+        ("seed", cmd_seed, "reset, then seed a data set"),
+        ("requests", cmd_requests, "print the request log (JSON)"),
+        ("faults", cmd_faults, "inject faults into AWS calls (rate 0 switches them off)"),
+    ):
+        attached[name] = add(name, func, text)
+        attached[name].add_argument("--url", help="attach to this server instead of the state file's")
+    attached["seed"].add_argument("dataset", choices=["demo"])
+    p = attached["requests"]
+    p.add_argument("--account-id")
+    p.add_argument("--writes-only", action="store_true")
+    p.add_argument("--summary", action="store_true", help="counts of calls, writes and faults per account")
+    p = attached["faults"]
+    p.add_argument("--rate", type=float, required=True)
+    p.add_argument("--kinds", nargs="+", help="throttling 500 503 drop slow (default: all)")
+    p.add_argument("--accounts", nargs="+")
+    p.add_argument("--actions", nargs="+")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--slow-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -18,9 +18,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -49,7 +46,7 @@ class Emulator:
         self._proc: subprocess.Popen | None = None
         self._credentials: dict[str, dict] = {}
         self._clients: dict[tuple, object] = {}
-        self._session: boto3.session.Session | None = None
+        self._session = None
 
     # ----- lifecycle ---------------------------------------------------------------------------------------
 
@@ -275,6 +272,10 @@ class Emulator:
         cache_key = (self.url, service, key_id, internal)
         if cache_key in self._clients:
             return self._clients[cache_key]
+        # Imported here: boto3 takes a second or two to import, and start/stop/status never need it.
+        import boto3
+        from botocore.config import Config
+
         if self._session is None:
             self._session = boto3.session.Session()
         client = self._session.client(

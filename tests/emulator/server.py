@@ -15,6 +15,8 @@ import io
 import json
 import os
 import random
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -499,9 +501,18 @@ def serve(host: str = "127.0.0.1", port: int = 0, state_file: str | None = None,
             json.dump({"url": url, "pid": os.getpid()}, fh)
         os.replace(tmp, state_file)
     print(f"emulator listening on {url}", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Nothing to save, and tearing down moto's thousands of modules takes seconds.
+        os._exit(0)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -328,6 +328,17 @@ def test_cli_start_status_stop(tmp_path):
         status = json.loads(cli("status").stdout)
         assert status["url"] == json.loads(state_file.read_text())["url"]
         assert "already running" in cli("start").stdout
+        demo = json.loads(cli("seed", "demo").stdout)
+        assert [a["id"] for a in demo["accounts"]] == ["111111111111", "222222222222", "333333333333"]
+        cli("faults", "--rate", "1", "--kinds", "500")
+        aws_env = {**env, "AWS_ENDPOINT_URL": status["url"], "AWS_ACCESS_KEY_ID": "testing"}
+        aws_env.update(AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
+        code = "import boto3; boto3.client('iam').list_users()"
+        failed = subprocess.run([sys.executable, "-c", code], env=aws_env, capture_output=True, text=True)
+        assert "ServiceFailure" in failed.stderr
+        assert json.loads(cli("requests", "--summary").stdout) == {
+            DEFAULT_ACCOUNT_ID: {"calls": 1, "writes": 0, "faults": 1}
+        }
     finally:
         assert "stopped" in cli("stop").stdout
     assert not state_file.exists()
