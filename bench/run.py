@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The accountguard.aws benchmark (DESIGN.md section 7, issue 6).
 
 Starts the local AWS emulator, seeds it, and measures playbooks/baseline.yml side by side with
@@ -487,10 +486,11 @@ def fmt_ratio(x: float | None) -> str:
 def table(rows: list[dict]) -> str:
     head = (
         "| scenario | accounts | users/acct | forks | settings | mode | playbook | wall s (median) | s/account "
+        "| CPU s/account "
         "| module execs/account | API calls/account (reads/writes) | peak RSS MB (tree / 1 proc) "
         "| ours/ref wall | ours/ref execs | ours/ref calls |"
     )
-    lines = [head, "|" + "|".join(["---"] * 15) + "|"]
+    lines = [head, "|" + "|".join(["---"] * 16) + "|"]
     for r in rows:
         for who in ("ours", "reference"):
             m = r[who]
@@ -501,7 +501,8 @@ def table(rows: list[dict]) -> str:
                 f"| {r['scenario']} | {r['accounts']} | {r['users_per_account']} | {r['forks']} | {r['settings']} "
                 f"| {r['mode']} "
                 f"| {'baseline' if who == 'ours' else 'reference'} | {m['wall_s']:.1f} "
-                f"| {m['wall_s'] / r['accounts']:.2f} | {m['executions_per_account']:g} "
+                f"| {m['wall_s'] / r['accounts']:.2f} | {m['cpu_s'] / r['accounts']:.2f} "
+                f"| {m['executions_per_account']:g} "
                 f"| {m['api_calls_per_account']:g} ({m['api_reads_per_account']:g}/{m['api_writes_per_account']:g}) "
                 f"| {m['peak_tree_rss_mb']:.0f} / {m['max_process_rss_mb']:.0f} "
                 f"| {fmt_ratio(ratio and ratio['wall'])} | {fmt_ratio(ratio and ratio['executions'])} "
