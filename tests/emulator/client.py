@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,6 +48,8 @@ class Emulator:
         self._credentials: dict[str, dict] = {}
         self._clients: dict[tuple, object] = {}
         self._session = None
+        # Tests and the bench build clients from several threads; a boto3 session is not thread-safe.
+        self._lock = threading.RLock()
 
     # ----- lifecycle ---------------------------------------------------------------------------------------
 
@@ -170,6 +173,16 @@ class Emulator:
             {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
         )
 
+    def create_users(self, account_id: str, users: list[dict]) -> list[dict]:
+        """Create many IAM users in one control call (thousands in a second, for scale tests and the bench).
+
+        Each user: {"name", "path"?, "tags"? (dict), "groups"? (created when missing), "console"? (bool),
+        "password_reset_required"?, "password_last_used_days_ago"?, "mfa"? ("none"|"virtual"|"hardware"),
+        "access_keys"? [{"active"?, "created_days_ago"?, "last_used_days_ago"?, "last_used_service"?}]}.
+        Returns [{"name", "access_key_ids", "mfa_serial"}]. Not in the request log, like every control call.
+        """
+        return self._control("POST", "users", {"account_id": str(account_id), "users": users})["users"]
+
     def freeze_credential_report(self, account_id: str, hours_ago: float = 2.0) -> None:
         """Serve that account's credential report as it is now, generated hours_ago, until unfrozen or reset."""
         self._control("POST", "freeze-credential-report", {"account_id": str(account_id), "hours_ago": hours_ago})
@@ -225,6 +238,10 @@ class Emulator:
         account_id = str(account_id or DEFAULT_ACCOUNT_ID)
         if account_id == DEFAULT_ACCOUNT_ID:
             return {"aws_access_key_id": FAKE_KEY_ID, "aws_secret_access_key": FAKE_SECRET}
+        with self._lock:
+            return self._assumed_credentials(account_id)
+
+    def _assumed_credentials(self, account_id: str) -> dict:
         if account_id not in self._credentials:
             sts = self._client("sts", FAKE_KEY_ID, FAKE_SECRET, None, internal=True)
             creds = sts.assume_role(
@@ -268,6 +285,10 @@ class Emulator:
         )
 
     def _client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
+        with self._lock:
+            return self._build_client(service, key_id, secret, token, internal)
+
+    def _build_client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
         # Building a boto3 client costs a few hundred milliseconds; tests ask for the same few many times.
         cache_key = (self.url, service, key_id, internal)
         if cache_key in self._clients:

@@ -388,3 +388,64 @@ def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
             backend.get_credential_report(),
             utcnow() - timedelta(hours=hours_ago),
         )
+
+
+USER_FIELDS = {"name", "path", "tags", "groups", "console", "password_reset_required", "password_last_used_days_ago"}
+USER_FIELDS |= {"mfa", "access_keys"}
+KEY_FIELDS = {"active", "created_days_ago", "last_used_days_ago", "last_used_service"}
+
+
+def create_users(account_id: str, users: list[dict]) -> list[dict]:
+    """Create many users straight in moto's backend (what thousands of API calls would build, in one call).
+
+    Returns [{"name", "access_key_ids", "mfa_serial"}]. Secrets are never returned: tests have no use for them.
+    """
+    backend = iam_backend(account_id)
+    for spec in users:
+        unknown = set(spec) - USER_FIELDS
+        if unknown or "name" not in spec:
+            raise ValueError(f"user spec needs a name and knows only {sorted(USER_FIELDS)}; got {sorted(spec)}")
+        if spec.get("mfa", "none") not in MFA_KINDS:
+            raise ValueError(f"mfa must be one of {', '.join(MFA_KINDS)}")
+        for key in spec.get("access_keys", []):
+            if set(key) - KEY_FIELDS:
+                raise ValueError(f"access key spec knows only {sorted(KEY_FIELDS)}; got {sorted(key)}")
+    names = [spec["name"] for spec in users]
+    clashes = sorted({n for n in names if names.count(n) > 1 or n in backend.users})
+    if clashes:
+        raise ValueError(f"users already exist or are listed twice: {', '.join(clashes[:10])}")
+    created = []
+    with STATE.lock:
+        for spec in users:
+            name = spec["name"]
+            tags = [{"Key": k, "Value": v} for k, v in (spec.get("tags") or {}).items()]
+            user = backend.create_user("us-east-1", name, spec.get("path") or "/", tags)
+            for group in spec.get("groups", []):
+                if group not in backend.groups:
+                    backend.create_group(group)
+                backend.add_user_to_group(group, name)
+            if spec.get("console"):
+                user.password = "emulator-bulk-" + name
+                user.password_reset_required = bool(spec.get("password_reset_required", False))
+                user.password_last_used = days_ago(spec.get("password_last_used_days_ago"))
+            serial = None
+            if spec.get("mfa") == "virtual":
+                serial = backend.create_virtual_mfa_device(name, "/").serial_number
+                backend.enable_mfa_device(name, serial, "123456", "654321")
+            elif spec.get("mfa") == "hardware":
+                serial = f"GAHT{abs(hash((account_id, name))) % 10**10:010d}"
+                backend.enable_mfa_device(name, serial, "123456", "654321")
+            key_ids = []
+            for key in spec.get("access_keys", []):
+                access_key = backend.create_access_key(name, status="Active" if key.get("active", True) else "Inactive")
+                backdate_access_key(
+                    account_id,
+                    name,
+                    access_key.access_key_id,
+                    created_days_ago=key.get("created_days_ago"),
+                    last_used_days_ago=key.get("last_used_days_ago"),
+                    last_used_service=key.get("last_used_service"),
+                )
+                key_ids.append(access_key.access_key_id)
+            created.append({"name": name, "access_key_ids": key_ids, "mfa_serial": serial})
+    return created

@@ -336,6 +336,12 @@ class Middleware:
     def ctl_backdate_password_last_used(self, args, query):
         patches.backdate_password_last_used(str(args["account_id"]), args["user_name"], args["days_ago"])
 
+    def ctl_users(self, args, query):
+        users = args["users"]
+        if not isinstance(users, list):
+            raise TypeError("users must be a list")
+        return {"users": patches.create_users(str(args["account_id"]), users)}
+
     def ctl_freeze_credential_report(self, args, query):
         hours = args.get("hours_ago")
         patches.freeze_credential_report(str(args["account_id"]), None if hours is None else float(hours))

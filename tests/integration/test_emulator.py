@@ -358,3 +358,54 @@ def test_moto_errors_pass_through_the_middleware(emulator):
     with pytest.raises(ClientError) as err:
         emulator.client("iam").get_user(UserName="nobody")
     assert err.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+# ----- bulk users ------------------------------------------------------------------------------------------
+
+
+def test_create_users_builds_what_the_api_would(emulator):
+    specs = [
+        {"name": f"user{i:04d}", "console": i % 2 == 0, "mfa": ("none", "virtual", "hardware")[i % 3]}
+        for i in range(1000)
+    ]
+    specs[0].update(
+        tags={"team": "ops"},
+        groups=["Cloudadmin"],
+        password_reset_required=True,
+        password_last_used_days_ago=5,
+        access_keys=[{"created_days_ago": 200, "last_used_days_ago": 10}, {"active": False, "created_days_ago": 3}],
+    )
+    created = emulator.create_users(OTHER, specs)
+    assert len(created) == 1000 and len(created[0]["access_key_ids"]) == 2
+    assert emulator.requests() == []
+    iam = emulator.client("iam", OTHER)
+    rows = {r["user"]: r for r in report_rows(iam)}
+    assert len(rows) == 1001
+    first = rows["user0000"]
+    assert (first["password_enabled"], first["mfa_active"]) == ("true", "false")
+    assert age_days(first["password_last_used"]) == pytest.approx(5, abs=0.01)
+    assert age_days(first["access_key_1_last_rotated"]) == pytest.approx(200, abs=0.01)
+    assert (first["access_key_1_active"], first["access_key_2_active"]) == ("true", "false")
+    assert (rows["user0001"]["password_enabled"], rows["user0001"]["mfa_active"]) == ("false", "true")
+    assert iam.get_login_profile(UserName="user0000")["LoginProfile"]["PasswordResetRequired"] is True
+    assert iam.list_user_tags(UserName="user0000")["Tags"] == [{"Key": "team", "Value": "ops"}]
+    assert [u["UserName"] for u in iam.get_group(GroupName="Cloudadmin")["Users"]] == ["user0000"]
+    virtual = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned", MaxItems=1000)["VirtualMFADevices"]
+    assert len(virtual) == 333
+    hardware = iam.list_mfa_devices(UserName="user0002")["MFADevices"][0]["SerialNumber"]
+    assert not hardware.startswith("arn:")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"name": "a"}, {"name": "a"}],
+        [{"nom": "a"}],
+        [{"name": "a", "mfa": "sms"}],
+        [{"name": "a", "access_keys": [{"age": 1}]}],
+    ],
+)
+def test_create_users_rejects_bad_specs_before_creating_anything(emulator, bad):
+    with pytest.raises(EmulatorError):
+        emulator.create_users(DEFAULT_ACCOUNT_ID, bad)
+    assert emulator.client("iam").list_users()["Users"] == []
