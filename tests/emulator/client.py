@@ -225,6 +225,13 @@ class Emulator:
         """Hide a newly created IAM user or group from reads for that many seconds (0 switches it off)."""
         self._control("POST", "eventual-consistency", {"seconds": seconds})
 
+    def enforce_iam_authorization(self, enforce: bool = True) -> None:
+        """Make moto check signatures and IAM policies on every call (least-privilege tests); reset() ends it.
+
+        The test's own clients (``client()``, ``logged=False``) stay exempt so tests can still arrange state.
+        """
+        self._control("POST", "iam-authorization", {"enforce": enforce})
+
     def seed_demo(self) -> dict:
         from emulator.seed import seed_demo
 

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
 from moto.organizations import models as org_models
@@ -322,6 +324,25 @@ def _skip_reset(self) -> None:
     return None
 
 
+def _authenticate_and_authorize_action(original):
+    def authenticate_and_authorize_action(self, iam_request_cls, resource: str = "*") -> None:
+        # The test's own clients arrange state and read the truth even while IAM policies are enforced.
+        if self.headers.get("X-Emulator-Internal"):
+            return None
+        return original(self, iam_request_cls, resource)
+
+    return authenticate_and_authorize_action
+
+
+NO_ENFORCEMENT = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+def enforce_iam_authorization(enforce: bool) -> None:
+    """moto checks signatures and IAM policies on every call after the first INITIAL_NO_AUTH_ACTION_COUNT."""
+    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if enforce else NO_ENFORCEMENT
+    ActionAuthenticatorMixin.request_count = 0
+
+
 _APPLIED = False
 
 
@@ -345,6 +366,9 @@ def apply() -> None:
     )
     iam_models.IAMBackend._init_aws_policies = _init_aws_policies(iam_models.IAMBackend._init_aws_policies)
     iam_models.IAMBackend.reset = _skip_reset
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action(
+        ActionAuthenticatorMixin._authenticate_and_authorize_action
+    )
 
 
 def iam_backend(account_id: str) -> iam_models.IAMBackend:

@@ -295,7 +295,11 @@ class Middleware:
     def ctl_reset(self, args, query):
         moto_api_backend.reset()
         patches.STATE.reset()
+        patches.enforce_iam_authorization(False)
         self.reset()
+
+    def ctl_iam_authorization(self, args, query):
+        patches.enforce_iam_authorization(bool(args["enforce"]))
 
     def ctl_requests(self, args, query):
         account_id = args.get("account_id", query.get("account_id"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections import Counter
 
@@ -235,3 +236,33 @@ def test_new_users_and_groups_are_invisible_to_reads_for_a_moment(emulator):
     emulator.set_eventual_consistency(0)
     assert iam.get_user(UserName="fresh")["User"]["UserName"] == "fresh"
     assert iam.get_group(GroupName="fresh-group")["Group"]["GroupName"] == "fresh-group"
+
+
+# ----- IAM authorization -----------------------------------------------------------------------------------
+
+
+def test_enforced_iam_authorization_applies_policies_but_not_to_the_test(emulator):
+    admin = emulator.client("iam")
+    admin.create_user(UserName="auditor")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}
+    admin.put_user_policy(UserName="auditor", PolicyName="read", PolicyDocument=json.dumps(policy))
+    key = admin.create_access_key(UserName="auditor")["AccessKey"]
+    auditor = boto3.client(
+        "iam",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+    emulator.enforce_iam_authorization()
+    assert [u["UserName"] for u in auditor.list_users()["Users"]] == ["auditor"]
+    with pytest.raises(ClientError) as err:
+        auditor.create_user(UserName="intruder")
+    assert err.value.response["Error"]["Code"] == "AccessDenied"
+    assert "iam:CreateUser" in err.value.response["Error"]["Message"]
+    with pytest.raises(ClientError):
+        plain_client(emulator, "iam").list_users()
+    admin.create_user(UserName="arranged-by-the-test")
+    emulator.reset()
+    assert plain_client(emulator, "iam").list_users()["Users"] == []
