@@ -84,7 +84,9 @@ class FaultConfig:
     accounts: set[str] | None = None
     actions: set[str] | None = None
     slow_seconds: float = 2.0
+    seed: int | None = None
     rng: random.Random = field(default_factory=random.Random)
+    calls: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class Middleware:
@@ -185,9 +187,17 @@ class Middleware:
         if cfg.actions is not None and call.action not in cfg.actions and call.key not in cfg.actions:
             return None
         with self.lock:
-            if cfg.rng.random() >= cfg.rate:
+            if cfg.seed is None:
+                rng = cfg.rng
+            else:
+                # The n-th call of an action in an account meets the same fate whatever other accounts do at
+                # the same time, so a seeded run repeats even when several hosts run in parallel.
+                n = cfg.calls.get((call.account_id, call.key), 0)
+                cfg.calls[(call.account_id, call.key)] = n + 1
+                rng = random.Random(f"{cfg.seed}:{call.account_id}:{call.key}:{n}")
+            if rng.random() >= cfg.rate:
                 return None
-            return cfg.rng.choice(cfg.kinds)
+            return rng.choice(cfg.kinds)
 
     def fault_response(self, call: Call, fault: str, start_response):
         if fault == "throttling":
@@ -388,7 +398,7 @@ class Middleware:
                 accounts={str(a) for a in accounts} if accounts is not None else None,
                 actions=set(actions) if actions is not None else None,
                 slow_seconds=float(args.get("slow_seconds", 2.0)),
-                rng=random.Random(args.get("seed")),
+                seed=args.get("seed"),
             )
 
     def ctl_eventual_consistency(self, args, query):

@@ -175,6 +175,29 @@ def test_fault_rate_is_deterministic_with_a_seed(emulator):
     assert 4 <= 40 - faulted[None] <= 20, faulted
 
 
+def test_seeded_faults_do_not_depend_on_other_accounts_calls(emulator):
+    def faults_of_member(interleave: bool) -> list:
+        emulator.reset()
+        emulator.set_faults(rate=0.5, kinds=["500"], seed=9)
+        member = boto3.client(
+            "iam",
+            endpoint_url=emulator.url,
+            region_name="us-east-1",
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+            **emulator.credentials(MEMBER),
+        )
+        other = plain_client(emulator, "iam")
+        for _call in range(12):
+            for client in (member, other) if interleave else (member,):
+                with contextlib.suppress(ClientError):
+                    client.list_users()
+        return [e.get("fault") for e in emulator.requests(account_id=MEMBER)]
+
+    alone = faults_of_member(interleave=False)
+    assert alone == faults_of_member(interleave=True)
+    assert "500" in alone and None in alone
+
+
 def test_faults_can_target_accounts_and_actions(emulator):
     emulator.set_faults(rate=1.0, kinds=["500"], accounts=[MEMBER], actions=["CreateUser"])
     emulator.client("iam", logged=True).create_user(UserName="main-ok")
