@@ -202,20 +202,15 @@ class CallbackModule(CallbackBase):
 
     def _account_vars(self, host) -> dict:
         """aws_account_id / aws_account_name / aws_ou_path of a host, literal values only (never templated)."""
-        sources = [getattr(host, "vars", None) or {}]
-        if self._play is not None:
+        found = _literal_fields(getattr(host, "vars", None) or {})
+        if len(found) < len(_HOST_FIELDS) and self._play is not None:
+            # host_vars/ and group_vars/ files are only known to the variable manager; ask it once per host.
             try:
                 manager = self._play.get_variable_manager()
-                sources.append(manager.get_vars(play=self._play, host=host, include_hostvars=False))
+                more = manager.get_vars(play=self._play, host=host, include_hostvars=False)
             except Exception:  # metadata is optional: the host name alone still identifies the account
-                pass
-        found = {}
-        for field, var in _HOST_FIELDS.items():
-            for source in sources:
-                value = source.get(var) if hasattr(source, "get") else None
-                if isinstance(value, (str, int)) and "{{" not in str(value):
-                    found[field] = str(value)
-                    break
+                more = {}
+            found = {**_literal_fields(more), **found}
         return found
 
     def _write_reports(self) -> dict:
@@ -257,6 +252,15 @@ class CallbackModule(CallbackBase):
             n += 1
             stem = f"accountguard-report-{run_id}-{n}"
         return stem
+
+
+def _literal_fields(source) -> dict:
+    found = {}
+    for field, var in _HOST_FIELDS.items():
+        value = source.get(var) if hasattr(source, "get") else None
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and "{{" not in str(value):
+            found[field] = str(value)
+    return found
 
 
 def _payload(result) -> dict:

@@ -239,3 +239,40 @@ def test_censored_result_and_secrets(make_callback):
         {"task": "Users", "censored": True, "before": None, "after": None, "fields": []}
     ]
     assert dev["controls"]["iam_users"]["changes"][0]["after"] == {"password": "**REDACTED**", "user": "bob"}
+
+
+class FakePlay:
+    def __init__(self, hostvars):
+        self.hostvars = hostvars
+
+    def get_variable_manager(self):
+        play = self
+
+        class Manager:
+            def get_vars(self, play=None, host=None, include_hostvars=True):
+                return play_vars(host)
+
+        def play_vars(host):
+            return play.hostvars.get(host.name, {})
+
+        return Manager()
+
+
+def test_account_metadata_from_host_vars_files_literal_only(make_callback):
+    callback = make_callback()
+    callback.v2_playbook_on_play_start(
+        FakePlay(
+            {
+                "filed": {"aws_account_id": "444455556666", "aws_ou_path": "Root/Sandbox", "aws_account_name": True},
+                "templated": {"aws_account_id": "{{ lookup('env', 'X') }}"},
+            }
+        )
+    )
+    for host in (FakeHost("filed"), FakeHost("templated"), FakeHost("inline", aws_account_id="777788889999")):
+        callback.v2_runner_on_ok(FakeResult(host, FakeTask("Policy", ["password_policy"]), {"changed": False}))
+    callback.v2_playbook_on_stats(None)
+    accounts = {a["host"]: a for a in json.loads(Path(callback.written["json"]).read_text())["accounts"]}
+    assert (accounts["filed"]["account_id"], accounts["filed"]["ou_path"]) == ("444455556666", "Root/Sandbox")
+    assert accounts["filed"]["name"] is None  # a boolean is no account name
+    assert accounts["templated"]["account_id"] is None  # never render a template from a callback
+    assert accounts["inline"]["account_id"] == "777788889999"
