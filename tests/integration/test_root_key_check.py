@@ -40,72 +40,55 @@ def by_id(result):
 
 ACTIVE = {"active": True, "age_days": 400, "last_used_days_ago": 30, "last_used_service": "s3"}
 INACTIVE = {"active": False, "age_days": 200, "last_used_days_ago": None}
+FRESH = {"active": True, "age_days": 10, "last_used_days_ago": 0.1, "last_used_service": "ec2"}
+
+# keys, allow_inactive_keys, root_usage_days, root password used days ago -> key status, usage status, counts
+CASES = {
+    "absent": ([], False, 1, None, "pass", "pass", 0, 0),
+    "active-and-signed-in-today": ([ACTIVE], False, 1, 0.2, "fail", "fail", 1, 0),
+    "inactive-signed-in-within-window": ([INACTIVE], False, 7, 5, "fail", "fail", 0, 1),
+    "inactive-allowed-old-sign-in": ([INACTIVE], True, 1, 5, "pass", "pass", 0, 1),
+    "active-and-inactive-allowed-key-used-today": ([FRESH, INACTIVE], True, 1, None, "fail", "fail", 1, 1),
+}
 
 
 @pytest.mark.parametrize(
-    ("keys", "allow_inactive", "compliant", "active", "inactive"),
-    [
-        ([], False, True, 0, 0),
-        ([ACTIVE], False, False, 1, 0),
-        ([INACTIVE], False, False, 0, 1),
-        ([INACTIVE], True, True, 0, 1),
-        ([ACTIVE, INACTIVE], True, False, 1, 1),
-    ],
-    ids=["absent", "active", "inactive", "inactive-allowed", "active-and-inactive-allowed"],
+    ("keys", "allow_inactive", "usage_days", "password_days", "key_status", "usage_status", "active", "inactive"),
+    list(CASES.values()),
+    ids=list(CASES),
 )
-def test_root_keys(emulator, keys, allow_inactive, compliant, active, inactive):
-    emulator.set_root(ACCOUNT, access_keys=keys, mfa="virtual")
-    result = run(emulator, {"allow_inactive_keys": allow_inactive})
+def test_root_keys_and_usage(
+    emulator, keys, allow_inactive, usage_days, password_days, key_status, usage_status, active, inactive
+):
+    emulator.set_root(ACCOUNT, access_keys=keys, mfa="virtual", password_last_used_days_ago=password_days)
+    emulator.clear_requests()
+    result = run(emulator, {"allow_inactive_keys": allow_inactive, "root_usage_days": usage_days})
     assert result["_rc"] == 0, result.get("msg")
     assert result["changed"] is False
-    assert result["compliant"] is compliant
-    finding = by_id(result)["root_access_keys"]
-    assert finding["status"] == ("pass" if compliant else "fail")
-    assert finding["resource"] == ROOT_ARN
-    assert finding["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert result["compliant"] is (key_status == usage_status == "pass")
+
+    findings = by_id(result)
+    assert findings["root_access_keys"]["status"] == key_status
+    assert findings["root_access_keys"]["resource"] == ROOT_ARN
+    assert findings["root_access_keys"]["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert findings["root_usage"]["status"] == usage_status
+    assert findings["root_usage"]["cis"] == ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]
+
     root = result["root"]
     assert root["access_keys_present"] is bool(keys)
     assert (root["active_access_keys"], root["inactive_access_keys"]) == (active, inactive)
     assert [k["active"] for k in root["access_keys"]] == [k["active"] for k in keys]
+    assert [k["last_used_service"] for k in root["access_keys"]] == [k.get("last_used_service") for k in keys]
     assert root["mfa_active"] is True
-    assert result["credential_report"] == {
-        "generated_time": result["credential_report"]["generated_time"],
-        "has_root_row": True,
-        "consistent_with_summary": True,
-    }
-    # a checking module never writes, in check mode or not
-    assert emulator.requests(writes_only=True) == []
+    assert (root["password_last_used"] is None) is (password_days is None)
+    assert result["credential_report"]["has_root_row"] is True
+    assert result["credential_report"]["consistent_with_summary"] is True
 
-
-def test_key_details_and_api_budget(emulator):
-    emulator.set_root(ACCOUNT, access_keys=[ACTIVE], password_last_used_days_ago=10)
-    emulator.clear_requests()
-    result = run(emulator, check=False)
-    key = result["root"]["access_keys"][0]
-    assert key["last_used_service"] == "s3"
-    assert key["last_rotated"] < key["last_used_date"]
-    assert result["root"]["password_last_used"] is not None
-    assert result["root"]["mfa_active"] is False
+    # constant API cost, and a checking module never writes
     actions = [r["action"] for r in emulator.requests()]
-    assert actions.count("GetAccountSummary") == 1
-    assert actions.count("GetCredentialReport") == 1
     assert set(actions) == {"GetAccountSummary", "GenerateCredentialReport", "GetCredentialReport"}
-
-
-@pytest.mark.parametrize(
-    ("password_days", "key_days", "usage_days", "status"),
-    [
-        (0.2, None, 1, "fail"),
-        (5, None, 7, "fail"),
-        (None, 0.1, 1, "fail"),
-    ],
-)
-def test_root_usage(emulator, password_days, key_days, usage_days, status):
-    keys = [] if key_days is None else [{"active": True, "age_days": 30, "last_used_days_ago": key_days}]
-    emulator.set_root(ACCOUNT, access_keys=keys, password_last_used_days_ago=password_days)
-    result = run(emulator, {"root_usage_days": usage_days})
-    assert by_id(result)["root_usage"]["status"] == status
-    assert by_id(result)["root_usage"]["cis"] == ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]
+    assert actions.count("GetAccountSummary") == actions.count("GetCredentialReport") == 1
+    assert emulator.requests(writes_only=True) == []
 
 
 def test_fail_on_noncompliance_fails_with_the_findings(emulator):
