@@ -353,7 +353,10 @@ def wait_for_state(state_file: Path, proc: subprocess.Popen, timeout: float) -> 
     deadline = time.monotonic() + timeout
     while not state_file.exists():
         if proc.poll() is not None:
-            raise EmulatorError(f"the emulator process exited with code {proc.returncode} before listening")
+            raise EmulatorError(
+                f"the emulator process exited with code {proc.returncode} before listening"
+                " (pass log_file= to Emulator, or see the log beside the CLI's state file)"
+            )
         if time.monotonic() > deadline:
             proc.kill()
             raise EmulatorError(f"the emulator did not start listening within {timeout:.0f} s")
