@@ -43,7 +43,10 @@ def _adopt_imported_collections() -> None:
 def inventory_loader():
     from ansible.plugins.loader import init_plugin_loader
     from ansible.plugins.loader import inventory_loader as loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
 
-    init_plugin_loader([str(_collections_path())])
-    _adopt_imported_collections()
+    # ansible-test units installs the collection finder itself; a plain pytest run does not.
+    if AnsibleCollectionConfig.collection_finder is None:
+        init_plugin_loader([str(_collections_path())])
+        _adopt_imported_collections()
     return loader
