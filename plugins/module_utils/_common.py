@@ -26,6 +26,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 RETRY_DECORATOR = AWSRetry.jittered_backoff()
 
 
+# A failed task's message stays readable with a thousand non-compliant users; the findings hold them all.
+MAX_FAILURES_IN_MSG = 10
+
+
 class AccountGuardAWSError(AnsibleAWSError):
     pass
 
@@ -107,7 +111,10 @@ def exit_checked(module, *, compliant: bool, **result) -> None:
     result["compliant"] = compliant
     if not compliant and module.params.get("fail_on_noncompliance"):
         failing = [f["message"] for f in result.get("findings", []) if f.get("status") == "fail"]
-        module.fail_json(msg="Not compliant: " + "; ".join(failing or ["see findings"]), changed=False, **result)
+        shown = failing[:MAX_FAILURES_IN_MSG] or ["see findings"]
+        if len(failing) > MAX_FAILURES_IN_MSG:
+            shown.append(f"and {len(failing) - MAX_FAILURES_IN_MSG} more (see findings)")
+        module.fail_json(msg="Not compliant: " + "; ".join(shown), changed=False, **result)
     module.exit_json(changed=False, **result)
 
 

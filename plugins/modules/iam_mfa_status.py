@@ -422,8 +422,9 @@ def main():
         if row is not None and bool(row.get("mfa_active")) != mfa_enabled:
             consistent = False
             warn(
-                f"root MFA is {'on' if mfa_enabled else 'off'} in the live account summary but not in the credential "
-                f"report generated at {iso(generated_time)}; trusting the summary"
+                f"root MFA is {'on' if mfa_enabled else 'off'} in the live account summary but "
+                f"{'on' if row.get('mfa_active') else 'off'} in the credential report generated at "
+                f"{iso(generated_time)}; trusting the summary"
             )
         findings.insert(0, assess_root(root["mfa_type"], params["require_hardware_mfa_for_root"], resource))
 

@@ -98,3 +98,61 @@ def test_has_login_profile():
     client = FakeIAM({"alice"})
     assert _common.has_login_profile(client, "alice") is True
     assert _common.has_login_profile(client, "bob") is False
+
+
+class Exit(Exception):
+    def __init__(self, kind, kwargs):
+        super().__init__(kind)
+        self.kind = kind
+        self.kwargs = kwargs
+
+
+class FakeModule:
+    def __init__(self, params=None, diff=False):
+        self.params = params or {}
+        self._diff = diff
+
+    def exit_json(self, **kwargs):
+        raise Exit("exit", kwargs)
+
+    def fail_json(self, **kwargs):
+        raise Exit("fail", kwargs)
+
+
+@pytest.mark.parametrize("diff", [False, True])
+def test_exit_enforced_adds_diff_only_under_diff(diff):
+    with pytest.raises(Exit) as exc:
+        _common.exit_enforced(FakeModule(diff=diff), changed=True, before=None, after={"a": 1}, policy={"a": 1})
+    assert exc.value.kind == "exit"
+    assert exc.value.kwargs["changed"] is True
+    assert ("diff" in exc.value.kwargs) is diff
+    if diff:
+        assert exc.value.kwargs["diff"] == {"before": None, "after": {"a": 1}}
+
+
+def failing(n):
+    return [{"id": "user_mfa", "status": "fail", "message": f"user u{i} has no MFA"} for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "compliant", "kind"),
+    [(False, False, "exit"), (True, True, "exit"), (True, False, "fail")],
+)
+def test_exit_checked(fail_on, compliant, kind):
+    module = FakeModule({"fail_on_noncompliance": fail_on})
+    with pytest.raises(Exit) as exc:
+        _common.exit_checked(module, compliant=compliant, findings=[] if compliant else failing(2))
+    assert exc.value.kind == kind
+    assert exc.value.kwargs["changed"] is False
+    assert exc.value.kwargs["compliant"] is compliant
+    if kind == "fail":
+        assert exc.value.kwargs["msg"] == "Not compliant: user u0 has no MFA; user u1 has no MFA"
+        assert len(exc.value.kwargs["findings"]) == 2
+
+
+def test_exit_checked_keeps_the_message_short():
+    module = FakeModule({"fail_on_noncompliance": True})
+    with pytest.raises(Exit) as exc:
+        _common.exit_checked(module, compliant=False, findings=failing(1000))
+    assert exc.value.kwargs["msg"].count("has no MFA") == _common.MAX_FAILURES_IN_MSG
+    assert exc.value.kwargs["msg"].endswith("and 990 more (see findings)")
