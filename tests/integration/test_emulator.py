@@ -334,7 +334,7 @@ def test_cli_start_status_stop(tmp_path):
         aws_env = {**env, "AWS_ENDPOINT_URL": status["url"], "AWS_ACCESS_KEY_ID": "testing"}
         aws_env.update(AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
         code = "import boto3; boto3.client('iam').list_users()"
-        failed = subprocess.run([sys.executable, "-c", code], env=aws_env, capture_output=True, text=True)
+        failed = subprocess.run([sys.executable, "-c", code], env=aws_env, capture_output=True, text=True, check=False)
         assert "ServiceFailure" in failed.stderr
         assert json.loads(cli("requests", "--summary").stdout) == {
             DEFAULT_ACCOUNT_ID: {"calls": 1, "writes": 0, "faults": 1}
