@@ -1,0 +1,293 @@
+"""The Galaxy artifact round trip, the execution environment context and the changelog fragments.
+
+What a user gets is the tarball, not the checkout: it is built, checked for things that must never ship,
+installed with ansible-galaxy into an empty collections path, and then a module and the baseline playbook
+run *from the installed copy* (an ansible.cfg that knows nothing of the checkout) against the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers.ansible_run import BIN, ROOT, ansible_env
+
+GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
+MEMBER = "111111111111"  # the demo Organization's prod account (emulator seed)
+
+# Paths that must never be in the artifact (fnmatch on each member's path and on each path component).
+FORBIDDEN_COMPONENTS = [
+    ".venv*",
+    ".build",
+    ".ansible",
+    ".git",
+    ".ci",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".cache",
+    "reports",
+    "credentials",
+]
+FORBIDDEN_PATHS = ["tests/output*", "bench/results*", "*.pyc", "*.tar.gz", "*.log", "*.retry", ".coverage*"]
+# A copy of the shippable files gets one of each planted, so every rule is exercised on every run, even on a
+# fresh clone where none of these exist yet.
+PLANTED = [
+    ".venv-other/lib/site.py",
+    ".ansible/collections/x.txt",
+    ".build/dist/old.tar.gz",
+    ".cache/pip/x",
+    ".pytest_cache/v/cache/nodeids",
+    "plugins/modules/__pycache__/x.cpython-311.pyc",
+    "reports/latest.json",
+    "credentials/123456789012/alice.yml",
+    "inventories/demo/credentials/alice.yml",
+    "bench/results/run.json",
+    "tests/output/junit/x.xml",
+    "emulator.log",
+    "accountguard-aws-0.0.1.tar.gz",
+]
+REQUIRED = [
+    "MANIFEST.json",
+    "FILES.json",
+    "README.md",
+    "meta/runtime.yml",
+    "meta/execution-environment.yml",
+    "requirements.txt",
+    "plugins/modules/iam_password_policy.py",
+    "plugins/modules/root_key_check.py",
+    "plugins/modules/iam_mfa_status.py",
+    "changelogs/changelog.yaml",
+]
+
+
+def run(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, timeout: int = 300):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, f"{' '.join(map(str, cmd))} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def build(source: Path, output: Path) -> Path:
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(output), str(source)])
+    artifact = output / TARBALL
+    assert artifact.is_file()
+    return artifact
+
+
+def shippable_files() -> list[str]:
+    """What git would ship: tracked and untracked-but-not-ignored files that exist."""
+    out = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]).stdout
+    return [p for p in out.split("\0") if p and (ROOT / p).is_file()]
+
+
+def forbidden(members: list[str]) -> list[str]:
+    bad = []
+    for member in members:
+        parts = member.split("/")
+        if any(fnmatch(part, pattern) for part in parts for pattern in FORBIDDEN_COMPONENTS) or any(
+            fnmatch(member, pattern) for pattern in FORBIDDEN_PATHS
+        ):
+            bad.append(member)
+    return bad
+
+
+def members_of(artifact: Path) -> list[str]:
+    with tarfile.open(artifact) as tar:
+        return [m.name.removeprefix("./") for m in tar.getmembers()]
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory) -> Path:
+    """The artifact built from the checkout itself, exactly as `make build` does."""
+    return build(ROOT, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def installed(artifact, tmp_path_factory) -> dict:
+    """The artifact installed into an empty collections path, with an ansible.cfg that only knows that path."""
+    home = tmp_path_factory.mktemp("installed")
+    collections = home / "collections"
+    cfg = home / "ansible.cfg"
+    # The venv's Python for modules: interpreter discovery could find some other python3 on PATH.
+    cfg.write_text(
+        f"[defaults]\ncollections_path = {collections}\nretry_files_enabled = False\n"
+        f"interpreter_python = {BIN / 'python'}\n",
+        encoding="utf-8",
+    )
+    env = ansible_env({"ANSIBLE_CONFIG": str(cfg), "ANSIBLE_HOME": str(home / ".ansible")})
+    env.pop("ANSIBLE_COLLECTIONS_PATH", None)
+    # Galaxy is unreachable here and amazon.aws already comes with the ansible package, hence offline and
+    # without dependency resolution; a real user runs `ansible-galaxy collection install <tarball>`.
+    run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(collections)]
+        + [str(artifact)],
+        cwd=home,
+        env=env,
+    )
+    path = collections / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    return {"home": home, "env": env, "path": path}
+
+
+def test_artifact_has_the_collection_and_nothing_that_must_not_ship(artifact):
+    members = members_of(artifact)
+    assert forbidden(members) == []
+    assert [name for name in REQUIRED if name not in members] == []
+    with tarfile.open(artifact) as tar:
+        manifest = json.load(tar.extractfile("MANIFEST.json"))
+        assert not [m.name for m in tar.getmembers() if m.issym() or m.islnk()]
+    info = manifest["collection_info"]
+    assert (info["namespace"], info["name"], info["version"]) == (
+        GALAXY["namespace"],
+        GALAXY["name"],
+        GALAXY["version"],
+    )
+    assert info["dependencies"] == GALAXY["dependencies"]
+
+
+def test_build_ignore_leaves_out_planted_junk(tmp_path):
+    """Every kind of local state next to the shippable files is left out by galaxy.yml's build_ignore."""
+    source = tmp_path / "src"
+    for rel in shippable_files():
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, source / rel)
+    for rel in PLANTED:
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_text("must not ship\n", encoding="utf-8")
+    members = members_of(build(source, tmp_path / "dist"))
+    assert [rel for rel in PLANTED if rel in members] == []
+    assert forbidden(members) == []
+    assert "plugins/modules/iam_password_policy.py" in members
+
+
+def test_installed_copy_is_the_one_ansible_uses(installed):
+    out = run(
+        [str(BIN / "ansible-galaxy"), "collection", "list", "accountguard.aws", "--format", "json"],
+        cwd=installed["home"],
+        env=installed["env"],
+    ).stdout
+    paths = list(json.loads(out))
+    assert paths == [str(installed["path"].parent.parent)]
+    doc = run(
+        [str(BIN / "ansible-doc"), "--json", "accountguard.aws.iam_password_policy"],
+        cwd=installed["home"],
+        env=installed["env"],
+    ).stdout
+    assert json.loads(doc)["accountguard.aws.iam_password_policy"]["doc"]["filename"].startswith(
+        str(installed["path"])
+    )
+
+
+def playbook(installed: dict, args: list[str], env: dict) -> dict:
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), *args],
+        cwd=installed["home"],
+        env={**installed["env"], **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    start = proc.stdout.find("{")
+    data = json.loads(proc.stdout[start:]) if start >= 0 else {}
+    return {"rc": proc.returncode, "data": data, "stdout": proc.stdout, "stderr": proc.stderr}
+
+
+def task_results(result: dict, host: str) -> list[dict]:
+    return [
+        {**task["hosts"][host], "_task": task["task"]["name"]}
+        for play in result["data"].get("plays", [])
+        for task in play.get("tasks", [])
+        if host in task.get("hosts", {})
+    ]
+
+
+def test_module_from_installed_copy_checks_then_enforces(installed, emulator, tmp_path):
+    play = [
+        {
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "password policy",
+                    "accountguard.aws.iam_password_policy": {"minimum_password_length": 14, "require_symbols": True},
+                }
+            ],
+        }
+    ]
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(play), encoding="utf-8")
+    iam = emulator.client("iam")
+
+    emulator.clear_requests()
+    checked = playbook(installed, [str(path), "-i", "localhost,", "--check"], emulator.env())
+    assert checked["rc"] == 0, checked["stdout"] + checked["stderr"]
+    assert task_results(checked, "localhost")[-1]["changed"] is True
+    assert emulator.requests(writes_only=True) == []
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_account_password_policy()
+
+    applied = playbook(installed, [str(path), "-i", "localhost,"], emulator.env())
+    assert applied["rc"] == 0, applied["stdout"] + applied["stderr"]
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["MinimumPasswordLength"], policy["RequireSymbols"]) == (14, True)
+
+
+@pytest.mark.skipif(
+    not (ROOT / "playbooks" / "baseline.yml").is_file(), reason="the baseline playbook is not in this checkout"
+)
+def test_baseline_playbook_from_installed_copy_reports_drift_without_writing(installed, emulator):
+    emulator.seed_demo()
+    inventory = installed["path"] / "inventories" / "demo"
+    emulator.clear_requests()
+    # The playbook by its FQCN resolves inside the installed collection, not in the checkout.
+    result = playbook(
+        installed,
+        ["accountguard.aws.baseline", "-i", str(inventory), "--limit", "prod", "--check", "--diff"],
+        emulator.env(),
+    )
+    assert result["rc"] == 0, result["stdout"][-3000:] + result["stderr"][-3000:]
+    stats = result["data"]["stats"]
+    assert set(stats) == {"prod"}
+    assert stats["prod"]["failures"] == 0 and stats["prod"]["unreachable"] == 0
+    # The demo account is insecure on purpose, so the check must see drift...
+    assert any(r.get("changed") for r in task_results(result, "prod"))
+    # ...and change nothing: no write call anywhere, and the prod account's policy is still the seeded one.
+    assert emulator.requests(writes_only=True) == []
+    assert any(r["account_id"] == MEMBER for r in emulator.requests())
+
+
+def test_execution_environment_context(artifact, tmp_path):
+    """ansible-builder create (no container engine needed) yields a context that installs this artifact."""
+    dist = tmp_path / "project" / ".build" / "dist"
+    dist.mkdir(parents=True)
+    shutil.copy2(artifact, dist / artifact.name)
+    for name in ("execution-environment.yml", "requirements.yml", "requirements.txt"):
+        shutil.copy2(ROOT / name, tmp_path / "project" / name)
+    context = tmp_path / "context"
+    run(
+        [str(BIN / "ansible-builder"), "create", "--file", "execution-environment.yml", "--context", str(context)],
+        cwd=tmp_path / "project",
+    )
+    containerfile = next(p for p in (context / "Containerfile", context / "Dockerfile") if p.is_file()).read_text()
+    build_dir = context / "_build"
+    assert (build_dir / "collections" / artifact.name).is_file()
+    galaxy_reqs = yaml.safe_load((build_dir / "requirements.yml").read_text())
+    assert {c["name"] for c in galaxy_reqs["collections"]} >= {"amazon.aws"}
+    assert "boto3" in (build_dir / "requirements.txt").read_text()
+    galaxy_stage = containerfile.split("FROM base AS galaxy", 1)[1].split("FROM base AS builder", 1)[0]
+    assert "/build/collections/accountguard-aws-*.tar.gz" in galaxy_stage
+    assert "COPY --from=galaxy /usr/share/ansible /usr/share/ansible" in containerfile.split("AS final", 1)[1]
+
+
+def test_changelog_fragments_lint_clean():
+    run([str(BIN / "antsibull-changelog"), "lint"], env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"})
