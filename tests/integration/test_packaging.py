@@ -127,12 +127,8 @@ def installed(artifact, tmp_path_factory) -> dict:
     env.pop("ANSIBLE_COLLECTIONS_PATH", None)
     # Galaxy is unreachable here and amazon.aws already comes with the ansible package, hence offline and
     # without dependency resolution; a real user runs `ansible-galaxy collection install <tarball>`.
-    run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(collections)]
-        + [str(artifact)],
-        cwd=home,
-        env=env,
-    )
+    install = [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps"]
+    run([*install, "-p", str(collections), str(artifact)], cwd=home, env=env)
     path = collections / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
     return {"home": home, "env": env, "path": path}
 
@@ -181,9 +177,7 @@ def test_installed_copy_is_the_one_ansible_uses(installed):
         cwd=installed["home"],
         env=installed["env"],
     ).stdout
-    assert json.loads(doc)["accountguard.aws.iam_password_policy"]["doc"]["filename"].startswith(
-        str(installed["path"])
-    )
+    assert json.loads(doc)["accountguard.aws.iam_password_policy"]["doc"]["filename"].startswith(str(installed["path"]))
 
 
 def playbook(installed: dict, args: list[str], env: dict) -> dict:
