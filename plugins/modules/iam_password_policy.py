@@ -17,6 +17,9 @@ description:
     with the options given. With no custom policy yet, unset options take the API defaults
     (minimum length 6, every other requirement off).
   - Out-of-range values fail before any API call, naming the option and its range.
+  - Unlike M(amazon.aws.iam_password_policy), O(state) defaults to V(present), and RV(policy) uses this
+    module's option names (for example C(require_uppercase), not C(require_uppercase_characters)); there is
+    no C(task_status).
 author:
   - accountguard.aws maintainers (@accountguard)
 options:
