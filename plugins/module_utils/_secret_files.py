@@ -43,6 +43,8 @@ def directory_problem(path: str) -> str | None:
         info = os.stat(path)
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        return f"{path} cannot be created: a parent of it is not a directory"
     if not stat.S_ISDIR(info.st_mode):
         return f"{path} exists and is not a directory"
     if info.st_mode & 0o077:
@@ -62,6 +64,7 @@ def check_target(credentials_dir: str, account_id: str) -> list[str]:
         problem = directory_problem(path)
         if problem:
             problems.append(problem)
+            break
     if not problems and not os.path.exists(credentials_dir):
         parent = os.path.dirname(os.path.abspath(credentials_dir))
         while not os.path.exists(parent):
@@ -79,7 +82,13 @@ def ensure_dir(path: str) -> None:
         missing.append(current)
         current = os.path.dirname(current)
     for directory in reversed(missing):
-        os.mkdir(directory, DIR_MODE)
+        try:
+            os.mkdir(directory, DIR_MODE)
+        except FileExistsError:
+            # Another writer made it meanwhile; it must still be a directory.
+            if not os.path.isdir(directory):
+                raise
+            continue
         # mkdir's mode is filtered by the umask; the secret directory must be 0700 whatever the umask.
         os.chmod(directory, DIR_MODE)
 

@@ -122,6 +122,13 @@ options:
       - Delete the access keys of declared users whose O(users[].programmatic_access) is V(false).
     type: bool
     default: false
+  max_concurrency:
+    description:
+      - How many users are read or changed at the same time, from V(1) to V(32). Each user's own changes
+        always run in order. Lower it when many accounts share one IAM rate limit budget, for example with
+        high C(forks); throttled calls are retried with jittered backoff either way.
+    type: int
+    default: 8
 notes:
   - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, then
     C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each declared user that exists. C(iam:ListGroups)
@@ -278,6 +285,7 @@ diff:
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -295,7 +303,9 @@ from ansible_collections.accountguard.aws.plugins.module_utils._passwords import
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import (
     SecretFileError,
     access_key_file,
+    account_dir,
     check_target,
+    ensure_dir,
     password_file,
     remove_quietly,
     write_secret_file,
@@ -470,9 +480,7 @@ class Run:
         self.check_mode = module.check_mode
         self.group_names = {}
         self.password_policy = None
-        self.password_policy_read = False
         self.account_id = None
-        self.secrets_files = []
 
     def read(self):
         details = list_user_details(self.iam)
@@ -482,13 +490,32 @@ class Run:
         self.entries = []
         for want in self.params["users"]:
             detail = self.details.get(want["name"].lower())
-            have = None
-            if detail is not None:
-                have = state_from_details(detail)
-                have["console_access"] = has_login_profile(self.iam, have["name"])
-                have["access_keys"] = list_access_keys(self.iam, have["name"])
+            have = state_from_details(detail) if detail is not None else None
             self.entries.append({"want": want, "have": have})
+
+        def read_access(entry):
+            have = entry["have"]
+            have["console_access"] = has_login_profile(self.iam, have["name"])
+            have["access_keys"] = list_access_keys(self.iam, have["name"])
+
+        # Two reads per existing declared user, independent of each other: overlap them (IAM latency, not
+        # CPU, is the cost), bounded so one account cannot burst into IAM's rate limit.
+        self.parallel(read_access, [e for e in self.entries if e["have"] is not None])
         self.undeclared = undeclared([d["UserName"] for d in details], [u["name"] for u in self.params["users"]])
+
+    def parallel(self, func, items):
+        """Run ``func`` over ``items`` on at most max_concurrency threads; re-raise the first error at the end."""
+        workers = min(self.params["max_concurrency"], len(items))
+        if workers <= 1:
+            for item in items:
+                func(item)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(func, item) for item in items]
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
 
     def plan(self):
         for entry in self.entries:
@@ -539,13 +566,22 @@ class Run:
             self.module.fail_json(msg="Cannot store new secrets: " + "; ".join(problems) + ". Nothing was changed.")
 
     def apply(self):
+        pending = [e for e in self.entries if e["ops"]]
         for entry in self.entries:
             entry["secrets_files"] = []
             entry["done"] = []
-            name = entry["want"]["name"]
+        if any(op["op"] == "create_login_profile" for e in pending for op in e["ops"]):
+            self.password_policy = get_password_policy(self.iam)
+        if any(op["op"] in SECRET_OPS for e in pending for op in e["ops"]):
+            ensure_dir(account_dir(self.params["credentials_dir"], self.account_id))
+
+        def converge(entry):
             for op in entry["ops"]:
-                self.execute(entry, name, op)
+                self.execute(entry, entry["want"]["name"], op)
                 entry["done"].append(op)
+
+        # Users are independent; each user's operations stay in order on one thread.
+        self.parallel(converge, pending)
         for user_name in self.to_delete:
             delete_user_completely(self.iam, self.details[user_name.lower()])
 
@@ -575,9 +611,6 @@ class Run:
             delete_access_key(iam, name, op["access_key_id"])
 
     def create_console_access(self, entry, name, op):
-        if not self.password_policy_read:
-            self.password_policy = get_password_policy(self.iam)
-            self.password_policy_read = True
         password = generate_password(self.password_policy)
         self.module.no_log_values.add(password)
         path = password_file(self.params["credentials_dir"], self.account_id, name)
@@ -599,7 +632,6 @@ class Run:
             remove_quietly(path)
             raise
         entry["secrets_files"].append(path)
-        self.secrets_files.append(path)
 
     def create_programmatic_access(self, entry, name):
         key = create_access_key(self.iam, name)
@@ -622,7 +654,6 @@ class Run:
             raise
         entry["after"]["access_keys"] = [{"access_key_id": key["AccessKeyId"], "status": key["Status"]}]
         entry["secrets_files"].append(path)
-        self.secrets_files.append(path)
 
     def result(self, applied: bool) -> dict:
         users = []
@@ -660,7 +691,7 @@ class Run:
             "users": users,
             "undeclared_users": self.undeclared,
             "deleted_users": list(self.to_delete),
-            "secrets_files": list(self.secrets_files),
+            "secrets_files": [path for entry in self.entries for path in entry.get("secrets_files", [])],
         }
         if self.module._diff:
             result["diff"] = {"before": before, "after": after}
@@ -689,10 +720,13 @@ def main():
         purge_users=dict(type="bool", default=False),
         purge_console_access=dict(type="bool", default=False),
         purge_access_keys=dict(type="bool", default=False, no_log=False),
+        max_concurrency=dict(type="int", default=8),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
     errors = validate_users(module.params["users"])
+    if not 1 <= module.params["max_concurrency"] <= 32:
+        errors.append(f"max_concurrency must be between 1 and 32 (inclusive), got {module.params['max_concurrency']}")
     if errors:
         module.fail_json(msg="Invalid users (nothing was read or changed): " + "; ".join(errors))
 
