@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """iam_mfa_status on one emulated account with many IAM users: API calls and the task's wall time.
 
 Seeds the local AWS emulator directly with boto3 (default 1,000 users: 700 console users with virtual MFA,

@@ -162,7 +162,7 @@ BAD_INPUTS = [
 
 def test_bad_input_fails_before_any_api_call(emulator, tmp_path):
     # One playbook for every case: each task must fail on its own, and none may reach AWS.
-    tasks = [{"name": f"bad input {i}", MODULE: args, "ignore_errors": True} for i, (args, _) in enumerate(BAD_INPUTS)]
+    tasks = [{"name": f"bad {i}", MODULE: args, "ignore_errors": True} for i, (args, _message) in enumerate(BAD_INPUTS)]
     play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
     playbook = tmp_path / "bad_inputs.yml"
     playbook.write_text(yaml.safe_dump(play))

@@ -107,7 +107,7 @@ BAD_INPUTS = [
 
 
 def test_bad_input_fails_before_any_api_call(emulator, tmp_path):
-    tasks = [{"name": f"bad {i}", MODULE: args, "ignore_errors": True} for i, (args, _) in enumerate(BAD_INPUTS)]
+    tasks = [{"name": f"bad {i}", MODULE: args, "ignore_errors": True} for i, (args, _message) in enumerate(BAD_INPUTS)]
     playbook = tmp_path / "bad_inputs.yml"
     playbook.write_text(
         yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}])
