@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """iam_users and iam_access_keys on one emulated account: AWS API calls and task time versus users.
 
 Seeds the local AWS emulator with boto3 (``--undeclared`` users that the module does not manage, each with
