@@ -246,12 +246,18 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _unique_stem(directory: str, run_id: str, formats) -> str:
+        """A file name stem no other run uses, reserved by creating its first file exclusively (parallel runs)."""
+        exts = [RENDERERS[f][0] for f in formats] or ["json"]
         stem, n = f"accountguard-report-{run_id}", 1
-        exts = [RENDERERS[f][0] for f in formats]
-        while any(os.path.exists(os.path.join(directory, f"{stem}.{ext}")) for ext in exts):
+        while True:
+            if not any(os.path.exists(os.path.join(directory, f"{stem}.{ext}")) for ext in exts[1:]):
+                try:
+                    os.close(os.open(os.path.join(directory, f"{stem}.{exts[0]}"), os.O_CREAT | os.O_EXCL, 0o640))
+                    return stem
+                except FileExistsError:
+                    pass
             n += 1
             stem = f"accountguard-report-{run_id}-{n}"
-        return stem
 
 
 def _literal_fields(source) -> dict:

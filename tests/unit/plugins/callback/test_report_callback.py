@@ -276,3 +276,15 @@ def test_account_metadata_from_host_vars_files_literal_only(make_callback):
     assert accounts["filed"]["name"] is None  # a boolean is no account name
     assert accounts["templated"]["account_id"] is None  # never render a template from a callback
     assert accounts["inline"]["account_id"] == "777788889999"
+
+
+def test_a_stem_reserved_by_a_parallel_run_is_not_reused(make_callback, tmp_path):
+    callback = make_callback()
+    run_id = callback._started.strftime("%Y%m%dT%H%M%SZ")
+    out = tmp_path / "reports"
+    out.mkdir()
+    # another ansible-playbook started in the same second has reserved its name but not written yet
+    (out / f"accountguard-report-{run_id}.json").write_text("")
+    drifted_run(callback)
+    assert callback.written["json"].endswith(f"{run_id}-2.json")
+    assert (out / f"accountguard-report-{run_id}.json").read_text() == ""
