@@ -12,6 +12,7 @@ the operations they return, so every decision is unit-tested without an endpoint
 from __future__ import annotations
 
 import re
+import time
 
 # IAM limits, from the IAM API reference (CreateUser, TagUser, AddUserToGroup).
 USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -276,3 +277,25 @@ def action_label(op: dict) -> str:
     if kind == "delete_access_key":
         return f"delete_access_key:{op['access_key_id']}"
     return kind
+
+
+# IAM is eventually consistent: a user created a moment ago can still be unknown to the next call.
+FRESH_USER_DELAYS = (1, 2, 4, 8, 8)
+
+
+def _error_code(error: BaseException) -> str | None:
+    # AnsibleAWSError keeps the botocore error in .exception; a bare ClientError carries .response itself.
+    source = getattr(error, "exception", None) or error
+    return (getattr(source, "response", None) or {}).get("Error", {}).get("Code")
+
+
+def retry_while_unknown(call, sleep=time.sleep, delays=FRESH_USER_DELAYS):
+    """Run ``call``, retrying while IAM answers NoSuchEntity about a user this run has just created."""
+    for delay in (*delays, None):
+        try:
+            return call()
+        except Exception as error:
+            if delay is None or _error_code(error) != "NoSuchEntity":
+                raise
+            sleep(delay)
+    return None  # not reached: the last attempt returns or raises

@@ -316,6 +316,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._users import (
     groups_to_resolve,
     missing_groups,
     plan_user,
+    retry_while_unknown,
     state_from_details,
     undeclared,
     validate_users,
@@ -576,8 +577,12 @@ class Run:
             ensure_dir(account_dir(self.params["credentials_dir"], self.account_id))
 
         def converge(entry):
+            created_now = entry["have"] is None
             for op in entry["ops"]:
-                self.execute(entry, entry["want"]["name"], op)
+                if created_now and op["op"] != "create_user":
+                    retry_while_unknown(lambda op=op: self.execute(entry, entry["want"]["name"], op))
+                else:
+                    self.execute(entry, entry["want"]["name"], op)
                 entry["done"].append(op)
 
         # Users are independent; each user's operations stay in order on one thread.

@@ -284,3 +284,16 @@ def test_bad_input_fails_before_any_request(emulator, tmp_path, users, fragment)
     assert result["_rc"] != 0
     assert fragment in result["msg"]
     assert emulator.requests() == []
+
+
+def test_throttling_is_retried_and_still_one_key(emulator, iam, tmp_path):
+    # A third of IAM calls throttled: jittered backoff must converge, and a retried run must not mint a second key.
+    emulator.set_faults(rate=0.3, kinds=["throttling"], seed=7)
+    result = run(emulator, tmp_path, USERS)
+    emulator.set_faults(rate=0)
+    assert result["_rc"] == 0, result.get("msg")
+    assert any(r.get("fault") for r in emulator.requests()), "the fault injection did not trigger"
+    assert groups_of(iam, "alice") == ["Cloudadmin"]
+    for user in ("deploy-bot", "carol"):
+        assert len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]) == 1
+    assert len(result["secrets_files"]) == 4

@@ -317,3 +317,36 @@ def test_state_from_details():
 )
 def test_account_id_from_arn(arn, account):
     assert u.account_id_from_arn(arn) == account
+
+
+class FakeAWSError(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.exception = type("ClientError", (), {"response": {"Error": {"Code": code}}})()
+
+
+def test_retry_while_unknown_rides_out_eventual_consistency():
+    answers = [FakeAWSError("NoSuchEntity"), FakeAWSError("NoSuchEntity"), "done"]
+    slept = []
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert u.retry_while_unknown(call, sleep=slept.append, delays=(1, 2, 4)) == "done"
+    assert slept == [1, 2]
+
+
+@pytest.mark.parametrize(("code", "attempts"), [("AccessDenied", 1), ("NoSuchEntity", 4)])
+def test_retry_while_unknown_gives_up(code, attempts):
+    calls = []
+
+    def call():
+        calls.append(1)
+        raise FakeAWSError(code)
+
+    with pytest.raises(FakeAWSError):
+        u.retry_while_unknown(call, sleep=lambda _delay: None, delays=(1, 2, 4))
+    assert len(calls) == attempts
