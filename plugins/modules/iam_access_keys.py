@@ -292,6 +292,13 @@ def main():
     try:
         rows, generated_time = fetch_credential_report(iam, max_wait=params["report_max_wait"])
         keys = evaluate(keys_from_rows(rows, params["users"]), now, *limits(params))
+        if params["users"]:
+            known = {(row.get("user") or "").lower() for row in rows}
+            missing = [name for name in params["users"] if name.lower() not in known]
+            if missing:
+                module.warn(
+                    "not in the credential report (no such user, or created after the report): " + ", ".join(missing)
+                )
 
         offenders = set(offending_users(keys))
         if offenders:

@@ -119,11 +119,12 @@ def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
 
 
 def test_users_filter_limits_and_fail_on_noncompliance(emulator, keys):
-    result = run(emulator, users=["OLD", "fresh"], max_age_days=100, fail_on_noncompliance=True)
+    result = run(emulator, users=["OLD", "fresh", "ghost"], max_age_days=100, fail_on_noncompliance=True)
     assert result["_rc"] != 0
     assert result["failed"] is True
     assert "Not compliant" in result["msg"] and "old is 120 days old (max 100)" in result["msg"]
     assert sorted(k["user_name"] for k in result["keys"]) == ["fresh", "old"]
+    assert "ghost" in " ".join(result.get("warnings", []))
     assert emulator.requests(writes_only=True) == []
 
 
