@@ -52,6 +52,9 @@ def ansible_env(extra_env: dict | None = None, json_output: bool = True) -> dict
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
             "PYTHONPATH": str(ROOT / "tests"),
+            # Modules run on the controller (connection local): they need the interpreter that has boto3,
+            # not whatever `python3` discovery finds first on PATH.
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         }
     )
     if json_output:
