@@ -94,3 +94,23 @@ def test_baseline_across_an_organization(emulator, tmp_path):
     again = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, env=env, args=forks)
     assert {host: again.stats()[host]["changed"] for host in converging} == dict.fromkeys(converging, 0)
     assert again.stats()[DENIED]["failures"] == 1
+
+
+def test_documented_staged_rollout_puts_the_canary_first(emulator, tmp_path):
+    """The rollout playbook of docs/multi-account.md, with the example inventory: canary play, then the rest."""
+    doc = (ROOT / "docs" / "multi-account.md").read_text()
+    block = doc.split("# playbooks/rollout.yml (in your project)\n", 1)[1].split("```", 1)[0]
+    playbook = tmp_path / "rollout.yml"
+    playbook.write_text(block)
+    create_organization(emulator, LAYOUT)
+
+    result = run_playbook(
+        playbook, inventory=example_copy(tmp_path), env=emulator.env(), args=["--list-hosts"], json_output=False
+    )
+
+    assert result.rc == 0, result.stderr
+    plays = result.stdout.split("play #")[1:]
+    assert len(plays) == 2
+    listed = [{line.strip() for line in play.split("hosts (", 1)[1].splitlines()[1:] if line.strip()} for play in plays]
+    assert listed[0] == {"prod-payments"}
+    assert listed[1] == set(EXPECTED_HOSTS) - {"prod-payments"}
