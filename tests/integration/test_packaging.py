@@ -7,8 +7,10 @@ run *from the installed copy* (an ansible.cfg that knows nothing of the checkout
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -21,7 +23,6 @@ from helpers.ansible_run import BIN, ROOT, ansible_env
 
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
 TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
-MEMBER = "111111111111"  # the demo Organization's prod account (emulator seed)
 
 # Paths that must never be in the artifact (fnmatch on each member's path and on each path component).
 FORBIDDEN_COMPONENTS = [
@@ -236,28 +237,69 @@ def test_module_from_installed_copy_checks_then_enforces(installed, emulator, tm
     assert (policy["MinimumPasswordLength"], policy["RequireSymbols"]) == (14, True)
 
 
+def yaml_blocks(markdown: Path) -> list[str]:
+    """The ```yaml code blocks of a Markdown file."""
+    blocks, current = [], None
+    for line in markdown.read_text(encoding="utf-8").splitlines():
+        if current is None and line.strip() == "```yaml":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
 @pytest.mark.skipif(
     not (ROOT / "playbooks" / "baseline.yml").is_file(), reason="the baseline playbook is not in this checkout"
 )
-def test_baseline_playbook_from_installed_copy_reports_drift_without_writing(installed, emulator):
-    emulator.seed_demo()
-    inventory = installed["path"] / "inventories" / "demo"
+def test_quick_start_check_run_from_installed_copy(installed, emulator, tmp_path):
+    """docs/quick-start.md, as a new user follows it: the documented inventory, an AWS profile, AWS_REGION,
+    the installed collection's playbook by name, --check --diff. The emulator stands in for the real account."""
+    inventory = next(b for b in yaml_blocks(ROOT / "docs" / "quick-start.md") if "aws_account_id" in b)
+    host = yaml.safe_load(inventory)["all"]["children"]["aws_accounts"]["hosts"]["my-account"]
+    assert set(host) == {"aws_account_id", "aws_profile"}
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "inventory" / "hosts.yml").write_text(inventory, encoding="utf-8")
+    # The profile holds the credentials; nothing else may provide them (AWS_ENDPOINT_URL is the only stand-in).
+    emu = emulator.env(host["aws_account_id"])
+    (tmp_path / "credentials").write_text(
+        f"[{host['aws_profile']}]\naws_access_key_id = {emu['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {emu['AWS_SECRET_ACCESS_KEY']}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "config").write_text(f"[profile {host['aws_profile']}]\n", encoding="utf-8")
+    env = {
+        "AWS_ENDPOINT_URL": emu["AWS_ENDPOINT_URL"],
+        "AWS_REGION": "eu-central-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+    ):
+        installed["env"].pop(name, None)
     emulator.clear_requests()
-    # The playbook by its FQCN resolves inside the installed collection, not in the checkout.
     result = playbook(
-        installed,
-        ["accountguard.aws.baseline", "-i", str(inventory), "--limit", "prod", "--check", "--diff"],
-        emulator.env(),
+        installed, ["accountguard.aws.baseline", "-i", str(tmp_path / "inventory"), "--check", "--diff"], env
     )
     assert result["rc"] == 0, result["stdout"][-3000:] + result["stderr"][-3000:]
     stats = result["data"]["stats"]
-    assert set(stats) == {"prod"}
-    assert stats["prod"]["failures"] == 0 and stats["prod"]["unreachable"] == 0
-    # The demo account is insecure on purpose, so the check must see drift...
-    assert any(r.get("changed") for r in task_results(result, "prod"))
-    # ...and change nothing: no write call anywhere, and the prod account's policy is still the seeded one.
+    assert set(stats) == {"my-account"}
+    assert stats["my-account"]["failures"] == 0 and stats["my-account"]["unreachable"] == 0
+    results = task_results(result, "my-account")
+    guard = next(r for r in results if r["_task"].endswith("Verify the account (account guard)"))
+    assert host["aws_account_id"] in guard["msg"]
+    # A fresh account has no custom password policy and no Cloudadmin group: the check must see drift...
+    assert any(r.get("changed") for r in results)
+    # ...and change nothing.
     assert emulator.requests(writes_only=True) == []
-    assert any(r["account_id"] == MEMBER for r in emulator.requests())
+    assert {r["account_id"] for r in emulator.requests()} == {host["aws_account_id"]}
 
 
 def test_execution_environment_context(artifact, tmp_path):
@@ -285,3 +327,63 @@ def test_execution_environment_context(artifact, tmp_path):
 
 def test_changelog_fragments_lint_clean():
     run([str(BIN / "antsibull-changelog"), "lint"], env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"})
+
+
+def load_findings_table() -> dict:
+    """CONTROLS of plugins/module_utils/_findings.py (standard library only, so loaded by path)."""
+    spec = importlib.util.spec_from_file_location("_findings", ROOT / "plugins" / "module_utils" / "_findings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def markdown_rows(text: str, header_start: str) -> list[list[str]]:
+    """Cells of the table whose header row starts with header_start."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def cis_cell(cell: str) -> list[str]:
+    return [] if cell in ("", "—", "-") else [part.strip() for part in cell.split(",")]
+
+
+def test_cis_mapping_page_agrees_with_the_findings_table():
+    findings = load_findings_table()
+    text = (ROOT / "docs" / "cis-mapping.md").read_text(encoding="utf-8")
+    documented = {}
+    for cells in markdown_rows(text, "| control id | CIS v3.0 | CIS v5.0 |"):
+        documented[cells[0].strip("`")] = {findings.CIS_V3: cis_cell(cells[1]), findings.CIS_V5: cis_cell(cells[2])}
+    in_code = {
+        cid: {bench: control["cis"].get(bench, []) for bench in (findings.CIS_V3, findings.CIS_V5)}
+        for cid, control in findings.CONTROLS.items()
+    }
+    assert documented == in_code
+    per_check = {}
+    for cells in markdown_rows(text, "| control id | check | CIS v3.0 | CIS v5.0 |"):
+        per_check.setdefault(cells[0].strip("`"), []).append((cis_cell(cells[2]), cis_cell(cells[3])))
+    in_code_checks = {
+        cid: sorted((c.get(findings.CIS_V3, []), c.get(findings.CIS_V5, [])) for c in control["checks"].values())
+        for cid, control in findings.CONTROLS.items()
+        if control["checks"]
+    }
+    assert {cid: sorted(rows) for cid, rows in per_check.items()} == in_code_checks
+
+
+def test_docs_yaml_examples_parse_and_local_links_resolve():
+    broken = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        for block in yaml_blocks(page):
+            try:
+                list(yaml.safe_load_all(block))
+            except yaml.YAMLError as exc:
+                broken.append(f"{page.name}: {exc}")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append(f"{page.name}: link to {target}")
+    assert broken == []
