@@ -246,6 +246,20 @@ def groups_to_resolve(plans: list[dict]) -> set[str]:
     return {op["group"].lower() for plan in plans for op in plan["ops"] if op["op"] == "add_to_group"}
 
 
+def use_existing_group_names(plan: dict, names: dict) -> None:
+    """Spell groups to join as IAM does (``names``: lower-cased name -> existing name), in ops and ``after``.
+
+    IAM group names ignore case: declared ``cloudadmin`` joins ``Cloudadmin``, and the result, the diff and
+    the next run's comparison must all say ``Cloudadmin``.
+    """
+    for op in plan["ops"]:
+        if op["op"] == "add_to_group" and op["group"].lower() in names:
+            existing = names[op["group"].lower()]
+            groups = plan["after"]["groups"]
+            groups[groups.index(op["group"])] = existing
+            op["group"] = existing
+
+
 def missing_groups(needed: set[str], existing: list[str], pending: list[str] | None, check_mode: bool) -> list[str]:
     """Groups users must join that do not exist.
 

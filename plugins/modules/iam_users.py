@@ -319,6 +319,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._users import (
     retry_while_unknown,
     state_from_details,
     undeclared,
+    use_existing_group_names,
     validate_users,
     view,
 )
@@ -539,6 +540,8 @@ class Run:
                     "pending_groups when an earlier task of this run creates them). Nothing was changed.",
                     changed=False,
                 )
+            for entry in self.entries:
+                use_existing_group_names(entry, self.group_names)
         self.to_delete = []
         if self.params["purge_users"] and self.undeclared:
             me = caller_identity(client(self.module, "sts"))
@@ -557,7 +560,7 @@ class Run:
         problems = check_target(base, self.account_id)
         for entry in creating:
             if any(op["op"] == "create_login_profile" for op in entry["ops"]):
-                path = password_file(base, self.account_id, entry["want"]["name"])
+                path = password_file(base, self.account_id, iam_name(entry))
                 if os.path.lexists(path):
                     problems.append(
                         f"{path} already exists (a previous initial password of {entry['want']['name']}); "
@@ -580,9 +583,9 @@ class Run:
             created_now = entry["have"] is None
             for op in entry["ops"]:
                 if created_now and op["op"] != "create_user":
-                    retry_while_unknown(lambda op=op: self.execute(entry, entry["want"]["name"], op))
+                    retry_while_unknown(lambda op=op: self.execute(entry, iam_name(entry), op))
                 else:
-                    self.execute(entry, entry["want"]["name"], op)
+                    self.execute(entry, iam_name(entry), op)
                 entry["done"].append(op)
 
         # Users are independent; each user's operations stay in order on one thread.
@@ -603,7 +606,7 @@ class Run:
         elif kind == "untag_user":
             untag_user(iam, name, op["keys"])
         elif kind == "add_to_group":
-            add_to_group(iam, name, self.group_names.get(op["group"].lower(), op["group"]))
+            add_to_group(iam, name, op["group"])
         elif kind == "remove_from_group":
             remove_from_group(iam, name, op["group"])
         elif kind == "create_login_profile":
@@ -673,7 +676,7 @@ class Run:
             shown = view(state) if state is not None else view(entry["have"])
             users.append(
                 {
-                    "user_name": entry["want"]["name"],
+                    "user_name": iam_name(entry),
                     "arn": (state or entry["have"] or {}).get("arn"),
                     "created": entry["have"] is None,
                     "changed": user_changed,
@@ -684,8 +687,8 @@ class Run:
                 }
             )
             if user_changed:
-                before[entry["want"]["name"]] = view(entry["have"])
-                after[entry["want"]["name"]] = shown
+                before[iam_name(entry)] = view(entry["have"])
+                after[iam_name(entry)] = shown
         for name in self.to_delete:
             changed = True
             detail = self.details[name.lower()]
@@ -704,6 +707,11 @@ class Run:
 
 
 SECRET_OPS = ("create_login_profile", "create_access_key")
+
+
+def iam_name(entry: dict) -> str:
+    """The user's name as IAM spells it (names are unique ignoring case; declared Alice may exist as alice)."""
+    return entry["have"]["name"] if entry["have"] else entry["want"]["name"]
 
 
 def main():

@@ -174,11 +174,13 @@ def test_tags_and_groups_changed_and_removed_only_with_purge(emulator, iam, tmp_
     iam.create_group(GroupName="Old")
     iam.create_user(UserName="frank", Tags=[{"Key": "team", "Value": "old"}, {"Key": "legacy", "Value": "x"}])
     iam.add_user_to_group(UserName="frank", GroupName="Old")
-    declared = {"name": "frank", "tags": {"team": "new", "env": "prod"}, "groups": ["Cloudadmin"]}
+    # Declared as Frank: IAM names ignore case, so this is the existing user frank, not a new one.
+    declared = {"name": "Frank", "tags": {"team": "new", "env": "prod"}, "groups": ["cloudadmin"]}
 
     result = run(emulator, tmp_path, [declared], diff=True)
     assert result["changed"] is True
     assert result["users"][0]["actions"] == ["tag_user:env,team", "add_to_group:Cloudadmin"]
+    assert result["users"][0]["user_name"] == "frank" and result["undeclared_users"] == []
     assert tags_of(iam, "frank") == {"team": "new", "env": "prod", "legacy": "x"}
     assert groups_of(iam, "frank") == ["Cloudadmin", "Old"]
     assert any("undeclared groups" in line for line in result["users"][0]["reported"])

@@ -350,3 +350,10 @@ def test_retry_while_unknown_gives_up(code, attempts):
     with pytest.raises(FakeAWSError):
         u.retry_while_unknown(call, sleep=lambda _delay: None, delays=(1, 2, 4))
     assert len(calls) == attempts
+
+
+def test_groups_joined_are_spelled_as_iam_spells_them():
+    plan = u.plan_user(want(groups=["cloudadmin", "NewOne"]), have())
+    u.use_existing_group_names(plan, {"cloudadmin": "Cloudadmin"})
+    assert ops(plan) == ["add_to_group:Cloudadmin", "add_to_group:NewOne"]
+    assert plan["after"]["groups"] == ["Cloudadmin", "NewOne"]
