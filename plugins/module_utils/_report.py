@@ -441,7 +441,11 @@ def cells_with(report: dict, statuses):
                 yield account, cid, control
 
 
-def detail_lines(control: dict) -> list:
+def _no_diff(run_diff: bool) -> str:
+    return "the module returned no diff" if run_diff else "no diff: run with --diff for before/after"
+
+
+def detail_lines(control: dict, run_diff: bool = True) -> list:
     """Human lines (plain text) explaining one cell: failing findings, what would change, errors."""
     lines = [f"finding: {f['message']} [{f['resource']}]" for f in control["findings"] if f["status"] == "fail"]
     verb = "would change" if control["status"] == DRIFT else "changed"
@@ -454,7 +458,7 @@ def detail_lines(control: dict) -> list:
             )
             lines.append(f"{change['task']}: {verb} {fields}")
         else:
-            lines.append(f"{change['task']}: {verb} (no diff returned; run with --diff for before/after)")
+            lines.append(f"{change['task']}: {verb} ({_no_diff(run_diff)})")
     lines.extend(f"error in {e['task']}: {e['message']}" for e in control["errors"])
     return lines
 
@@ -522,7 +526,7 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
                 out.extend([f"### {_md(account_label(account))}", ""])
             cis = short_cis(control["cis"])
             out.append(f"- **`{cid}`** {_md(control['title'])}{f' ({cis})' if cis else ''}: **{control['status']}**")
-            out.extend(f"  - {_md(_truncate(line, 400))}" for line in detail_lines(control))
+            out.extend(f"  - {_md(_truncate(line, 400))}" for line in detail_lines(control, run["diff"]))
         out.append("")
     errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
     if errors:
@@ -590,7 +594,7 @@ def _pretty(value) -> str:
     return _truncate(json.dumps(value, indent=2, sort_keys=True, default=str), 20000)
 
 
-def _html_detail(account: dict, cid: str, control: dict) -> str:
+def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
     anchor = f"d-{_slug(account['host'])}-{cid}"
     parts = [
         f'<section class="detail" id="{_h(anchor)}">',
@@ -619,7 +623,7 @@ def _html_detail(account: dict, cid: str, control: dict) -> str:
             if change["censored"]:
                 parts.append('<p class="hint">Details hidden: the task runs with no_log.</p>')
             elif change["before"] is None and change["after"] is None:
-                parts.append('<p class="hint">No diff returned (run with --diff for before/after).</p>')
+                parts.append(f'<p class="hint">{_h(_no_diff(run_diff).capitalize())}.</p>')
             else:
                 if change["fields"]:
                     parts.append("<ul>")
@@ -695,13 +699,13 @@ def render_html(report: dict) -> str:
         # Right below the matrix, so an opened cell shows next to it (see scroll-margin-top in the CSS).
         for account in report["accounts"]:
             for control in report["controls"]:
-                out.append(_html_detail(account, control["id"], account["controls"][control["id"]]))
+                out.append(_html_detail(account, control["id"], account["controls"][control["id"]], run["diff"]))
         attention = list(cells_with(report, (*PROBLEM_STATUSES, UNREACHABLE)))
         if attention:
             out.append('<h2>Needs attention</h2><ul class="attention">')
             for account, cid, control in attention:
                 anchor = f"d-{_slug(account['host'])}-{cid}"
-                lines = detail_lines(control)
+                lines = detail_lines(control, run["diff"])
                 more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
                 out.append(
                     f'<li><a href="#{_h(anchor)}">{_h(account_label(account))} &middot; <code>{_h(cid)}</code></a> '
@@ -752,7 +756,7 @@ def render_junit(report: dict) -> str:
                 suite, "testcase", classname=_xml(classname), name=_xml(f"{cid}: {control['title']}"), time="0"
             )
             counts["tests"] += 1
-            body = "\n".join(detail_lines(cell))
+            body = "\n".join(detail_lines(cell, run["diff"]))
             first = body.split("\n", 1)[0] if body else cell["status"]
             status = cell["status"]
             if status in PROBLEM_STATUSES:

@@ -524,3 +524,15 @@ def test_unselected_controls_are_not_reported_by_a_task_covering_two():
     assert controls["root_mfa"]["status"] == "skipped"
     assert controls["root_mfa"]["reason"] == "not selected by --tags / --skip-tags"
     assert controls["password_policy"]["status"] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("run_diff", "text"),
+    [(True, "the module returned no diff"), (False, "no diff: run with --diff for before/after")],
+)
+def test_missing_diff_explained_by_run_mode(run_diff, text):
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "group", "changed", {"changed": True}, tags=("admin_group",), check_mode=True)
+    report = builder.build(run_id="r", started="s", finished="f", mode="check", diff=run_diff)
+    assert f"group: would change ({text})" in _report.render_markdown(report)
+    assert text.capitalize() in _report.render_html(report)
