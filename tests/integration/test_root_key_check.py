@@ -7,16 +7,12 @@ GetAccountSummary and the credential report's <root_account> row, as AWS does.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from helpers.ansible_run import run_module, run_playbook
 
-# The stale-report test runs the module's own module_utils in-process; make the checkout importable as
-# accountguard.aws the way `make collection-link` does for Ansible.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".build" / "collections"))
-
+# The stale-report test runs the module's own module_utils in-process (tests/conftest.py makes them importable).
 from ansible_collections.accountguard.aws.plugins.module_utils._common import utcnow
 from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
     fetch_credential_report,
