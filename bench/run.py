@@ -5,7 +5,9 @@ bench/reference/check.yml (the same checks written with amazon.aws modules only)
 
   (a) one account with 10, 100 and 1,000 IAM users, check mode;
   (b) 1, 10 and 50 accounts with 20 users each, check mode, at several forks values;
-  (c) the apply run of (b) from the insecure seed, and its idempotent re-run.
+  (c) the apply run of (b) from the insecure seed, and its idempotent re-run;
+  (t) what one task costs the controller, by kind (controller-only, module, AWS module, the same AWS call
+      from an action plugin), to explain where the time of (a)-(c) goes.
 
 For every scenario it prints wall time (median of N runs), module executions per account, AWS API calls per
 account (reads/writes, counted by the emulator), the controller's peak memory, and the ratio ours/reference.
@@ -54,8 +56,17 @@ VARIANTS = {
     "pipelining": {"ANSIBLE_PIPELINING": "True"},
     "free+pipelining": {"ANSIBLE_STRATEGY": "free", "ANSIBLE_PIPELINING": "True"},
 }
-# Runs over more accounts than this are repeated --repeats-large times (they take minutes each).
-LARGE_ACCOUNTS = 10
+TASK_COST_DIR = ROOT / "bench" / "task_cost"
+TASK_COST_HOSTS = 20
+# One task per host; the cost of each kind is its CPU time minus that of a play without tasks.
+TASK_COSTS = {
+    "controller-only task (ansible.builtin.debug)": {"ansible.builtin.debug": {"msg": "benchmark"}},
+    "module without AWS (ansible.builtin.ping)": {"ansible.builtin.ping": {}},
+    "AWS module (amazon.aws.aws_caller_info: sts:GetCallerIdentity)": {"amazon.aws.aws_caller_info": {}},
+    "action plugin, same AWS call on the controller": {"bench_caller_identity": {}},
+}
+# Runs over more accounts than this are repeated --repeats-large times: a 50-account run takes minutes.
+LARGE_ACCOUNTS = 1
 # IAM list calls return at most 1,000 items a page: the API-call budget allows one more call per 1,000 users.
 PAGE = 1000
 
@@ -78,7 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, 1 repeat, no timing targets (CI)")
-    p.add_argument("--scenarios", default="a,b,c", help="which of a,b,c to run (default: all)")
+    p.add_argument("--scenarios", help="which of a,b,c,t to run (default: all; quick: a,b,c)")
     p.add_argument("--repeats", type=int, help="runs per measurement, the median is reported (default 3; quick 1)")
     p.add_argument("--users", type=ints, help="scenario (a) user counts (default 10,100,1000; quick 5,120)")
     p.add_argument("--accounts", type=ints, help="scenario (b)/(c) account counts (default 1,10,50; quick 3)")
@@ -126,6 +137,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     quick = args.quick
     defaults = {
+        "scenarios": "a,b,c" if quick else "a,b,c,t",
         "repeats": 1 if quick else 3,
         "users": [5, 120] if quick else [10, 100, 1000],
         "accounts": [3] if quick else [1, 10, 50],
@@ -157,6 +169,8 @@ class Bench:
         self.checks: list[dict] = []
         self.runs = 0
         self.best_forks: int | None = None
+        self.task_costs: list[dict] = []
+        self.machine: dict = {}
 
     # ----- helpers ----------------------------------------------------------------------------------------
 
@@ -358,6 +372,60 @@ class Bench:
                     kind="timing",
                 )
 
+    def scenario_t(self) -> None:
+        print(f"scenario (t): cost of one task by kind, {TASK_COST_HOSTS} hosts x 1 task, forks 5", flush=True)
+        hosts = {f"h{n:02d}": {} for n in range(TASK_COST_HOSTS)}
+        inv = self.run_dir / "inventory-t.yml"
+        inv.write_text(
+            yaml.safe_dump(
+                {
+                    "all": {
+                        "hosts": hosts,
+                        "vars": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                        },
+                    }
+                }
+            ),
+            encoding="utf-8",
+        )
+        env = {"ANSIBLE_ACTION_PLUGINS": str(TASK_COST_DIR / "action_plugins")}
+        results = {}
+        for name, task in {"no task (playbook start and end)": None, **TASK_COSTS}.items():
+            play = {"name": "task cost", "hosts": "all", "gather_facts": False, "tasks": []}
+            if task:
+                play["tasks"].append({"name": name, **task})
+            path = self.run_dir / f"task-cost-{len(results)}.yml"
+            path.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+            runs = []
+            for n in range(self.args.repeats):
+                self.runs += 1
+                log = self.run_dir / f"{self.runs:03d}-t{len(results)}-{n}.log"
+                runs.append(measure.run(self.emu, path, inv, check=False, forks=5, log_path=log, extra_env=env))
+            self.check(
+                f"(t) {name}: every run succeeded",
+                all(r["rc"] == 0 for r in runs),
+                "rc " + ", ".join(str(r["rc"]) for r in runs),
+            )
+            results[name] = {
+                "cpu_s": statistics.median(r["cpu_s"] for r in runs),
+                "wall_s": statistics.median(r["wall_s"] for r in runs),
+            }
+        base = next(iter(results.values()))
+        self.task_costs = [
+            {
+                "kind": name,
+                "cpu_s_per_execution": round((m["cpu_s"] - base["cpu_s"]) / TASK_COST_HOSTS, 3),
+                "wall_s_per_host": round((m["wall_s"] - base["wall_s"]) / TASK_COST_HOSTS, 3),
+                "run_cpu_s": m["cpu_s"],
+                "run_wall_s": m["wall_s"],
+            }
+            for name, m in results.items()
+        ]
+        for t in self.task_costs:
+            print(f"  {t['kind']}: {t['cpu_s_per_execution']:.3f} CPU s per execution", flush=True)
+
     def scenario_c(self) -> None:
         print("scenario (c): apply from the insecure seed, then the idempotent re-run", flush=True)
         users = self.args.users_per_account
@@ -537,6 +605,20 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def task_cost_table(costs: list[dict]) -> str:
+    if not costs:
+        return ""
+    lines = [
+        f"| task kind ({TASK_COST_HOSTS} hosts, forks 5) | CPU s per execution | run CPU s | run wall s |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c['kind']} | {c['cpu_s_per_execution']:.3f} | {c['run_cpu_s']:.2f} | {c['run_wall_s']:.1f} |"
+        for c in costs
+    ]
+    return "\n".join(lines)
+
+
 def profile(rows: list[dict]) -> str:
     """Where the time goes: per task of the largest runs, seconds (all hosts) and module executions."""
     picks = []
@@ -601,6 +683,38 @@ def machine() -> dict:
     }
 
 
+def write_results(bench: Bench, args: argparse.Namespace, command: str, elapsed: float, complete: bool) -> str:
+    """Write results.json and table.md (also as latest.*); called after every scenario, so an interrupted
+    long run still leaves what it measured."""
+    text = table(bench.rows)
+    doc = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "complete": complete,
+        "command": command,
+        "quick": args.quick,
+        "options": {
+            k: sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
+        "machine": bench.machine,
+        "elapsed_s": round(elapsed, 1),
+        "rows": bench.rows,
+        "task_costs": bench.task_costs,
+        "checks": bench.checks,
+        "table": text,
+    }
+    checks_md = "\n".join(
+        f"- [{'x' if c['ok'] else ' '}] ({c['kind']}) {c['name']}: {c['detail']}" for c in bench.checks
+    )
+    markdown = (
+        f"{text}\n\n{checks_md}\n\n### Cost of one task\n\n{task_cost_table(bench.task_costs)}\n\n"
+        f"### Task profile\n\n{profile(bench.rows)}\n"
+    )
+    for directory, prefix in ((bench.run_dir, ""), (args.out, "latest.")):
+        (directory / f"{prefix or 'results.'}json").write_text(json.dumps(doc, indent=1, default=str), "utf-8")
+        (directory / f"{prefix or 'table.'}md").write_text(markdown, encoding="utf-8")
+    return checks_md
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from emulator import Emulator
@@ -613,38 +727,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with Emulator(log_file=run_dir / "emulator.log") as emu:
         bench = Bench(emu, args, run_dir)
-        for name in ("a", "b", "c"):
+        bench.machine = machine()
+        for name in ("t", "a", "b", "c"):
             if name in args.scenarios:
                 getattr(bench, f"scenario_{name}")()
+                write_results(bench, args, command, time.perf_counter() - started, complete=False)
     elapsed = time.perf_counter() - started
-    text = table(bench.rows)
+    checks_md = write_results(bench, args, command, elapsed, complete=True)
     failed = [c for c in bench.checks if not c["ok"] and (args.strict or c["kind"] == "structural")]
     missed = [c for c in bench.checks if not c["ok"] and c["kind"] != "structural"]
-    doc = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command,
-        "quick": args.quick,
-        "options": {
-            k: sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
-        },
-        "machine": machine(),
-        "elapsed_s": round(elapsed, 1),
-        "rows": bench.rows,
-        "checks": bench.checks,
-        "table": text,
-    }
-    (run_dir / "results.json").write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
-    checks_md = "\n".join(
-        f"- [{'x' if c['ok'] else ' '}] ({c['kind']}) {c['name']}: {c['detail']}" for c in bench.checks
-    )
-    (run_dir / "table.md").write_text(
-        f"{text}\n\n{checks_md}\n\n### Task profile\n\n{profile(bench.rows)}\n", encoding="utf-8"
-    )
-    for name in ("latest.json", "latest.md"):
-        src = run_dir / ("results.json" if name.endswith("json") else "table.md")
-        (args.out / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     print()
-    print(text)
+    print(table(bench.rows))
+    print()
+    print(task_cost_table(bench.task_costs))
     print()
     print(checks_md)
     print(
