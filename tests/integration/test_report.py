@@ -55,6 +55,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The demo cycle is a module-scoped fixture: keep the module on one worker under `pytest -n --dist loadgroup`.
+pytestmark = pytest.mark.xdist_group("report_demo_cycle")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install -y chromium)"
 )
