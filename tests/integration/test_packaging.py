@@ -302,6 +302,12 @@ def test_quick_start_check_run_from_installed_copy(installed, emulator, tmp_path
     assert {r["account_id"] for r in emulator.requests()} == {host["aws_account_id"]}
 
 
+def needs_tool(name: str):
+    # The release tools live in the main .venv; `make test-newest` runs this file with a leaner venv.
+    return pytest.mark.skipif(not (BIN / name).exists(), reason=f"{name} is not installed in {BIN.parent}")
+
+
+@needs_tool("ansible-builder")
 def test_execution_environment_context(artifact, tmp_path):
     """ansible-builder create (no container engine needed) yields a context that installs this artifact."""
     dist = tmp_path / "project" / ".build" / "dist"
@@ -325,6 +331,7 @@ def test_execution_environment_context(artifact, tmp_path):
     assert "COPY --from=galaxy /usr/share/ansible /usr/share/ansible" in containerfile.split("AS final", 1)[1]
 
 
+@needs_tool("antsibull-changelog")
 def test_changelog_fragments_lint_clean():
     run([str(BIN / "antsibull-changelog"), "lint"], env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"})
 
