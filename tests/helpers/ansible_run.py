@@ -42,8 +42,13 @@ class PlaybookResult:
         return self.data.get("stats", {})
 
 
+_REPORT_DIR = tempfile.mkdtemp(prefix="accountguard-test-reports-")
+
+
 def ansible_env(extra_env: dict | None = None, json_output: bool = True) -> dict:
     env = dict(os.environ)
+    # Tests that want the drift report pass their own ACCOUNTGUARD_REPORT_DIR; the rest must not fill ./reports.
+    env.setdefault("ACCOUNTGUARD_REPORT_DIR", _REPORT_DIR)
     env.update(
         {
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
