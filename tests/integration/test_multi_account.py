@@ -6,6 +6,7 @@ request log; the playbook's own word (stats) is only used for changed/failed cou
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from helpers.ansible_run import ROOT, run_playbook
@@ -57,7 +58,9 @@ def test_baseline_across_an_organization(emulator, tmp_path):
 
     # Apply: the account whose role refuses fails alone, with a message naming it; the others converge.
     emulator.clear_requests()
-    apply = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, env=env, args=forks)
+    reports = tmp_path / "reports"
+    report_env = {**env, "ACCOUNTGUARD_REPORT_DIR": str(reports), "ACCOUNTGUARD_REPORT_FORMATS": "json"}
+    apply = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra_vars, env=report_env, args=forks)
     stats = apply.stats()
     assert apply.rc != 0
     assert stats[DENIED]["failures"] == 1
@@ -67,6 +70,20 @@ def test_baseline_across_an_organization(emulator, tmp_path):
     for host in converging:
         assert stats[host]["failures"] == 0 and stats[host]["unreachable"] == 0, host
         assert stats[host]["changed"] > 0, host
+
+    # The run's report names the failed account with the plugin's account metadata.
+    report = json.loads((reports / "accountguard-report-latest.json").read_text())
+    by_host = {a["host"]: a for a in report["accounts"]}
+    assert set(by_host) == set(EXPECTED_HOSTS)
+    denied = by_host[DENIED]
+    assert denied["status"] == "failed"
+    assert (denied["account_id"], denied["name"], denied["ou_path"]) == (
+        accounts[DENIED],
+        "Sandbox Bob",
+        "Root/Sandbox",
+    )
+    assert denied["errors"]
+    assert not [h for h, a in by_host.items() if a["status"] == "failed" and h != DENIED]
 
     # Every AWS call of a host lands in that host's account: the management account sees only the inventory
     # listing and the AssumeRole calls, the denied account nothing, and each converging account exactly one
