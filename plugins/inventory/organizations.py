@@ -183,7 +183,7 @@ try:
 except ImportError:
     botocore = None  # AWSInventoryBase.require_aws_sdk reports the missing SDK before any use
 
-from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.errors import AnsibleParserError
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
@@ -217,9 +217,6 @@ class InventoryModule(AWSInventoryBase):
             role_arn, self._pending_role_arn = self._pending_role_arn, None
             self._freeze_iam_role(role_arn)
         return super().client(*args, **kwargs)
-
-    def _do_fail(self, message):
-        raise AnsibleError(message)
 
     def _config(self):
         try:
@@ -258,7 +255,8 @@ class InventoryModule(AWSInventoryBase):
             records = cached["accounts"]
         else:
             records = self._fetch(config)
-            self.update_cached_result(path, cache, {"schema": CACHE_SCHEMA, "accounts": records})
+            # An entry of another layout is replaced; update_cached_result keeps existing entries otherwise.
+            self.update_cached_result(path, cache and not hit, {"schema": CACHE_SCHEMA, "accounts": records})
         self._populate(records, config)
 
     def _fetch(self, config):

@@ -260,3 +260,45 @@ def test_assume_role_is_deferred_until_aws_is_needed(tmp_path, inventory_loader,
     role = "arn:aws:iam::210987654321:role/OrganizationsReadOnly"
     _inventory(tmp_path, inventory_loader, {"assume_role_arn": role})
     assert assumed == [role]
+
+
+def _cached_parse(tmp_path, inventory_loader):
+    from ansible.inventory.data import InventoryData
+    from ansible.parsing.dataloader import DataLoader
+
+    path = tmp_path / "organizations.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "plugin": "accountguard.aws.organizations",
+                "cache": True,
+                "cache_plugin": "ansible.builtin.jsonfile",
+                "cache_connection": str(tmp_path / "cache"),
+            }
+        )
+    )
+    plugin = inventory_loader.get("accountguard.aws.organizations")
+    inventory = InventoryData()
+    plugin.parse(inventory, DataLoader(), str(path), cache=True)
+    plugin.update_cache_if_changed()  # what InventoryManager does after parse
+    return inventory, plugin, path
+
+
+def test_cache_serves_the_next_parse_and_replaces_an_entry_of_another_layout(tmp_path, inventory_loader, fake):
+    first, _, _ = _cached_parse(tmp_path, inventory_loader)
+    calls = len(fake.calls)
+    assert calls
+
+    second, plugin, path = _cached_parse(tmp_path, inventory_loader)
+    assert sorted(second.hosts) == sorted(first.hosts)
+    assert len(fake.calls) == calls
+
+    # An entry written by an older plugin version is refetched and overwritten, not kept forever.
+    plugin._cache[plugin.get_cache_key(str(path))] = {"schema": 0, "accounts": []}
+    plugin.update_cache_if_changed()
+    third, _, _ = _cached_parse(tmp_path, inventory_loader)
+    assert sorted(third.hosts) == sorted(first.hosts)
+    refetched = len(fake.calls)
+    assert refetched > calls
+    _cached_parse(tmp_path, inventory_loader)
+    assert len(fake.calls) == refetched
