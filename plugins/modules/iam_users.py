@@ -109,7 +109,8 @@ options:
     description:
       - Delete users of the account that are not declared in O(users), with their login profile, access
         keys, MFA devices, certificates, SSH keys, service credentials, policies and group memberships.
-      - The IAM user the module runs as is never deleted.
+      - The IAM user the module runs as is never deleted, and an empty O(users) list is refused rather than
+        taken as "delete every user".
     type: bool
     default: false
   purge_console_access:
@@ -738,6 +739,9 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
     errors = validate_users(module.params["users"])
+    if module.params["purge_users"] and not module.params["users"]:
+        # An empty list with purge_users would delete every IAM user: almost certainly a missing variable.
+        errors.append("purge_users with an empty users list would delete every IAM user; declare the users to keep")
     if not 1 <= module.params["max_concurrency"] <= 32:
         errors.append(f"max_concurrency must be between 1 and 32 (inclusive), got {module.params['max_concurrency']}")
     if errors:

@@ -278,11 +278,12 @@ def test_shared_credentials_dir_is_refused(emulator, iam, tmp_path):
     [
         ([{"name": "bad name"}], "users[0] (bad name).name must be"),
         ([{"name": "a", "path": "nopath", "tags": {"aws:x": "y"}}, {"name": "A"}], "duplicates users[0]"),
+        ([], "would delete every IAM user"),
     ],
 )
 def test_bad_input_fails_before_any_request(emulator, tmp_path, users, fragment):
     emulator.clear_requests()
-    result = run(emulator, tmp_path, users)
+    result = run(emulator, tmp_path, users, purge_users=not users)
     assert result["_rc"] != 0
     assert fragment in result["msg"]
     assert emulator.requests() == []
