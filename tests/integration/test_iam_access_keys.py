@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from helpers.ansible_run import run_module
+import yaml
+from helpers.ansible_run import run_module, run_playbook
 
 MODULE = "accountguard.aws.iam_access_keys"
 ACCOUNT = "123456789012"
@@ -128,16 +129,25 @@ def test_users_filter_limits_and_fail_on_noncompliance(emulator, keys):
     assert emulator.requests(writes_only=True) == []
 
 
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        ({"max_age_days": 0}, "max_age_days must be between 1 and 3650"),
-        ({"max_active_keys": 3, "max_unused_days": -1}, "max_unused_days must be between 1 and 3650"),
-    ],
-)
-def test_bad_input_fails_before_any_request(emulator, args, fragment):
+BAD_INPUT = [
+    ({"max_age_days": 0}, "max_age_days must be between 1 and 3650"),
+    ({"max_active_keys": 3, "max_unused_days": -1}, "max_unused_days must be between 1 and 3650"),
+    ({"max_active_keys": 3}, "max_active_keys must be between 0 and 2"),
+]
+
+
+def test_bad_input_fails_before_any_request(emulator, tmp_path):
+    # One playbook, one task per case (ignore_errors so every case runs): one ansible start instead of three.
+    tasks = [{"name": f"case {i}", MODULE: case[0], "ignore_errors": True} for i, case in enumerate(BAD_INPUT)]
+    playbook = tmp_path / "bad.yml"
+    playbook.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]),
+        encoding="utf-8",
+    )
     emulator.clear_requests()
-    result = run(emulator, **args)
-    assert result["_rc"] != 0
-    assert fragment in result["msg"]
+    results = run_playbook(playbook, env=emulator.env() | LOCAL_PYTHON).task_results()
+    assert len(results) == len(BAD_INPUT)
+    for result, (_args, fragment) in zip(results, BAD_INPUT, strict=True):
+        assert result.get("failed") is True, result
+        assert fragment in result["msg"]
     assert emulator.requests() == []

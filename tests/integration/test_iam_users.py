@@ -199,25 +199,7 @@ def test_tags_and_groups_changed_and_removed_only_with_purge(emulator, iam, tmp_
     assert groups_of(iam, "frank") == ["Cloudadmin"]
 
 
-def test_undeclared_users_and_access_reported_not_deleted(emulator, iam, tmp_path):
-    iam.create_user(UserName="legacy")
-    iam.create_user(UserName="hank")
-    iam.create_login_profile(UserName="hank", Password="Xy9!abcdefgh", PasswordResetRequired=False)
-    iam.create_access_key(UserName="hank")
-    emulator.clear_requests()
-    result = run(emulator, tmp_path, [{"name": "hank"}])
-    assert result["_rc"] == 0, result.get("msg")
-    assert result["changed"] is False
-    assert result["undeclared_users"] == ["legacy"]
-    assert result["deleted_users"] == []
-    reported = " ".join(result["users"][0]["reported"])
-    assert "console access that is not declared" in reported and "access key(s)" in reported
-    assert writes(emulator) == []
-    iam.get_user(UserName="legacy")
-    iam.get_login_profile(UserName="hank")
-
-
-def test_explicit_purges_remove_access_and_users(emulator, iam, tmp_path):
+def test_undeclared_reported_and_removed_only_with_explicit_purges(emulator, iam, tmp_path):
     iam.create_user(UserName="legacy")
     iam.add_user_to_group(UserName="legacy", GroupName="Cloudadmin")
     iam.create_access_key(UserName="legacy")
@@ -233,6 +215,19 @@ def test_explicit_purges_remove_access_and_users(emulator, iam, tmp_path):
     iam.create_login_profile(UserName="ivan", Password="Xy9!abcdefgh")
     iam.create_access_key(UserName="ivan")
     options = {"purge_users": True, "purge_console_access": True, "purge_access_keys": True}
+
+    # Without purge options undeclared users and access are reported, never deleted.
+    emulator.clear_requests()
+    reported = run(emulator, tmp_path, [{"name": "ivan"}])
+    assert reported["_rc"] == 0, reported.get("msg")
+    assert reported["changed"] is False
+    assert reported["undeclared_users"] == ["legacy"]
+    assert reported["deleted_users"] == []
+    lines = " ".join(reported["users"][0]["reported"])
+    assert "console access that is not declared" in lines and "access key(s)" in lines
+    assert writes(emulator) == []
+    iam.get_user(UserName="legacy")
+    iam.get_login_profile(UserName="ivan")
 
     emulator.clear_requests()
     predicted = run(emulator, tmp_path, [{"name": "ivan"}], check=True, **options)
@@ -273,19 +268,26 @@ def test_shared_credentials_dir_is_refused(emulator, iam, tmp_path):
     assert writes(emulator) == []
 
 
-@pytest.mark.parametrize(
-    ("users", "fragment"),
-    [
-        ([{"name": "bad name"}], "users[0] (bad name).name must be"),
-        ([{"name": "a", "path": "nopath", "tags": {"aws:x": "y"}}, {"name": "A"}], "duplicates users[0]"),
-        ([], "would delete every IAM user"),
-    ],
-)
-def test_bad_input_fails_before_any_request(emulator, tmp_path, users, fragment):
+BAD_INPUT = [
+    ({"users": [{"name": "bad name"}]}, "users[0] (bad name).name must be"),
+    ({"users": [{"name": "a", "path": "nopath", "tags": {"aws:x": "y"}}, {"name": "A"}]}, "duplicates users[0]"),
+    ({"users": [], "purge_users": True}, "would delete every IAM user"),
+    ({"users": [{"name": "a"}], "max_concurrency": 0}, "max_concurrency must be between 1 and 32"),
+]
+
+
+def test_bad_input_fails_before_any_request(emulator, tmp_path):
+    # One playbook, one task per case (ignore_errors so every case runs): one ansible start instead of four.
+    tasks = [{"name": f"case {i}", MODULE: case[0], "ignore_errors": True} for i, case in enumerate(BAD_INPUT)]
+    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+    playbook = tmp_path / "bad.yml"
+    playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
     emulator.clear_requests()
-    result = run(emulator, tmp_path, users, purge_users=not users)
-    assert result["_rc"] != 0
-    assert fragment in result["msg"]
+    results = run_playbook(playbook, env=emulator.env() | LOCAL_PYTHON).task_results()
+    assert len(results) == len(BAD_INPUT)
+    for result, (_args, fragment) in zip(results, BAD_INPUT, strict=True):
+        assert result.get("failed") is True, result
+        assert fragment in result["msg"]
     assert emulator.requests() == []
 
 
