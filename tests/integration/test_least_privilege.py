@@ -259,7 +259,7 @@ def removal_cases():
             yield pytest.param(kind, action, marks=marks, id=f"{kind}-{action}")
 
 
-@pytest.mark.parametrize(("kind", "action"), removal_cases())
+@pytest.mark.parametrize(("kind", "action"), list(removal_cases()))
 def test_removing_one_action_fails_naming_it(removal_runs, kind, action):
     result, _ = removal_runs[kind]
     host = host_name(action)
