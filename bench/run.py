@@ -171,6 +171,7 @@ class Bench:
         self.best_forks: int | None = None
         self.task_costs: list[dict] = []
         self.machine: dict = {}
+        self.progress = lambda: None
 
     # ----- helpers ----------------------------------------------------------------------------------------
 
@@ -259,6 +260,7 @@ class Bench:
                 "api_calls": safe_div(ours["api_calls_per_account"], ref["api_calls_per_account"]),
             }
         self.rows.append(row)
+        self.progress()
         return row
 
     def check_run_health(self, what: str, result: dict, *, expect_no_writes: bool) -> None:
@@ -624,17 +626,18 @@ def profile(rows: list[dict]) -> str:
     picks = []
     for scenario, mode in (("a", "check"), ("b", "check"), ("c", "re-run")):
         cands = [r for r in rows if r["scenario"] == scenario and r["mode"] == mode and r["settings"] == "default"]
-        if cands:
-            top = max(cands, key=lambda r: (r["accounts"] * r["users_per_account"], -r["ours"]["wall_s"]))
-            picks.append(
-                (
-                    f"baseline, ({scenario}) {top['accounts']} x {top['users_per_account']} users, "
-                    f"forks {top['forks']}, {mode}",
-                    top["ours"],
-                )
-            )
+        with_ref = [r for r in cands if r.get("reference")]
+        for group in (cands, with_ref):
+            if not group:
+                continue
+            top = max(group, key=lambda r: (r["accounts"] * r["users_per_account"], -r["ours"]["wall_s"]))
+            title = f"({scenario}) {top['accounts']} account(s) x {top['users_per_account']} users"
+            title += f", forks {top['forks']}, {mode}"
+            if any(t == f"baseline, {title}" for t, _m in picks):
+                continue
+            picks.append((f"baseline, {title}", top["ours"]))
             if top.get("reference"):
-                picks.append((f"reference, same data, forks {top['forks']}", top["reference"]))
+                picks.append((f"reference, {title}", top["reference"]))
     out = []
     for title, m in picks:
         out += [
@@ -728,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     with Emulator(log_file=run_dir / "emulator.log") as emu:
         bench = Bench(emu, args, run_dir)
         bench.machine = machine()
+        bench.progress = lambda: write_results(bench, args, command, time.perf_counter() - started, complete=False)
         for name in ("t", "a", "b", "c"):
             if name in args.scenarios:
                 getattr(bench, f"scenario_{name}")()
