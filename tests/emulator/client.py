@@ -123,6 +123,11 @@ class Emulator:
             body["account_id"] = str(account_id)
         return self._control("POST", "requests", body)["requests"]
 
+    def issued_sessions(self) -> list[dict]:
+        """Credentials handed out by ``sts:AssumeRole`` since the last reset (the test's own clients' included):
+        ``[{"account_id", "role_arn", "session_name", "access_key_id", "secret_access_key", "session_token"}]``."""
+        return self._control("POST", "sessions", {})["sessions"]
+
     def clear_requests(self) -> None:
         self._control("POST", "clear-requests", {})
 

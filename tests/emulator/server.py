@@ -322,6 +322,27 @@ class Middleware:
             entries = [e for e in entries if e["write"]]
         return {"requests": entries}
 
+    def ctl_sessions(self, args, query):
+        """Every credential sts:AssumeRole handed out since the last reset, secrets included, so that secret-scan
+        tests know the session credentials a run held (issue 7)."""
+        from moto.sts.models import sts_backends
+
+        sessions = []
+        for account_id in list(sts_backends.keys()):
+            for backend in list(sts_backends[account_id].values()):
+                for role in backend.assumed_roles:
+                    sessions.append(
+                        {
+                            "account_id": account_id,
+                            "role_arn": role.role_arn,
+                            "session_name": role.session_name,
+                            "access_key_id": role.access_key_id,
+                            "secret_access_key": role.secret_access_key,
+                            "session_token": role.session_token,
+                        }
+                    )
+        return {"sessions": sessions}
+
     def ctl_clear_requests(self, args, query):
         with self.lock:
             self.log = []
