@@ -130,6 +130,15 @@ options:
         high C(forks); throttled calls are retried with jittered backoff either way.
     type: int
     default: 8
+  validate_only:
+    description:
+      - Only check what could refuse the run, then stop without reading users or writing anything: the
+        validation of O(users), that every declared group exists or is in O(pending_groups) (one
+        C(iam:ListGroups), only when groups are declared), and that O(credentials_dir) is usable.
+      - For a play's first task, so bad input fails before any other task writes.
+      - The usual return values are then empty, and RV(validated) is V(true).
+    type: bool
+    default: false
 notes:
   - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, then
     C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each declared user that exists. C(iam:ListGroups)
@@ -258,6 +267,11 @@ users:
       type: list
       elements: str
       sample: ["/home/ops/.accountguard/credentials/123456789012/alice.password.json"]
+validated:
+  description: V(true) when O(validate_only=true) found nothing wrong.
+  returned: when O(validate_only=true)
+  type: bool
+  sample: true
 undeclared_users:
   description: Users of the account that are not declared (deleted only with O(purge_users=true)).
   returned: always
@@ -306,6 +320,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._secret_files imp
     access_key_file,
     account_dir,
     check_target,
+    directory_problem,
     ensure_dir,
     password_file,
     remove_quietly,
@@ -715,6 +730,29 @@ def iam_name(entry: dict) -> str:
     return entry["have"]["name"] if entry["have"] else entry["want"]["name"]
 
 
+def validate_only(module) -> None:
+    """Everything that can refuse the run, without reading users or writing: for a play's first task."""
+    params = module.params
+    pending = {g.lower() for g in params["pending_groups"]}
+    declared = {g.lower(): g for u in params["users"] for g in u["groups"] or [] if g.lower() not in pending}
+    problems = []
+    if declared:
+        try:
+            existing = {g.lower() for g in list_group_names(client(module, "iam"))}
+        except AccountGuardAWSError as e:
+            module.fail_json_aws_error(e)
+        missing = sorted(name for lower, name in declared.items() if lower not in existing)
+        if missing:
+            problems.append(
+                f"IAM group(s) {', '.join(missing)} do not exist and are not in pending_groups; create them first"
+            )
+    if any(u["console_access"] or u["programmatic_access"] for u in params["users"]):
+        problems += [p for p in [directory_problem(params["credentials_dir"])] if p]
+    if problems:
+        module.fail_json(msg="; ".join(problems) + ". Nothing was changed.", changed=False)
+    module.exit_json(changed=False, validated=True, users=[], undeclared_users=[], deleted_users=[], secrets_files=[])
+
+
 def main():
     user_spec = dict(
         name=dict(type="str", required=True),
@@ -735,6 +773,7 @@ def main():
         purge_console_access=dict(type="bool", default=False),
         purge_access_keys=dict(type="bool", default=False, no_log=False),
         max_concurrency=dict(type="int", default=8),
+        validate_only=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
@@ -746,6 +785,9 @@ def main():
         errors.append(f"max_concurrency must be between 1 and 32 (inclusive), got {module.params['max_concurrency']}")
     if errors:
         module.fail_json(msg="Invalid users (nothing was read or changed): " + "; ".join(errors))
+
+    if module.params["validate_only"]:
+        validate_only(module)
 
     run = Run(module)
     try:

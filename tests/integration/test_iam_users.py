@@ -302,3 +302,31 @@ def test_throttling_is_retried_and_still_one_key(emulator, iam, tmp_path):
     for user in ("deploy-bot", "carol"):
         assert len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]) == 1
     assert len(result["secrets_files"]) == 4
+
+
+def test_validate_only_refuses_before_anything_is_written(emulator, iam, tmp_path):
+    creds = str(tmp_path / "credentials")
+    ok_users = [{"name": "mia", "groups": ["Cloudadmin", "Auditors"], "console_access": True}]
+    cases = [
+        ({"users": ok_users, "pending_groups": ["Auditors"]}, None),
+        ({"users": [{"name": "mia", "groups": ["Nope"]}]}, "Nope do not exist"),
+        ({"users": [{"name": "bad name"}]}, ".name must be"),
+    ]
+    tasks = [
+        {"name": f"case {i}", MODULE: {**args, "validate_only": True, "credentials_dir": creds}, "ignore_errors": True}
+        for i, (args, _fragment) in enumerate(cases)
+    ]
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]),
+        encoding="utf-8",
+    )
+    results = run_playbook(playbook, env=emulator.env() | LOCAL_PYTHON).task_results()
+    assert results[0].get("failed") is not True, results[0]
+    assert results[0]["validated"] is True and results[0]["changed"] is False
+    for result, (_args, fragment) in zip(results[1:], cases[1:], strict=True):
+        assert result.get("failed") is True and fragment in result["msg"]
+    # One ListGroups per case that declares groups; no user read, no write, no secrets directory yet.
+    assert [r["action"] for r in emulator.requests()] == ["ListGroups", "ListGroups"]
+    assert iam.list_users()["Users"] == []
+    assert not (tmp_path / "credentials").exists()
