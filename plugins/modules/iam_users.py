@@ -132,7 +132,7 @@ options:
     default: 8
   validate_only:
     description:
-      - Only check what could refuse the run, then stop without reading users or writing anything: the
+      - Only check what could refuse the run, then stop without reading users or writing anything. That is the
         validation of O(users), that every declared group exists or is in O(pending_groups) (one
         C(iam:ListGroups), only when groups are declared), and that O(credentials_dir) is usable.
       - For a play's first task, so bad input fails before any other task writes.
