@@ -101,7 +101,7 @@ def _inventory(tmp_path, inventory_loader, config, name="test.organizations.yml"
     plugin = inventory_loader.get("accountguard.aws.organizations")
     inventory = InventoryData()
     plugin.parse(inventory, DataLoader(), str(path), cache=False)
-    return inventory, plugin
+    return inventory
 
 
 def _groups_of(inventory, host):
@@ -128,7 +128,7 @@ def test_verify_file_accepts_only_the_documented_names(tmp_path, inventory_loade
 
 
 def test_default_inventory(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(tmp_path, inventory_loader, {"exclude_tags": {"baseline": "skip"}})
+    inventory = _inventory(tmp_path, inventory_loader, {"exclude_tags": {"baseline": "skip"}})
 
     # Management left out by default, both suspended accounts (State and retired Status) left out,
     # Sandbox Alice excluded by tag.
@@ -165,7 +165,7 @@ def test_every_page_is_read(tmp_path, inventory_loader, fake):
 
 
 def test_include_and_exclude_filters(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(
+    inventory = _inventory(
         tmp_path,
         inventory_loader,
         {
@@ -182,7 +182,7 @@ def test_include_and_exclude_filters(tmp_path, inventory_loader, fake):
 
 
 def test_include_tags_and_management_account(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(
+    inventory = _inventory(
         tmp_path,
         inventory_loader,
         {"include_management_account": True, "management_account_role_name": "BaselineAdmin", "hostname": "name_id"},
@@ -192,25 +192,25 @@ def test_include_tags_and_management_account(tmp_path, inventory_loader, fake):
     assert mgmt["baseline_role_arn"] == f"arn:aws:iam::{MGMT}:role/BaselineAdmin"
     assert _groups_of(inventory, f"management_{MGMT}") == ["aws_accounts", "ou_root"]
 
-    inventory, _ = _inventory(tmp_path, inventory_loader, {"include_tags": {"env": "prod"}})
+    inventory = _inventory(tmp_path, inventory_loader, {"include_tags": {"env": "prod"}})
     assert sorted(inventory.hosts) == ["prod-payments", "prod-web"]
 
 
 def test_role_name_empty_sets_no_role(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(tmp_path, inventory_loader, {"role_name": "", "include_account_ids": ["033333333333"]})
+    inventory = _inventory(tmp_path, inventory_loader, {"role_name": "", "include_account_ids": ["033333333333"]})
     assert sorted(inventory.hosts) == ["dev"]
     assert "baseline_role_arn" not in inventory.get_host("dev").vars
 
 
 def test_fetch_tags_false_reads_no_tags(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(tmp_path, inventory_loader, {"fetch_tags": False})
+    inventory = _inventory(tmp_path, inventory_loader, {"fetch_tags": False})
     assert "ListTagsForResource" not in fake.calls
     assert "sandbox-alice" in inventory.hosts  # not excluded: its tags were never read
     assert inventory.get_host("prod-payments").vars["aws_account_tags"] == {}
 
 
 def test_constructable(tmp_path, inventory_loader, fake):
-    inventory, _ = _inventory(
+    inventory = _inventory(
         tmp_path,
         inventory_loader,
         {
@@ -248,7 +248,7 @@ def test_bad_configuration_fails_before_any_call(tmp_path, inventory_loader, fak
 
 def test_colliding_account_names_get_the_id(tmp_path, inventory_loader, fake, monkeypatch):
     monkeypatch.setitem(ACCOUNTS, "ou-dev", [_acct("033333333333", "Prod Web")])
-    inventory, _ = _inventory(tmp_path, inventory_loader, {"include_ou_paths": ["Root/Workloads"]})
+    inventory = _inventory(tmp_path, inventory_loader, {"include_ou_paths": ["Root/Workloads"]})
     assert sorted(inventory.hosts) == ["prod-payments", "prod-web_022222222222", "prod-web_033333333333"]
 
 
@@ -285,7 +285,7 @@ def _cached_parse(tmp_path, inventory_loader):
 
 
 def test_cache_serves_the_next_parse_and_replaces_an_entry_of_another_layout(tmp_path, inventory_loader, fake):
-    first, _, _ = _cached_parse(tmp_path, inventory_loader)
+    first = _cached_parse(tmp_path, inventory_loader)[0]
     calls = len(fake.calls)
     assert calls
 
@@ -296,7 +296,7 @@ def test_cache_serves_the_next_parse_and_replaces_an_entry_of_another_layout(tmp
     # An entry written by an older plugin version is refetched and overwritten, not kept forever.
     plugin._cache[plugin.get_cache_key(str(path))] = {"schema": 0, "accounts": []}
     plugin.update_cache_if_changed()
-    third, _, _ = _cached_parse(tmp_path, inventory_loader)
+    third = _cached_parse(tmp_path, inventory_loader)[0]
     assert sorted(third.hosts) == sorted(first.hosts)
     refetched = len(fake.calls)
     assert refetched > calls
