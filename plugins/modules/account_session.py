@@ -14,12 +14,12 @@ description:
   - Both calls are read-only, so the module runs under C(--check) too, unlike M(amazon.aws.sts_assume_role),
     which is skipped in check mode and so cannot open per-account sessions for a drift check.
   - Returns the connection options later tasks need (RV(aws_connection)), ready for C(module_defaults) of
-    C(group/amazon.aws.aws) and C(group/accountguard.aws.aws). They hold session credentials:
-    run this module with C(no_log: true).
+    C(group/amazon.aws.aws) and C(group/accountguard.aws.aws). They hold session credentials, so
+    run this module with C(no_log=true).
   - Because C(no_log) also hides failure messages, O(fail_on_error=false) returns failures in RV(error)
-    instead, for a following task without C(no_log) to report; the M(accountguard.aws.baseline) role does that.
+    instead, for a following task without C(no_log) to report; the C(accountguard.aws.baseline) role does that.
 author:
-  - accountguard.aws maintainers
+  - accountguard.aws maintainers (@accountguard)
 options:
   account_id:
     description:
@@ -58,18 +58,11 @@ notes:
   - Calls C(sts:AssumeRole) (only with O(role_arn)) and C(sts:GetCallerIdentity); both are read-only.
   - RV(aws_connection) contains a secret access key and a session token whenever a role was assumed.
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - accountguard.aws.attributes
+  - accountguard.aws.attributes.checking
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    details: Only read-only STS calls are made, so the module behaves the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 seealso:
   - module: amazon.aws.sts_assume_role
   - module: amazon.aws.aws_caller_info
