@@ -267,3 +267,23 @@ def test_documentation_renders():
     assert proc.returncode == 0, proc.stderr
     assert "exclude_tags" in proc.stdout
     assert "OrganizationAccountAccessRole" in proc.stdout
+
+
+def test_throttling_is_retried_and_nothing_is_lost(emulator, tmp_path):
+    ids = create_organization(emulator, LAYOUT[:4])
+    config = tmp_path / "organizations.yml"
+    config.write_text(yaml.safe_dump({"plugin": "accountguard.aws.organizations", "hostname": "id"}))
+    emulator.set_page_size("organizations:ListAccounts", 2)
+    emulator.set_faults(
+        rate=0.3,
+        kinds=["throttling"],
+        actions=["organizations:ListAccountsForParent", "organizations:ListTagsForResource"],
+        seed=4,
+    )
+    emulator.clear_requests()
+
+    hostvars = inventory_list(emulator, config)["_meta"]["hostvars"]
+
+    assert set(hostvars) == set(ids.values())
+    assert hostvars[ids["Prod Payments"]]["aws_account_tags"] == {"environment": "prod", "canary": "true"}
+    assert [c for c in emulator.requests() if c.get("fault") == "throttling"]  # the faults did happen
