@@ -150,12 +150,18 @@ def test_no_secret_left_behind_and_secrets_files_are_private(emulator, tmp_path)
     assert {data["access_key_id"] for data in files.values() if "access_key_id" in data} == keys
 
 
+def file_identities(credentials: Path) -> dict:
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in credentials.rglob("*.json")}
+
+
 def test_secrets_files_are_never_overwritten(emulator, tmp_path):
     iam = emulator.client("iam", account_id=PROD)
     emulator.deny_assume_role(DENIED)
     run_verbose(emulator, tmp_path, "first")
     credentials = tmp_path / "credentials"
-    first = {path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")}
+    first = {
+        path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")
+    }
     secrets = file_secrets(secrets_files(credentials))
     # Console access removed behind the tool's back: a new login profile would need a new password, and the
     # file holding the first one must not be overwritten.
@@ -167,6 +173,8 @@ def test_secrets_files_are_never_overwritten(emulator, tmp_path):
     assert "bob.password.json already exists" in result.stdout
     assert "secrets files are never overwritten" in result.stdout
     assert [c["action"] for c in emulator.requests(account_id=PROD, writes_only=True)] == []
-    after = {path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")}
+    after = {
+        path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")
+    }
     assert after == first
     assert leaks(left_behind(out), secrets) == []
