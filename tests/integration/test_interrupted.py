@@ -19,7 +19,8 @@ KILL_TIMEOUT = 600
 
 
 def start_apply(emulator, tmp_path) -> subprocess.Popen:
-    return start_playbook(write_inventory(tmp_path), run_env(emulator, tmp_path), tmp_path / "killed.json", ["--limit", HOST])
+    inventory = write_inventory(tmp_path)
+    return start_playbook(inventory, run_env(emulator, tmp_path), tmp_path / "killed.json", ["--limit", HOST])
 
 
 def kill_when(emulator, proc: subprocess.Popen, seen) -> list[dict]:
