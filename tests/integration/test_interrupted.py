@@ -12,10 +12,16 @@ import subprocess
 import time
 
 import pytest
-from test_faults import apply, failures, iam_state, kill, run_env, start_playbook, write_inventory
+from test_faults import apply, failures, iam_state, kill, reference_states, run_env, start_playbook, write_inventory
 
 HOST, ACCOUNT = "dev", "222222222222"
 KILL_TIMEOUT = 600
+
+
+@pytest.fixture
+def reference(emulator_server, tmp_path_factory):
+    """The state of the uninterrupted apply (shared with test_faults, computed once per pytest process)."""
+    return reference_states(emulator_server, tmp_path_factory)
 
 
 def start_apply(emulator, tmp_path) -> subprocess.Popen:

@@ -106,7 +106,22 @@ def leaks(texts: dict[str, str], secrets: dict[str, str]) -> list[str]:
     return [f"{what} in {path}" for what, value in secrets.items() for path, text in texts.items() if value in text]
 
 
-def test_no_secret_left_behind_and_secrets_files_are_private(emulator, tmp_path):
+def session_secrets(emulator) -> dict[str, str]:
+    """The secret halves of the credentials the runs' AssumeRole calls received."""
+    sessions = [s for s in emulator.issued_sessions() if s["session_name"] == "accountguard"]
+    assert sessions, "the run assumed its role"
+    secrets = {}
+    for number, session in enumerate(sessions):
+        secrets[f"session {number} secret key ({session['role_arn']})"] = session["secret_access_key"]
+        secrets[f"session {number} token ({session['role_arn']})"] = session["session_token"]
+    return secrets
+
+
+def file_identities(credentials: Path) -> dict:
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in credentials.rglob("*.json")}
+
+
+def test_no_secret_left_behind_and_secrets_files_are_private_and_kept(emulator, tmp_path):
     iam = emulator.client("iam", account_id=PROD)
     emulator.create_users(PROD, [{"name": "mallory", "console": True}])
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName="mallory")["VirtualMFADevice"]
@@ -128,53 +143,32 @@ def test_no_secret_left_behind_and_secrets_files_are_private(emulator, tmp_path)
     secrets = file_secrets(files)
     # Two initial passwords (alice, bob) and two secret access keys (bob, ci-deploy): the run made them.
     assert sorted(name.split(" in ")[0] for name in secrets) == ["password"] * 2 + ["secret_access_key"] * 2
-    sessions = emulator.issued_sessions()
-    run_sessions = [s for s in sessions if s["session_name"] == "accountguard"]
-    assert run_sessions, "the run assumed its role"
-    for session in run_sessions:
-        secrets[f"session secret of {session['role_arn']}"] = session["secret_access_key"]
-        secrets[f"session token of {session['role_arn']}"] = session["session_token"]
+    secrets |= session_secrets(emulator)
     secrets["MFA seed of mallory"] = device["Base32StringSeed"].decode()
 
     assert leaks(left_behind(out), secrets) == []
 
-    # The files: 0600 in 0700 directories, only under credentials/<account id>/.
+    # The files: 0600 in a 0700 directory of the account, and they hold the keys IAM has.
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
         assert path.parent == credentials / PROD
     assert stat.S_IMODE((credentials / PROD).stat().st_mode) == 0o700
-    # The secrets work: they belong to what IAM holds.
-    keys = {
-        k["AccessKeyId"] for u in ("bob", "ci-deploy") for k in iam.list_access_keys(UserName=u)["AccessKeyMetadata"]
+    listed = [iam.list_access_keys(UserName=u)["AccessKeyMetadata"] for u in ("bob", "ci-deploy")]
+    assert {data["access_key_id"] for data in files.values() if "access_key_id" in data} == {
+        key["AccessKeyId"] for keys in listed for key in keys
     }
-    assert {data["access_key_id"] for data in files.values() if "access_key_id" in data} == keys
 
-
-def file_identities(credentials: Path) -> dict:
-    return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in credentials.rglob("*.json")}
-
-
-def test_secrets_files_are_never_overwritten(emulator, tmp_path):
-    iam = emulator.client("iam", account_id=PROD)
-    emulator.deny_assume_role(DENIED)
-    run_verbose(emulator, tmp_path, "first")
-    credentials = tmp_path / "credentials"
-    first = {
-        path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")
-    }
-    secrets = file_secrets(secrets_files(credentials))
     # Console access removed behind the tool's back: a new login profile would need a new password, and the
-    # file holding the first one must not be overwritten.
+    # file holding the first one must not be overwritten. The run refuses, before any write.
+    first = file_identities(credentials)
     iam.delete_login_profile(UserName="bob")
     emulator.clear_requests()
 
     result, out = run_verbose(emulator, tmp_path, "second")
 
+    assert recap(result.stdout)["prod"]["failed"] == 1
     assert "bob.password.json already exists" in result.stdout
     assert "secrets files are never overwritten" in result.stdout
-    assert [c["action"] for c in emulator.requests(account_id=PROD, writes_only=True)] == []
-    after = {
-        path: (path.read_bytes(), path.stat().st_mtime_ns, path.stat().st_ino) for path in credentials.rglob("*.json")
-    }
-    assert after == first
-    assert leaks(left_behind(out), secrets) == []
+    assert emulator.requests(account_id=PROD, writes_only=True) == []
+    assert file_identities(credentials) == first
+    assert leaks(left_behind(out), secrets | session_secrets(emulator)) == []
