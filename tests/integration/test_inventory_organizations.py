@@ -10,7 +10,6 @@ import json
 import shutil
 import subprocess
 
-import pytest
 import yaml
 from helpers.ansible_run import BIN, ROOT, ansible_env
 
@@ -227,16 +226,10 @@ def test_inventory_cache_serves_the_second_run_without_calls(emulator, tmp_path)
     assert set(refreshed) == set(first) | {"newcomer"}
 
 
-@pytest.mark.parametrize(
-    ("config", "message"),
-    [
-        ({"exclude_account_ids": [12345678901]}, "quoted string"),
-        ({"include_ou_paths": ["Workloads"]}, "must start with 'Root/'"),
-    ],
-)
-def test_bad_configuration_fails_clearly_without_calls(emulator, tmp_path, config, message):
+def test_bad_configuration_fails_clearly_without_calls(emulator, tmp_path):
+    # One case end to end; the unit tests hold the table of bad values.
     path = tmp_path / "organizations.yml"
-    path.write_text(yaml.safe_dump({"plugin": "accountguard.aws.organizations", **config}))
+    path.write_text(yaml.safe_dump({"plugin": "accountguard.aws.organizations", "exclude_account_ids": [12345678901]}))
     env = ansible_env(emulator.env(), json_output=False)
     env["ANSIBLE_INVENTORY_UNPARSED_FAILED"] = "true"
     emulator.clear_requests()
@@ -250,7 +243,7 @@ def test_bad_configuration_fails_clearly_without_calls(emulator, tmp_path, confi
         check=False,
     )
     assert proc.returncode != 0
-    assert message in proc.stderr
+    assert "exclude_account_ids" in proc.stderr and "quoted string" in proc.stderr
     assert emulator.requests() == []
 
 
