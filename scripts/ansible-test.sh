@@ -41,7 +41,10 @@ dest=$workdir/ansible_collections/accountguard/aws
 # Several people (and CI jobs) share one tree: serialise runs that use the same copy.
 mkdir -p "$workdir"
 exec 9>"$workdir/.lock"
-flock 9
+if ! flock -n 9; then
+  echo "waiting for another ansible-test run in $workdir ..." >&2
+  flock 9
+fi
 
 # ansible-test bootstraps pip in every sanity virtual environment with a get-pip script it downloads from
 # ci-files.testing.ansible.com, which is not reachable here. It first looks in its cache for
