@@ -74,7 +74,9 @@ def test_rerun_after_kill_converges(reference, emulator, tmp_path, seen, slow_ac
     time.sleep(4 if slow_action else 0)  # let an in-flight call land, as AWS would
     emulator.set_faults(rate=0)
     assert [c for c in at_kill if c["write"]], "killed in the middle of the apply, after a write"
-    assert iam_state(emulator, ACCOUNT) != reference[HOST], "killed before the apply was done"
+    if not slow_action:
+        assert iam_state(emulator, ACCOUNT) != reference[HOST], "killed before the apply was done"
+    # (With a call in flight, iam_users' other users' writes, made in parallel, may all have landed.)
 
     result = apply(emulator, tmp_path, args=["--limit", HOST])
 
