@@ -107,7 +107,7 @@ compliant:
   returned: always
   type: bool
   sample: false
-keys:
+access_keys:
   description: Every access key of the users checked.
   returned: always
   type: list
@@ -342,7 +342,9 @@ def main():
     result = dict(
         changed=bool(deactivated),
         compliant=compliant,
-        keys=[{**to_result(e), "stale_reasons": list(f["stale_reasons"])} for f, e in zip(found, final, strict=True)],
+        access_keys=[
+            {**to_result(e), "stale_reasons": list(f["stale_reasons"])} for f, e in zip(found, final, strict=True)
+        ],
         findings=findings,
         deactivated=deactivated,
         credential_report={"generated_time": iso(generated_time)},

@@ -69,7 +69,7 @@ def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
     assert predicted["compliant"] is False
 
     by_user = {}
-    for key in predicted["keys"]:
+    for key in predicted["access_keys"]:
         by_user.setdefault(key["user_name"], []).append(key)
     assert by_user["fresh"][0]["stale_reasons"] == []
     assert by_user["fresh"][0]["access_key_id"] is None  # compliant users are not listed one by one
@@ -124,7 +124,7 @@ def test_users_filter_limits_and_fail_on_noncompliance(emulator, keys):
     assert result["_rc"] != 0
     assert result["failed"] is True
     assert "Not compliant" in result["msg"] and "old is 120 days old (max 100)" in result["msg"]
-    assert sorted(k["user_name"] for k in result["keys"]) == ["fresh", "old"]
+    assert sorted(k["user_name"] for k in result["access_keys"]) == ["fresh", "old"]
     assert "ghost" in " ".join(result.get("warnings", []))
     assert emulator.requests(writes_only=True) == []
 

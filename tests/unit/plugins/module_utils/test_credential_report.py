@@ -135,10 +135,9 @@ class FakeIAM:
 
     def get_credential_report(self):
         self.calls.append("get")
-        answer = self.gets.pop(0) if self.gets else {"Content": REPORT.encode(), "GeneratedTime": utc(2024, 5, 2)}
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        if self.gets and isinstance(self.gets[0], Exception):
+            raise self.gets.pop(0)
+        return self.gets.pop(0) if self.gets else {"Content": REPORT.encode(), "GeneratedTime": utc(2024, 5, 2)}
 
 
 class FakeClock:
@@ -176,14 +175,14 @@ def test_fetch_complete_at_once_makes_two_calls_and_never_sleeps():
 
 def test_fetch_naive_generated_time_becomes_utc():
     client, clock = FakeIAM(["COMPLETE"], [{"Content": REPORT, "GeneratedTime": datetime(2024, 5, 2)}]), FakeClock()
-    _, generated = cr.fetch_credential_report(client, sleeper=clock.sleep, clock=clock)
+    generated = cr.fetch_credential_report(client, sleeper=clock.sleep, clock=clock)[1]
     assert generated == utc(2024, 5, 2)
 
 
 def test_fetch_retries_a_report_not_ready_on_get():
     client = FakeIAM(["COMPLETE"], [client_error("ReportInProgress")])
     clock = FakeClock()
-    rows, _ = cr.fetch_credential_report(client, sleep=1, sleeper=clock.sleep, clock=clock)
+    rows = cr.fetch_credential_report(client, sleep=1, sleeper=clock.sleep, clock=clock)[0]
     assert client.calls == ["generate", "get", "generate", "get"]
     assert rows
 
