@@ -13,6 +13,7 @@ iam_state and the three-account apply are shared with test_interrupted.py and te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -213,9 +214,43 @@ def start_playbook(inventory: Path, env: dict, out: Path, args: list[str] | None
         )
 
 
+def _process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children.get(current, [])
+    return tree
+
+
+def _signal(pids, sig) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
 def kill(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+    """SIGKILL the run and every process it started, as a cancelled CI job or a powered-off laptop does.
+
+    Killing the process group is not enough: Ansible's workers call setsid(), so a module would run on to
+    the end. The tree is frozen first (SIGSTOP) so that nothing forks or finishes while it is collected.
+    """
+    stopped: set[int] = set()
+    while True:
+        tree = set(_process_tree(proc.pid)) - stopped
+        if not tree:
+            break
+        _signal(tree, signal.SIGSTOP)
+        stopped |= tree
+    _signal(stopped, signal.SIGKILL)
     proc.wait()
 
 

@@ -1,7 +1,8 @@
 """An apply killed in the middle, then run again, ends where an uninterrupted apply ends (issue 7).
 
-The run is killed (SIGKILL to its whole process group, as when a CI job is cancelled or a laptop sleeps)
-at a point read from the emulator's request log, then the same apply runs to the end. The account must
+The run is killed (SIGKILL to it and every process it started, modules included, as when a CI job is
+cancelled or the machine loses power) at a point read from the emulator's request log, then the same
+apply runs to the end. The account must
 then hold exactly the IAM state of the uninterrupted reference apply (test_faults.reference_states), with
 no duplicated access key or login profile.
 """
@@ -62,7 +63,14 @@ def creating_access_key(calls):
         pytest.param(first_write, None, id="after-the-first-write"),
         # The call is in flight when the run dies: the server completes it, the client never hears back.
         pytest.param(creating_login_profile, "CreateLoginProfile", id="during-create-login-profile"),
-        pytest.param(creating_access_key, "CreateAccessKey", id="during-create-access-key"),
+        # The key is created but its secret dies with the module: the rerun sees a key and makes none, so no
+        # secrets file ever holds it (docs/reliability.md, "Interrupted runs").
+        pytest.param(
+            creating_access_key,
+            "CreateAccessKey",
+            id="during-create-access-key",
+            marks=pytest.mark.xfail(reason="the secret of a key created by a killed run is lost", strict=True),
+        ),
     ],
 )
 def test_rerun_after_kill_converges(reference, emulator, tmp_path, seen, slow_action):
@@ -86,3 +94,12 @@ def test_rerun_after_kill_converges(reference, emulator, tmp_path, seen, slow_ac
     # Spelled out although the comparison covers it: one key for each programmatic user, one login profile.
     assert state["users"]["bob"]["access_keys"] == ["Active"]
     assert state["users"]["ci-deploy"]["access_keys"] == ["Active"]
+    # And the operator holds every secret: each key and each login profile has its secrets file.
+    iam = emulator.client("iam", account_id=ACCOUNT)
+    expected = {f"{user}.password.json" for user in ("alice", "bob")}
+    expected |= {
+        f"{user}.{key['AccessKeyId']}.json"
+        for user in ("bob", "ci-deploy")
+        for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    }
+    assert {p.name for p in (tmp_path / "credentials" / ACCOUNT).iterdir()} == expected
