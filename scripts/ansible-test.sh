@@ -16,53 +16,56 @@
 # so a stray .venv, .build or cache never reaches the sanity tests.
 set -euo pipefail
 
-cmd=${1:-}
-case "$cmd" in
-  sanity | units) shift ;;
-  *)
-    echo "usage: $0 sanity|units [ansible-test options]" >&2
+# Everything runs inside main, which bash parses completely before running it: editing this file while a
+# run is in progress (a shared working tree) cannot make the running copy execute a shifted line.
+main() {
+  cmd=${1:-}
+  case "$cmd" in
+    sanity | units) shift ;;
+    *)
+      echo "usage: $0 sanity|units [ansible-test options]" >&2
+      exit 2
+      ;;
+  esac
+
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  venv=${VENV:-$root/.venv}
+  [[ $venv == /* ]] || venv=$root/$venv
+  python=$venv/bin/python
+  if [[ ! -x $python || ! -x $venv/bin/ansible-test ]]; then
+    echo "$venv has no ansible-test; run 'make venv' first" >&2
     exit 2
-    ;;
-esac
+  fi
+  py_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  venv_name=$(basename "$venv")
+  workdir=${AT_WORKDIR:-$root/.build/ansible-test${venv_name#.venv}}
+  dest=$workdir/ansible_collections/accountguard/aws
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${VENV:-$root/.venv}
-[[ $venv == /* ]] || venv=$root/$venv
-python=$venv/bin/python
-if [[ ! -x $python || ! -x $venv/bin/ansible-test ]]; then
-  echo "$venv has no ansible-test; run 'make venv' first" >&2
-  exit 2
-fi
-py_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-venv_name=$(basename "$venv")
-workdir=${AT_WORKDIR:-$root/.build/ansible-test${venv_name#.venv}}
-dest=$workdir/ansible_collections/accountguard/aws
+  # Several people (and CI jobs) share one tree: serialise runs that use the same copy.
+  mkdir -p "$workdir"
+  exec 9>"$workdir/.lock"
+  if ! flock -n 9; then
+    echo "waiting for another ansible-test run in $workdir ..." >&2
+    flock 9
+  fi
 
-# Several people (and CI jobs) share one tree: serialise runs that use the same copy.
-mkdir -p "$workdir"
-exec 9>"$workdir/.lock"
-if ! flock -n 9; then
-  echo "waiting for another ansible-test run in $workdir ..." >&2
-  flock 9
-fi
-
-# ansible-test bootstraps pip in every sanity virtual environment with a get-pip script it downloads from
-# ci-files.testing.ansible.com, which is not reachable here. It first looks in its cache for
-# get_pip_<version>.py, so a stand-in there makes it work offline: ensurepip gives the venv a pip, and that
-# pip installs what ansible-test asked for (the pinned pip itself) from the configured package index.
-pip_version=$("$python" - <<'EOF'
+  # ansible-test bootstraps pip in every sanity virtual environment with a get-pip script it downloads from
+  # ci-files.testing.ansible.com, which is not reachable here. It first looks in its cache for
+  # get_pip_<version>.py, so a stand-in there makes it work offline: ensurepip gives the venv a pip, and that
+  # pip installs what ansible-test asked for (the pinned pip itself) from the configured package index.
+  pip_version=$("$python" - <<'EOF'
 import pathlib, re
 import ansible_test
 source = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"
 print(re.search(r"pip='([0-9.]+)'", source.read_text()).group(1))
 EOF
-)
-cache=$HOME/.ansible/test/cache
-get_pip=$cache/get_pip_${pip_version//./_}.py
-marker="# accountguard.aws offline stand-in for get-pip.py"
-if [[ ! -e $get_pip ]] || grep -qF "$marker" "$get_pip"; then
-  mkdir -p "$cache"
-  cat >"$get_pip.tmp" <<EOF
+  )
+  cache=$HOME/.ansible/test/cache
+  get_pip=$cache/get_pip_${pip_version//./_}.py
+  marker="# accountguard.aws offline stand-in for get-pip.py"
+  if [[ ! -e $get_pip ]] || grep -qF "$marker" "$get_pip"; then
+    mkdir -p "$cache"
+    cat >"$get_pip.tmp" <<EOF
 $marker
 # ansible-test runs this as get-pip.py: its arguments are pip install arguments plus get-pip's own flags.
 import subprocess
@@ -74,44 +77,47 @@ subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--defaul
 args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY]
 sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "--quiet", *args]))
 EOF
-  mv "$get_pip.tmp" "$get_pip"
-fi
+    mv "$get_pip.tmp" "$get_pip"
+  fi
 
-# Fresh copy every run: a file deleted from the checkout must not linger in the copy.
-rm -rf "$dest"
-mkdir -p "$dest"
-cd "$root"
-if [[ ${AT_SOURCE:-worktree} == head ]]; then
-  git archive --format=tar HEAD | tar -xf - -C "$dest"
-elif git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do
-      # --cached still lists tracked files deleted in the work tree; skip them.
-      if [[ -e $f || -L $f ]]; then printf '%s\0' "$f"; fi
-    done |
-    tar --null --no-recursion -cf - -T - | tar -xf - -C "$dest"
-else
-  tar --exclude='./.venv*' --exclude=./.build --exclude=./.git --exclude='__pycache__' \
-    --exclude=./.pytest_cache --exclude=./.ruff_cache --exclude=./tests/output -cf - . | tar -xf - -C "$dest"
-fi
+  # Fresh copy every run: a file deleted from the checkout must not linger in the copy.
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cd "$root"
+  if [[ ${AT_SOURCE:-worktree} == head ]]; then
+    git archive --format=tar HEAD | tar -xf - -C "$dest"
+  elif git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard |
+      while IFS= read -r -d '' f; do
+        # --cached still lists tracked files deleted in the work tree; skip them.
+        if [[ -e $f || -L $f ]]; then printf '%s\0' "$f"; fi
+      done |
+      tar --null --no-recursion -cf - -T - | tar -xf - -C "$dest"
+  else
+    tar --exclude='./.venv*' --exclude=./.build --exclude=./.git --exclude='__pycache__' \
+      --exclude=./.pytest_cache --exclude=./.ruff_cache --exclude=./tests/output -cf - . | tar -xf - -C "$dest"
+  fi
 
-# ansible-test resolves the collection's dependencies only inside the same ansible_collections tree. amazon.aws
-# comes with the PyPI ansible package in the venv (Galaxy is unreachable here); link it in beside us.
-amazon_aws=$("$python" -c 'import ansible_collections.amazon.aws as m; print(list(m.__path__)[0])')
-mkdir -p "$workdir/ansible_collections/amazon"
-ln -sfn "$amazon_aws" "$workdir/ansible_collections/amazon/aws"
+  # ansible-test resolves the collection's dependencies only inside the same ansible_collections tree. amazon.aws
+  # comes with the PyPI ansible package in the venv (Galaxy is unreachable here); link it in beside us.
+  amazon_aws=$("$python" -c 'import ansible_collections.amazon.aws as m; print(list(m.__path__)[0])')
+  mkdir -p "$workdir/ansible_collections/amazon"
+  ln -sfn "$amazon_aws" "$workdir/ansible_collections/amazon/aws"
 
-cd "$dest"
-# ansible-test looks for .git upwards; without one here it would find the checkout's own repository, in
-# which .build/ is ignored, and see no files at all. An empty repository makes it list the copy's files.
-git init -q .
-export PATH=$venv/bin:$PATH
-unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS ANSIBLE_CONFIG
-case "$cmd" in
-  sanity)
-    "$venv/bin/ansible-test" sanity --local --python "$py_version" --color no "$@"
-    ;;
-  units)
-    "$venv/bin/ansible-test" units --local --python "$py_version" --color no "$@"
-    ;;
-esac
+  cd "$dest"
+  # ansible-test looks for .git upwards; without one here it would find the checkout's own repository, in
+  # which .build/ is ignored, and see no files at all. An empty repository makes it list the copy's files.
+  git init -q .
+  export PATH=$venv/bin:$PATH
+  unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS ANSIBLE_CONFIG
+  case "$cmd" in
+    sanity)
+      "$venv/bin/ansible-test" sanity --local --python "$py_version" --color no "$@"
+      ;;
+    units)
+      "$venv/bin/ansible-test" units --local --python "$py_version" --color no "$@"
+      ;;
+  esac
+}
+
+main "$@"
