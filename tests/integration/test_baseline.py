@@ -5,6 +5,7 @@ Ground truth is what the emulator holds afterwards (boto3), and check mode is pr
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -128,6 +129,9 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     assert len(secrets) >= 2 * len(ACCOUNTS)  # at least a password and a secret key per account
     for secret in secrets:
         assert secret not in apply.stdout and secret not in apply.stderr
+    # the session's credentials reach the modules only as no_log options
+    shown = re.findall(r'"(?:secret_key|session_token)": "([^"]*)"', apply.stdout)
+    assert set(shown) <= {"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}, set(shown)
     for account_id in ACCOUNTS.values():
         assert_account_matches(demo, account_id)
 
@@ -233,3 +237,16 @@ def test_tags_root_mfa_runs_only_that_control_and_the_drift_gate_fails_it(demo, 
     assert gate["failed"] and any("root_mfa" in line for line in gate["msg"]), gate["msg"]
     assert any("enrol an MFA device" in line for line in gate["msg"])
     assert demo.requests(writes_only=True) == []
+
+
+def test_bad_variables_fail_before_any_aws_call(demo, tmp_path):
+    hosts = demo_hosts({"prod": ACCOUNTS["prod"]})
+    users = [{"name": "alice", "console": True}]  # "console" is not an option: console_access is
+    inventory = write_inventory(tmp_path, hosts, baseline_users=users, baseline_mfa_require_for="everyone")
+    result = run_playbook(PLAYBOOK, inventory=inventory, env=ansible_env(demo, tmp_path), check=True)
+
+    assert result.rc != 0
+    failed = next(r for r in results(result, "prod") if r.get("failed"))
+    assert failed["_task"].startswith("Validating arguments")
+    assert "baseline_mfa_require_for" in failed["msg"] and "console" in failed["msg"]
+    assert demo.requests() == []
