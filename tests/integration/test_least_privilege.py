@@ -8,8 +8,11 @@ as they are: the policies proved here are the policies published.
 
 - A whole baseline run passes: ``--check`` with the check role, apply with the apply role.
 - Removing any one action breaks the run with a message naming that permission. Each removal gets its own
-  account and runs only the role task files whose module calls the action (TASK_FILES), all removals of a
-  policy in one ansible-playbook run, so the cost is one Ansible start per policy, not per action.
+  account (inventory host) and, through the role's per-family toggles, runs only the control families whose
+  module calls the action (TASK_FILES).
+
+Per policy, the complete hosts and all removal hosts share one ansible-playbook run of playbooks/baseline.yml,
+so the cost is one Ansible start per policy, not per action.
 """
 
 from __future__ import annotations
@@ -153,35 +156,19 @@ def write_inventory(tmp_path: Path, name: str, hosts: dict) -> Path:
     return path
 
 
-ROLE = "accountguard.aws.baseline"
-# Only the task files a host lists: the session and the account guard first, as in the role's main.yml.
-SINGLE_MODULE_PLAY = [
-    {
-        "name": "Run only the modules that call the removed action",
-        "hosts": "all",
-        "gather_facts": False,
-        "tasks": [
-            {
-                "name": "Open the session",
-                "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "session"},
-            },
-            {
-                "name": "Controls that call the action, in the host's account",
-                "module_defaults": {
-                    "group/amazon.aws.aws": "{{ _baseline_session.aws_connection }}",
-                    "group/accountguard.aws.aws": "{{ _baseline_session.aws_connection }}",
-                },
-                "block": [
-                    {
-                        "name": "Control",
-                        "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "{{ item }}"},
-                        "loop": "{{ lp_task_files }}",
-                    }
-                ],
-            },
-        ],
-    }
-]
+# The role's per-family toggles (host variables): a removal host runs only the families that call the action.
+TOGGLES = {
+    "password_policy": "baseline_password_policy_enabled",
+    "root_account": "baseline_root_account_enabled",
+    "user_mfa": "baseline_user_mfa_enabled",
+    "admin_group": "baseline_admin_group_enabled",
+    "iam_users": "baseline_iam_users_enabled",
+    "access_keys": "baseline_access_keys_enabled",
+}
+
+
+def only(task_files: list[str]) -> dict:
+    return {toggle: family in task_files for family, toggle in TOGGLES.items()}
 
 
 def failure_messages(result, host: str) -> list[str]:
@@ -199,39 +186,67 @@ def host_name(action: str) -> str:
     return action.replace(":", "_").lower()
 
 
+# Hosts that run the whole baseline with the complete policy, next to the removal hosts of the same run.
+COMPLETE = {"check": {"complete-drifted": False}, "apply": {"complete-drifted": False, "complete-fresh": True}}
+
+
 @pytest.fixture(scope="module")
-def removal_runs(emulator_server, tmp_path_factory):
-    """For each policy, one ansible-playbook run with one host (and account) per removed action."""
+def runs(emulator_server, tmp_path_factory):
+    """Per policy, one run of playbooks/baseline.yml: the complete hosts, and one host per removed action.
+
+    Returns {kind: (result, {host: account id}, writes per account, actions used per account)}.
+    """
     emulator = emulator_server
     emulator.reset()
-    tmp_path = tmp_path_factory.mktemp("least_privilege_removals")
+    tmp_path = tmp_path_factory.mktemp("least_privilege")
     env = create_controller(emulator)
-    runs = {}
+    out = {}
     number = 0
     for kind, role in ROLES.items():
         policy = load_policy(kind)
-        hosts = {}
-        accounts = {}
-        for action in policy_actions(policy):
+        hosts, accounts = {}, {}
+        cases = [(host, policy, fresh, {}) for host, fresh in COMPLETE[kind].items()]
+        cases += [
+            (host_name(a), without(policy, a), a in NEEDS_FRESH_ACCOUNT, only(TASK_FILES[a]))
+            for a in policy_actions(policy)
+        ]
+        for host, host_policy, fresh, toggles in cases:
             number += 1
             account_id = f"{700000000000 + number:012d}"
-            arrange_account(emulator, account_id, role, without(policy, action), fresh=action in NEEDS_FRESH_ACCOUNT)
-            hosts[host_name(action)] = host_vars(account_id, role, tmp_path) | {"lp_task_files": TASK_FILES[action]}
-            accounts[action] = account_id
+            arrange_account(emulator, account_id, role, host_policy, fresh=fresh)
+            hosts[host] = host_vars(account_id, role, tmp_path) | toggles
+            accounts[host] = account_id
         emulator.enforce_iam_authorization()
-        play = tmp_path / f"{kind}-play.yml"
-        play.write_text(yaml.safe_dump(SINGLE_MODULE_PLAY), encoding="utf-8")
+        emulator.clear_requests()
         result = run_playbook(
-            play,
+            PLAYBOOK,
             inventory=write_inventory(tmp_path, kind, hosts),
             check=kind == "check",
+            diff=kind == "check",
             env=env,
             args=["--forks", "8"],
         )
         emulator.enforce_iam_authorization(False)
-        runs[kind] = (result, accounts)
+        calls = emulator.requests()
+        writes = {a: [c["action"] for c in calls if c["account_id"] == a and c["write"]] for a in accounts.values()}
+        used = {a: {f"{c['service']}:{c['action']}" for c in calls if c["account_id"] == a} for a in accounts.values()}
+        out[kind] = (result, accounts, writes, used)
+    out["apply_state"] = {host: applied_state(emulator, out["apply"][1][host]) for host in COMPLETE["apply"]}
     emulator.reset()
-    return runs
+    return out
+
+
+def applied_state(emulator, account_id: str) -> dict:
+    iam = emulator.client("iam", account_id=account_id)
+    return {
+        "members": [u["UserName"] for u in iam.get_group(GroupName="Cloudadmin")["Users"]],
+        "attached": [
+            p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName="Cloudadmin")["AttachedPolicies"]
+        ],
+        "password_length": iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"],
+        "bob_keys": len(iam.list_access_keys(UserName="bob")["AccessKeyMetadata"]),
+        "alice_path": iam.get_user(UserName="alice")["User"]["Path"],
+    }
 
 
 def test_every_action_is_mapped_to_the_modules_that_call_it():
@@ -260,8 +275,8 @@ def removal_cases():
 
 
 @pytest.mark.parametrize(("kind", "action"), list(removal_cases()))
-def test_removing_one_action_fails_naming_it(removal_runs, kind, action):
-    result, _ = removal_runs[kind]
+def test_removing_one_action_fails_naming_it(runs, kind, action):
+    result, *_ = runs[kind]
     host = host_name(action)
     assert host in result.stats(), result.stderr[-3000:]
     assert result.stats()[host]["failures"] >= 1, f"{action} removed from the {kind} policy, yet the run passed"
@@ -269,45 +284,30 @@ def test_removing_one_action_fails_naming_it(removal_runs, kind, action):
     assert any(action in message for message in messages), messages
 
 
-def test_check_run_passes_with_the_check_policy_and_writes_nothing(emulator, tmp_path):
-    env = create_controller(emulator)
-    account_id = "711111111111"
-    arrange_account(emulator, account_id, ROLES["check"], load_policy("check"), fresh=False)
-    inventory = write_inventory(tmp_path, "check", {"drifted": host_vars(account_id, ROLES["check"], tmp_path)})
-    emulator.enforce_iam_authorization()
-    emulator.clear_requests()
-
-    result = run_playbook(PLAYBOOK, inventory=inventory, check=True, diff=True, env=env)
-
-    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert result.stats()["drifted"]["failures"] == 0
-    assert result.stats()["drifted"]["changed"] > 0, "the drifted account must show drift"
-    assert emulator.requests(writes_only=True) == []
+def test_check_run_passes_with_the_check_policy_and_writes_nothing(runs):
+    result, accounts, writes, used = runs["check"]
+    stats = result.stats()["complete-drifted"]
+    assert stats["failures"] == 0, failure_messages(result, "complete-drifted")
+    assert stats["changed"] > 0, "the drifted account must show drift"
+    # No host of the check run wrote anything, whatever its policy.
+    assert {account: actions for account, actions in writes.items() if actions} == {}
     # Every action of the check policy was used by this run: none is there just in case.
-    used = {f"{c['service']}:{c['action']}" for c in emulator.requests(account_id=account_id)}
-    assert set(policy_actions(load_policy("check"))) <= used
+    assert set(policy_actions(load_policy("check"))) <= used[accounts["complete-drifted"]]
 
 
-def test_apply_run_passes_with_the_apply_policy(emulator, tmp_path):
-    env = create_controller(emulator)
-    accounts = {"drifted": "722222222222", "fresh": "733333333333"}
-    for host, account_id in accounts.items():
-        arrange_account(emulator, account_id, ROLES["apply"], load_policy("apply"), fresh=host == "fresh")
-    hosts = {host: host_vars(account_id, ROLES["apply"], tmp_path) for host, account_id in accounts.items()}
-    inventory = write_inventory(tmp_path, "apply", hosts)
-    emulator.enforce_iam_authorization()
-    emulator.clear_requests()
-
-    result = run_playbook(PLAYBOOK, inventory=inventory, env=env)
-
-    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    used = {f"{c['service']}:{c['action']}" for c in emulator.requests() if c["service"] == "iam"}
-    assert set(policy_actions(load_policy("apply"))) <= used
-    for account_id in accounts.values():
-        iam = emulator.client("iam", account_id=account_id)
-        group = iam.get_group(GroupName="Cloudadmin")
-        assert [u["UserName"] for u in group["Users"]] == ["alice"]
-        attached = iam.list_attached_group_policies(GroupName="Cloudadmin")["AttachedPolicies"]
-        assert [p["PolicyArn"] for p in attached] == [ADMIN_POLICY]
-        assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 14
-        assert len(iam.list_access_keys(UserName="bob")["AccessKeyMetadata"]) == 1
+def test_apply_run_passes_with_the_apply_policy(runs):
+    result, accounts, _, used = runs["apply"]
+    for host in COMPLETE["apply"]:
+        assert result.stats()[host]["failures"] == 0, failure_messages(result, host)
+    assert (
+        set(policy_actions(load_policy("apply")))
+        <= used[accounts["complete-drifted"]] | used[accounts["complete-fresh"]]
+    )
+    expected = {
+        "members": ["alice"],
+        "attached": [ADMIN_POLICY],
+        "password_length": 14,
+        "bob_keys": 1,
+        "alice_path": "/people/",
+    }
+    assert runs["apply_state"] == dict.fromkeys(COMPLETE["apply"], expected)
