@@ -98,7 +98,7 @@ def account_facts(emu: Emulator, account_id: str) -> dict:
 
 def print_summary(accounts: dict, names: dict, runs: list[tuple[str, dict]], emu: Emulator) -> None:
     banner("Summary per account")
-    head = f"{'host':<10} {'account':<13} {'name':<16}" + "".join(f" {t:>14}" for t, _ in runs)
+    head = f"{'host':<10} {'account':<13} {'name':<16}" + "".join(f" {title:>14}" for title, _recap in runs)
     print(head + "  password  Cloudadmin        root (only a person can fix)")
     for host, account_id in sorted(accounts.items(), key=lambda item: item[1]):
         cells = []

@@ -49,7 +49,8 @@ def ansible_env(emulator, tmp_path: Path) -> dict:
     return {**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(tmp_path / "reports")}
 
 
-def demo_hosts(accounts=ACCOUNTS) -> dict:
+def demo_hosts(accounts: dict | None = None) -> dict:
+    accounts = ACCOUNTS if accounts is None else accounts
     return {host: {"aws_account_id": acct, "baseline_role_arn": ROLE.format(acct)} for host, acct in accounts.items()}
 
 
