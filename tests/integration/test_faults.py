@@ -92,14 +92,16 @@ def iam_state(emulator, account_id: str) -> dict:
     return {"password_policy": password_policy, "users": users, "groups": groups}
 
 
-def all_states(emulator, accounts=ACCOUNTS) -> dict:
+def all_states(emulator, accounts=None) -> dict:
+    accounts = accounts or ACCOUNTS
     return {host: iam_state(emulator, account_id) for host, account_id in accounts.items()}
 
 
 # --- the run ------------------------------------------------------------------------------------------------
 
 
-def write_inventory(tmp_path: Path, accounts=ACCOUNTS, **extra_vars) -> Path:
+def write_inventory(tmp_path: Path, accounts=None, **extra_vars) -> Path:
+    accounts = accounts or ACCOUNTS
     hosts = {host: {"aws_account_id": acct, "baseline_role_arn": ROLE.format(acct)} for host, acct in accounts.items()}
     data = {
         "all": {

@@ -82,7 +82,7 @@ def recap(stdout: str) -> dict[str, dict[str, int]]:
     """PLAY RECAP of the default output: host -> {ok, changed, failed, ...}."""
     hosts = {}
     for line in stdout.split("PLAY RECAP", 1)[-1].splitlines()[1:]:
-        host, _, counters = line.partition(" : ")
+        host, _sep, counters = line.partition(" : ")
         if counters:
             hosts[host.strip()] = {k: int(v) for k, v in (c.split("=") for c in counters.split())}
     return hosts
