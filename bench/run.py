@@ -187,7 +187,8 @@ class Bench:
                     "ansible_connection": "local",
                     "ansible_python_interpreter": "{{ ansible_playbook_python }}",
                     "baseline_users": DECLARED_USERS,
-                    "baseline_credentials_dir": str(self.run_dir / "credentials"),
+                    # One directory per seed: account ids repeat after every reset of the emulator.
+                    "baseline_credentials_dir": str(self.run_dir / f"credentials-{name}"),
                     **self.args.vars,
                 },
             }
@@ -438,7 +439,7 @@ class Bench:
             applies = []
             for n in range(self.args.apply_repeats):
                 members = self.seed(accounts, users)
-                inv = self.inventory(members, f"c{accounts}")
+                inv = self.inventory(members, f"c{accounts}-{n}")
                 applies.append(
                     self.measure(OURS, inv, check=False, forks=forks, repeats=1, label=f"c{accounts}-apply{n}")
                 )
