@@ -133,6 +133,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="extra inventory variables as JSON, e.g. '{\"baseline_access_keys_enabled\": false}'",
     )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="results directory")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="print one table from the results.json of earlier runs (a later run's row replaces an earlier one's "
+        "with the same scenario, sizes, forks, settings and mode) and exit",
+    )
     p.add_argument("--strict", action="store_true", help="also fail (exit 1) when a timing or strict target is missed")
     args = p.parse_args(argv)
     quick = args.quick
@@ -719,8 +727,21 @@ def write_results(bench: Bench, args: argparse.Namespace, command: str, elapsed:
     return checks_md
 
 
+def merge(dirs: list[Path]) -> str:
+    rows: dict[tuple, dict] = {}
+    for directory in dirs:
+        doc = json.loads((directory / "results.json").read_text(encoding="utf-8"))
+        for r in doc["rows"]:
+            rows[r["scenario"], r["accounts"], r["users_per_account"], r["forks"], r["settings"], r["mode"]] = r
+    order = sorted(rows, key=lambda k: (k[0], k[1], k[2], k[5] != "apply", k[3], k[4] != "default", k[4]))
+    return table([rows[k] for k in order])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.merge:
+        print(merge(args.merge))
+        return 0
     from emulator import Emulator
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
