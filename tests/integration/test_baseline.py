@@ -135,6 +135,12 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     assert set(shown) <= {"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}, set(shown)
     for account_id in ACCOUNTS.values():
         assert_account_matches(demo, account_id)
+    # users nobody declared are reported and kept
+    for host, account_id in ACCOUNTS.items():
+        gate = results(apply, host)[-1]
+        assert any("not in baseline_users, kept" in line for line in gate["msg"]), gate["msg"]
+        existing = {u["UserName"] for u in demo.client("iam", account_id).list_users()["Users"]}
+        assert _seeded_users(account_id) <= existing
 
     # 3. a second apply changes nothing and writes nothing
     demo.clear_requests()
@@ -177,11 +183,18 @@ def assert_account_matches(emulator, account_id: str) -> None:
                 assert profile["PasswordResetRequired"] is True
 
 
-def _seeded_console_users(emulator, account_id: str) -> set[str]:
+def _seed_spec(account_id: str) -> dict:
     from emulator.seed import DEMO
 
-    spec = next(a for a in DEMO["accounts"] if a["name"] == {v: k for k, v in ACCOUNTS.items()}[account_id])
-    return {u["name"] for u in spec["users"] if u.get("console")}
+    return next(a for a in DEMO["accounts"] if a["name"] == {v: k for k, v in ACCOUNTS.items()}[account_id])
+
+
+def _seeded_users(account_id: str) -> set[str]:
+    return {u["name"] for u in _seed_spec(account_id)["users"]}
+
+
+def _seeded_console_users(emulator, account_id: str) -> set[str]:
+    return {u["name"] for u in _seed_spec(account_id)["users"] if u.get("console")}
 
 
 def test_a_host_whose_account_cannot_be_proved_fails_alone(demo, tmp_path):
