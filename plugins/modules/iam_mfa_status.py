@@ -35,7 +35,8 @@ options:
     description:
       - Only check these IAM user names. Names that do not exist are reported in RV(summary.users_not_found)
         and with a warning.
-      - Unset checks every IAM user of the account.
+      - Unset checks every IAM user of the account. An empty list checks no user and adds no C(user_mfa)
+        finding at all (not even a pass), so only root is judged.
     type: list
     elements: str
   include_root:
@@ -405,7 +406,9 @@ def main():
         module.fail_json_aws_error(e)
 
     without, findings, summary = assess_users(users, params["require_mfa_for"])
-    if not summary["users_in_scope"]:
+    # An explicit empty list checks no user at all: a pass would mark user_mfa compliant for a run
+    # (e.g. --tags root_mfa) that never looked at a user.
+    if not summary["users_in_scope"] and params["users"] != []:
         scope = "console users" if params["require_mfa_for"] == "console_users" else "IAM users"
         findings.append(finding("user_mfa", "pass", resource, f"no {scope} to check"))
     summary["users_not_found"] = plan["not_found"]

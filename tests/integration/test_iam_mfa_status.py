@@ -113,6 +113,14 @@ def test_all_users_and_the_users_filter(emulator, people):
     assert calls["ListMFADevices"] == 1  # erin only; the filter keeps carol out
 
 
+def test_an_empty_users_list_checks_no_user_and_adds_no_user_finding(emulator, people):
+    result = run(emulator, {"users": []})
+    assert result["users"] == [] and result["users_without_mfa"] == []
+    # only root is judged: no user_mfa pass that --tags root_mfa could mistake for a checked control
+    assert [f["id"] for f in result["findings"]] == ["root_mfa"]
+    assert result["findings"][0]["status"] == "pass"
+
+
 @pytest.mark.parametrize(
     ("mfa", "require_hardware", "mfa_type", "status"),
     [("none", False, "none", "fail"), ("virtual", True, "virtual", "fail"), ("hardware", True, "hardware", "pass")],
