@@ -57,6 +57,9 @@ options:
 notes:
   - Calls C(sts:AssumeRole) (only with O(role_arn)) and C(sts:GetCallerIdentity); both are read-only.
   - RV(aws_connection) contains a secret access key and a session token whenever a role was assumed.
+  - To renew the session before it expires on long runs, pass the registered result through the
+    P(accountguard.aws.session_connection#filter) filter in C(module_defaults) instead of using
+    RV(aws_connection) directly.
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.attributes.checking
@@ -64,6 +67,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 seealso:
+  - plugin: accountguard.aws.session_connection
+    plugin_type: filter
   - module: amazon.aws.sts_assume_role
   - module: amazon.aws.aws_caller_info
 """
@@ -134,6 +139,22 @@ aws_connection:
   returned: always
   type: dict
   sample: {"access_key": "ASIAEXAMPLE", "secret_key": "...", "session_token": "..."}
+renewal:
+  description:
+    - The non-secret parameters that open this session again, for the P(accountguard.aws.session_connection#filter)
+      filter, which renews the session shortly before RV(expiration) with the controller's credentials.
+    - V(null) without O(role_arn) and when the session could not be opened or proved.
+  returned: always
+  type: dict
+  sample:
+    account_id: "111111111111"
+    role_arn: arn:aws:iam::111111111111:role/OrganizationAccountAccessRole
+    role_session_name: accountguard
+    duration_seconds: 3600
+    external_id: null
+    profile: null
+    endpoint_url: null
+    region: us-east-1
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -146,19 +167,21 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     client,
     iso,
 )
-from ansible_collections.accountguard.aws.plugins.module_utils._session import connection_options, guard_error, validate
+from ansible_collections.accountguard.aws.plugins.module_utils._session import (
+    assume_role_request,
+    connection_options,
+    guard_error,
+    renewal_parameters,
+    validate,
+)
 
 
 @STSErrors.common_error_handler("assume the role")
 @AWSRetry.jittered_backoff()
 def assume_role(sts, params: dict) -> dict:
-    request = {
-        "RoleArn": params["role_arn"],
-        "RoleSessionName": params["role_session_name"],
-        "DurationSeconds": params["duration_seconds"],
-    }
-    if params["external_id"]:
-        request["ExternalId"] = params["external_id"]
+    request = assume_role_request(
+        params["role_arn"], params["role_session_name"], params["duration_seconds"], params["external_id"]
+    )
     return sts.assume_role(**request)["Credentials"]
 
 
@@ -184,6 +207,7 @@ def open_session(module) -> dict:
         "assumed_role": credentials is not None,
         "expiration": iso(credentials["Expiration"]) if credentials else None,
         "aws_connection": connection_options(credentials, params["profile"]),
+        "renewal": renewal_parameters(params, identity["account"]),
         "guard": guard_error(params["account_id"], identity, params["role_arn"]),
     }
 
@@ -199,7 +223,14 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    failed = {"changed": False, "ok": False, "assumed_role": False, "expiration": None, "aws_connection": {}}
+    failed = {
+        "changed": False,
+        "ok": False,
+        "assumed_role": False,
+        "expiration": None,
+        "aws_connection": {},
+        "renewal": None,
+    }
 
     def fail(msg, exception=None):
         if params["fail_on_error"]:
@@ -220,7 +251,7 @@ def main():
     guard = session.pop("guard")
     if guard:
         # Never hand out credentials of the wrong account: no later task may use them.
-        session.update(aws_connection={}, expiration=None)
+        session.update(aws_connection={}, expiration=None, renewal=None)
         if params["fail_on_error"]:
             module.fail_json(msg=guard, ok=False, changed=False, **session)
         module.exit_json(changed=False, ok=False, error=guard, **session)

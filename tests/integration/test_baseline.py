@@ -264,3 +264,49 @@ def test_bad_variables_fail_before_any_aws_call(demo, tmp_path):
     assert failed["_task"].startswith("Validating arguments")
     assert "baseline_mfa_require_for" in failed["msg"] and "console" in failed["msg"]
     assert demo.requests() == []
+
+
+def test_sessions_are_renewed_before_they_expire_and_stay_in_their_account(demo, tmp_path):
+    # A margin longer than the session itself makes every task after the first session renew it, which
+    # stands in for a play that outlives its sessions without waiting for a clock.
+    hosts = demo_hosts({"prod": ACCOUNTS["prod"], "dev": ACCOUNTS["dev"]})
+    inventory = write_inventory(
+        tmp_path,
+        hosts,
+        baseline_users=USERS[:1],
+        baseline_session_duration_seconds=900,
+        baseline_session_refresh_margin_seconds=100000,
+    )
+    env = ansible_env(demo, tmp_path)
+
+    apply = run_playbook(PLAYBOOK, inventory=inventory, env=env, args=["-vvv"])
+    assert apply.rc == 0, apply.stdout[-3000:] + apply.stderr[-3000:]
+    # seed_demo's own sessions are in the log too; the baseline's carry its session name
+    issued = [s for s in demo.issued_sessions() if s["session_name"] == "accountguard"]
+    per_account = Counter(s["account_id"] for s in issued)
+    # the first session plus at least one renewal per control task that ran
+    for host, host_vars in hosts.items():
+        controls = [
+            r for r in executed(apply, host) if r["_task"] not in SETUP_TASKS and "Validating" not in r["_task"]
+        ]
+        assert per_account[host_vars["aws_account_id"]] >= len(controls) > 2, (per_account, host)
+    assert {s["role_arn"] for s in issued} == {h["baseline_role_arn"] for h in hosts.values()}
+    # the management account only hands out sessions; every other call lands in a host's own account
+    assert {r["action"] for r in demo.requests(MANAGEMENT)} == {"AssumeRole"}
+    assert {r["account_id"] for r in demo.requests()} == {MANAGEMENT, ACCOUNTS["prod"], ACCOUNTS["dev"]}
+    assert demo.requests(ACCOUNTS["sandbox"]) == []
+    for account_id in (ACCOUNTS["prod"], ACCOUNTS["dev"]):
+        policy = demo.client("iam", account_id).get_account_password_policy()["PasswordPolicy"]
+        assert policy["MinimumPasswordLength"] == 14
+    # no secret of any session, first or renewed, in the -vvv output
+    for session in issued:
+        for secret in (session["secret_access_key"], session["session_token"]):
+            assert secret not in apply.stdout and secret not in apply.stderr
+
+    # converged: a second run with renewals changes and writes nothing
+    demo.clear_requests()
+    again = run_playbook(PLAYBOOK, inventory=inventory, env=env)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert {host: again.stats()[host]["changed"] for host in hosts} == dict.fromkeys(hosts, 0)
+    assert demo.requests(writes_only=True) == []
+    assert Counter(r["action"] for r in demo.requests(MANAGEMENT))["AssumeRole"] > 2 * len(hosts)
