@@ -147,12 +147,14 @@ seealso:
 """
 
 EXAMPLES = r"""
+---
 # inventories/prod/organizations.yml - every active member account, in groups per OU
 plugin: accountguard.aws.organizations
 profile: org-management
 exclude_tags:
   baseline: skip
 
+---
 # security.organizations.yml - only Workloads, reached through a delegated administrator,
 # assuming a custom role in every account, cached for an hour
 plugin: accountguard.aws.organizations
