@@ -159,34 +159,7 @@ def test_rejected_with_a_clear_error(hostile_run, case):
     assert any(re.search(pattern, message) for message in messages), messages
 
 
-# The baseline validates baseline_users only in its iam_users task, after the password policy and the admin
-# group tasks have written: those cases fail clearly, but too late. The role needs a validation step before
-# its first write (docs/reliability.md, "Input validation").
-VALIDATED_AFTER_WRITES = {
-    "user-name-invalid-characters",
-    "user-name-too-long",
-    "user-path-without-slashes",
-    "user-path-too-long",
-    "group-name-invalid",
-    "group-name-too-long",
-    "too-many-tags",
-    "tag-key-too-long",
-    "tag-value-too-long",
-    "tag-key-reserved-prefix",
-    "duplicate-users",
-    "group-neither-declared-nor-existing",
-}
-
-
-def write_cases():
-    for case in CASES:
-        marks = []
-        if case in VALIDATED_AFTER_WRITES:
-            marks.append(pytest.mark.xfail(reason="baseline_users validated after the first writes", strict=True))
-        yield pytest.param(case, marks=marks, id=case)
-
-
-@pytest.mark.parametrize("case", list(write_cases()))
+@pytest.mark.parametrize("case", list(CASES))
 def test_nothing_written_and_account_unchanged(hostile_run, case):
     _result, accounts, before, after, writes = hostile_run
     assert writes.get(accounts[case], []) == [], f"{case} wrote {writes.get(accounts[case])} before failing"
