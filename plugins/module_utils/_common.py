@@ -3,7 +3,7 @@
 
 """AWS plumbing every accountguard.aws module shares, so nobody writes it twice.
 
-- clients that retry throttling with jittered backoff,
+- clients with one bounded retry policy (botocore standard mode plus jittered backoff),
 - one error handler per call family (IAM, STS, Organizations) raising AccountGuardAWSError, which
   AnsibleAWSModule.fail_json_aws_error turns into a failure carrying the AWS error code,
 - option validation that runs before any API call,
@@ -21,9 +21,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-# Throttling is retried with jittered backoff (amazon.aws's defaults); every other error fails fast with its
-# AWS error code. Helpers in module_utils decorate their own calls, so they take a plain or wrapped client.
-RETRY_DECORATOR = AWSRetry.jittered_backoff()
+# One retry policy for the collection, so a run whose every call is throttled gives up in bounded time
+# (docs/reliability.md, "Giving up"). botocore retries throttling, 5xx and dropped connections alike, 6
+# attempts with at most 1 + 2 + 4 + 8 + 16 s of backoff; a user's aws_config still wins (amazon.aws merges it
+# last). On top, AWSRetry retries the throttling codes a few more times with short jittered sleeps: amazon.aws's
+# defaults (10 tries, up to 60 s each) would multiply to minutes per call.
+BOTOCORE_RETRIES = {"mode": "standard", "max_attempts": 6}
+
+
+def retry(**extra):
+    """The jittered-backoff decorator for every call of the collection; `extra` as AWSRetry takes it."""
+    return AWSRetry.jittered_backoff(retries=2, delay=2, max_delay=5, **extra)
+
+
+# Helpers in module_utils decorate their own calls, so they take a plain or wrapped client.
+RETRY_DECORATOR = retry()
 
 
 # A failed task's message stays readable with a thousand non-compliant users; the findings hold them all.
@@ -54,9 +66,11 @@ class OrganizationsErrors(AWSErrorHandler):
         return is_boto3_error_code(("AWSOrganizationsNotInUseException", "AccountNotFoundException"))
 
 
-def client(module, service: str):
-    """A boto3 client from the amazon.aws connection options, retrying throttling with jittered backoff."""
-    return module.client(service, retry_decorator=RETRY_DECORATOR)
+def client(module, service: str, **extra_params):
+    """A boto3 client from the amazon.aws connection options, with the collection's retry policy."""
+    return module.client(
+        service, retry_decorator=RETRY_DECORATOR, config={"retries": dict(BOTOCORE_RETRIES)}, **extra_params
+    )
 
 
 def iam_client(module):
@@ -158,14 +172,14 @@ def days_since(value: datetime | None, now: datetime) -> int | None:
 
 
 @STSErrors.common_error_handler("get the caller identity")
-@AWSRetry.jittered_backoff()
+@retry()
 def caller_identity(sts_client) -> dict:
     response = sts_client.get_caller_identity()
     return {"account": response["Account"], "arn": response["Arn"], "user_id": response["UserId"]}
 
 
 @IAMErrors.common_error_handler("list IAM users")
-@AWSRetry.jittered_backoff()
+@retry()
 def list_users(iam_client) -> list[dict]:
     """Every IAM user as {user_name, arn}, 1,000 per call (the API's largest page)."""
     paginator = iam_client.get_paginator("list_users")
@@ -174,7 +188,7 @@ def list_users(iam_client) -> list[dict]:
 
 
 @IAMErrors.list_error_handler("get a login profile", False)
-@AWSRetry.jittered_backoff()
+@retry()
 def has_login_profile(iam_client, user_name: str) -> bool:
     iam_client.get_login_profile(UserName=user_name)
     return True

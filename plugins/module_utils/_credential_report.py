@@ -15,9 +15,8 @@ import time
 from datetime import UTC, datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ._common import AccountGuardAWSError, IAMErrors
+from ._common import AccountGuardAWSError, IAMErrors, retry
 
 ROOT_USER = "<root_account>"
 
@@ -145,12 +144,12 @@ def access_key_slots(row: dict) -> list[dict]:
     return keys
 
 
-@AWSRetry.jittered_backoff()
+@retry()
 def _generate(client) -> str:
     return client.generate_credential_report().get("State", "")
 
 
-@AWSRetry.jittered_backoff()
+@retry()
 def _get(client) -> dict:
     return client.get_credential_report()
 

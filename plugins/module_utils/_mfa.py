@@ -11,9 +11,7 @@ FIDO devices), never from a device name, which the device's creator chooses free
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ._common import IAMErrors
+from ._common import IAMErrors, retry
 from ._findings import finding
 
 MFA_TYPES = ("virtual", "hardware", "fido", "none", "unknown")
@@ -64,7 +62,7 @@ def normalize_virtual_device(device: dict) -> dict:
 
 
 @IAMErrors.common_error_handler("list assigned virtual MFA devices")
-@AWSRetry.jittered_backoff()
+@retry()
 def list_assigned_virtual_mfa_devices(client) -> list[dict]:
     paginator = client.get_paginator("list_virtual_mfa_devices")
     pages = paginator.paginate(AssignmentStatus="Assigned", PaginationConfig={"PageSize": PAGE_SIZE})
@@ -72,7 +70,7 @@ def list_assigned_virtual_mfa_devices(client) -> list[dict]:
 
 
 @IAMErrors.list_error_handler("list MFA devices of a user", None)
-@AWSRetry.jittered_backoff()
+@retry()
 def list_user_mfa_serials(client, user_name: str) -> list[str] | None:
     """Serials of a user's MFA devices; None when the user no longer exists."""
     paginator = client.get_paginator("list_mfa_devices")

@@ -9,9 +9,7 @@ user left unset keep the account's current values (amazon.aws resets them to def
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ._common import IAMErrors
+from ._common import IAMErrors, retry
 
 # Module option -> API field, in the order the module documents them.
 API_FIELDS = {
@@ -102,20 +100,20 @@ def to_api(policy: dict) -> dict:
 
 
 @IAMErrors.list_error_handler("get the account password policy", None)
-@AWSRetry.jittered_backoff()
+@retry()
 def get_policy(client) -> dict | None:
     """The current custom policy, module-shaped, or None (NoSuchEntity: the account uses AWS's default)."""
     return from_api(client.get_account_password_policy()["PasswordPolicy"])
 
 
 @IAMErrors.common_error_handler("update the account password policy")
-@AWSRetry.jittered_backoff()
+@retry()
 def put_policy(client, policy: dict) -> None:
     client.update_account_password_policy(**to_api(policy))
 
 
 @IAMErrors.deletion_error_handler("delete the account password policy")
-@AWSRetry.jittered_backoff()
+@retry()
 def delete_policy(client) -> bool:
     client.delete_account_password_policy()
     return True

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ._common import IAMErrors, iso
+from ._common import IAMErrors, iso, retry
 from ._credential_report import access_key_slots
 from ._findings import finding
 
 
 @IAMErrors.common_error_handler("get the account summary")
-@AWSRetry.jittered_backoff()
+@retry()
 def get_account_summary(client) -> dict:
     return client.get_account_summary()["SummaryMap"]
 

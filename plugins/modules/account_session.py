@@ -158,7 +158,6 @@ renewal:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     AccountGuardAWSError,
@@ -166,6 +165,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     caller_identity,
     client,
     iso,
+    retry,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._session import (
     assume_role_request,
@@ -177,7 +177,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._session import (
 
 
 @STSErrors.common_error_handler("assume the role")
-@AWSRetry.jittered_backoff()
+@retry()
 def assume_role(sts, params: dict) -> dict:
     request = assume_role_request(
         params["role_arn"], params["role_session_name"], params["duration_seconds"], params["external_id"]
@@ -190,9 +190,9 @@ def open_session(module) -> dict:
     credentials = None
     if params["role_arn"]:
         credentials = assume_role(client(module, "sts"), params)
-        sts = module.client(
+        sts = client(
+            module,
             "sts",
-            retry_decorator=AWSRetry.jittered_backoff(),
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],

@@ -179,7 +179,6 @@ credential_report:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.accountguard.aws.plugins.module_utils._access_keys import (
     DEACTIVATE_REASONS,
@@ -203,6 +202,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     iam_client,
     iso,
     range_errors,
+    retry,
     root_arn,
     utcnow,
 )
@@ -224,14 +224,14 @@ CONTROL = "access_key_rotation"
 
 
 @IAMErrors.list_error_handler("list access keys", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry()
 def list_access_keys(iam, user_name: str) -> list:
     paginator = iam.get_paginator("list_access_keys")
     return paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
 
 
 @IAMErrors.common_error_handler("deactivate an access key")
-@AWSRetry.jittered_backoff()
+@retry()
 def deactivate(iam, user_name: str, access_key_id: str) -> None:
     iam.update_access_key(UserName=user_name, AccessKeyId=access_key_id, Status="Inactive")
 

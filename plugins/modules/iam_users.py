@@ -304,7 +304,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     AccountGuardAWSError,
@@ -312,6 +311,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     caller_identity,
     client,
     iso,
+    retry,
     utcnow,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
@@ -344,21 +344,21 @@ from ansible_collections.accountguard.aws.plugins.module_utils._users import (
 
 
 @IAMErrors.common_error_handler("list the account's users (GetAccountAuthorizationDetails)")
-@AWSRetry.jittered_backoff()
+@retry()
 def list_user_details(iam) -> list:
     paginator = iam.get_paginator("get_account_authorization_details")
     return paginator.paginate(Filter=["User"]).build_full_result().get("UserDetailList", [])
 
 
 @IAMErrors.list_error_handler("get the login profile", default_value=False)
-@AWSRetry.jittered_backoff()
+@retry()
 def has_login_profile(iam, user_name: str) -> bool:
     iam.get_login_profile(UserName=user_name)
     return True
 
 
 @IAMErrors.common_error_handler("list access keys")
-@AWSRetry.jittered_backoff()
+@retry()
 def list_access_keys(iam, user_name: str) -> list:
     paginator = iam.get_paginator("list_access_keys")
     keys = paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
@@ -366,20 +366,20 @@ def list_access_keys(iam, user_name: str) -> list:
 
 
 @IAMErrors.common_error_handler("list groups")
-@AWSRetry.jittered_backoff()
+@retry()
 def list_group_names(iam) -> list:
     paginator = iam.get_paginator("list_groups")
     return [g["GroupName"] for g in paginator.paginate().build_full_result().get("Groups", [])]
 
 
 @IAMErrors.list_error_handler("get the account password policy")
-@AWSRetry.jittered_backoff()
+@retry()
 def get_password_policy(iam):
     return iam.get_account_password_policy()["PasswordPolicy"]
 
 
 @IAMErrors.list_error_handler("list MFA devices", default_value=[])
-@AWSRetry.jittered_backoff()
+@retry()
 def list_mfa_serials(iam, user_name: str) -> list:
     paginator = iam.get_paginator("list_mfa_devices")
     return [d["SerialNumber"] for d in paginator.paginate(UserName=user_name).build_full_result()["MFADevices"]]
@@ -389,7 +389,7 @@ def list_mfa_serials(iam, user_name: str) -> list:
 
 
 @IAMErrors.common_error_handler("create the user")
-@AWSRetry.jittered_backoff()
+@retry()
 def create_user(iam, user_name: str, path: str, tags: dict) -> dict:
     request = {"UserName": user_name, "Path": path}
     if tags:
@@ -398,61 +398,61 @@ def create_user(iam, user_name: str, path: str, tags: dict) -> dict:
 
 
 @IAMErrors.common_error_handler("update the user's path")
-@AWSRetry.jittered_backoff()
+@retry()
 def update_path(iam, user_name: str, path: str) -> None:
     iam.update_user(UserName=user_name, NewPath=path)
 
 
 @IAMErrors.common_error_handler("tag the user")
-@AWSRetry.jittered_backoff()
+@retry()
 def tag_user(iam, user_name: str, tags: dict) -> None:
     iam.tag_user(UserName=user_name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
 
 
 @IAMErrors.common_error_handler("untag the user")
-@AWSRetry.jittered_backoff()
+@retry()
 def untag_user(iam, user_name: str, keys: list) -> None:
     iam.untag_user(UserName=user_name, TagKeys=keys)
 
 
 @IAMErrors.common_error_handler("add the user to a group")
-@AWSRetry.jittered_backoff()
+@retry()
 def add_to_group(iam, user_name: str, group: str) -> None:
     iam.add_user_to_group(UserName=user_name, GroupName=group)
 
 
 @IAMErrors.deletion_error_handler("remove the user from a group")
-@AWSRetry.jittered_backoff()
+@retry()
 def remove_from_group(iam, user_name: str, group: str) -> None:
     iam.remove_user_from_group(UserName=user_name, GroupName=group)
 
 
 @IAMErrors.common_error_handler("create the login profile")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
+@retry(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
 def create_login_profile(iam, user_name: str, password: str, reset_required: bool) -> None:
     iam.create_login_profile(UserName=user_name, Password=password, PasswordResetRequired=reset_required)
 
 
 @IAMErrors.deletion_error_handler("delete the login profile")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
+@retry(catch_extra_error_codes=["EntityTemporarilyUnmodifiable"])
 def delete_login_profile(iam, user_name: str) -> None:
     iam.delete_login_profile(UserName=user_name)
 
 
 @IAMErrors.common_error_handler("create an access key")
-@AWSRetry.jittered_backoff()
+@retry()
 def create_access_key(iam, user_name: str) -> dict:
     return iam.create_access_key(UserName=user_name)["AccessKey"]
 
 
 @IAMErrors.deletion_error_handler("delete an access key")
-@AWSRetry.jittered_backoff()
+@retry()
 def delete_access_key(iam, user_name: str, access_key_id: str) -> None:
     iam.delete_access_key(UserName=user_name, AccessKeyId=access_key_id)
 
 
 @IAMErrors.deletion_error_handler("delete the user and what is attached to it")
-@AWSRetry.jittered_backoff()
+@retry()
 def delete_user_completely(iam, detail: dict) -> None:
     """DeleteUser refuses a user that still has credentials, policies or groups: remove those first."""
     name = detail["UserName"]

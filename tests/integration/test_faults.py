@@ -162,25 +162,13 @@ def reference(emulator_server, tmp_path_factory):
 # --- tests -----------------------------------------------------------------------------------------------------
 
 
-# botocore retries a call 3 times (standard mode); amazon.aws's AWSRetry retries only throttling and 503 on
-# top, so a dropped connection or a 500 three times in a row fails the task. AWS_MAX_ATTEMPTS, which botocore
-# reads for every client, is the workaround docs/reliability.md documents until the modules retry them.
-@pytest.mark.parametrize(
-    "extra_env",
-    [
-        pytest.param(
-            {},
-            id="defaults",
-            marks=pytest.mark.xfail(reason="dropped connections and 500s are not retried enough", strict=True),
-        ),
-        pytest.param({"AWS_MAX_ATTEMPTS": "8"}, id="aws-max-attempts-8"),
-    ],
-)
-def test_apply_under_faults_converges_to_the_fault_free_state(reference, emulator, tmp_path, extra_env):
+# The collection's retry policy (botocore standard mode, 6 retries, plus a short AWSRetry on throttling) rides
+# out 20 % mixed faults on its own, with no AWS_MAX_ATTEMPTS in the environment.
+def test_apply_under_faults_converges_to_the_fault_free_state(reference, emulator, tmp_path):
     emulator.seed_demo()
     emulator.set_faults(rate=0.2, kinds=FAULT_KINDS, seed=FAULT_SEED)
 
-    result = run_playbook(PLAYBOOK, inventory=write_inventory(tmp_path), env=run_env(emulator, tmp_path) | extra_env)
+    result = run_playbook(PLAYBOOK, inventory=write_inventory(tmp_path), env=run_env(emulator, tmp_path))
     calls = emulator.requests()
     emulator.set_faults(rate=0)
 
@@ -256,11 +244,8 @@ def kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-# The retry policy that would give up in time is not in the modules yet (docs/reliability.md, "Giving up"):
-# today every call is retried by amazon.aws's AWSRetry (10 tries, up to 60 s apart) around botocore's own
-# retries, which measured 190 s for the first call and may take 6 minutes. The run is capped so the
-# expected failure costs at most the bound plus a margin.
-@pytest.mark.xfail(reason="retries are not bounded yet (docs/reliability.md)", strict=True)
+# The bound of docs/reliability.md ("Giving up"). The run is capped so a regression costs at most the bound
+# plus a margin.
 def test_every_call_throttled_stops_with_a_clear_error_in_bounded_time(emulator, tmp_path):
     emulator.seed_demo()
     accounts = {"prod": ACCOUNTS["prod"]}
