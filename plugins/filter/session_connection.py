@@ -76,14 +76,16 @@ from ansible_collections.accountguard.aws.plugins.module_utils._session import (
 
 try:
     import boto3
+    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:
     boto3 = None
 
 try:
-    from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+    # The collection's one bounded retry policy (docs/reliability.md), so a renewal gives up as fast as a module.
+    from ansible_collections.accountguard.aws.plugins.module_utils._common import BOTOCORE_RETRIES, retry
 except ImportError:
-    AWSRetry = None
+    retry = None
 
 # Renewals made by this process: key -> (issued_at, expiration, connection). Workers are forked per task,
 # so this only spares repeated templating within one task; nothing is ever written to disk.
@@ -92,10 +94,13 @@ _RENEWED = {}
 
 def _assume(renewal: dict) -> dict:
     session = boto3.session.Session(profile_name=renewal.get("profile"), region_name=renewal.get("region"))
-    sts = session.client("sts", endpoint_url=renewal.get("endpoint_url"))
-    call = sts.assume_role
-    if AWSRetry is not None:
-        call = AWSRetry.jittered_backoff()(call)
+    if retry is None:
+        sts = session.client("sts", endpoint_url=renewal.get("endpoint_url"))
+        call = sts.assume_role
+    else:
+        config = Config(retries=dict(BOTOCORE_RETRIES))
+        sts = session.client("sts", endpoint_url=renewal.get("endpoint_url"), config=config)
+        call = retry()(sts.assume_role)
     request = assume_role_request(
         renewal["role_arn"], renewal["role_session_name"], int(renewal["duration_seconds"]), renewal.get("external_id")
     )
