@@ -325,7 +325,9 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     assert run.rc == 2, run.stderr[-3000:]
     report = load_json(demo_cycle["base"] / "check")
     for account in report["accounts"]:
-        assert len(account["errors"]) == 1 and "drifted" in account["errors"][0]["message"], account["errors"]
+        message = account["errors"][0]["message"] if account["errors"] else ""
+        assert len(account["errors"]) == 1 and "baseline_fail_on_drift" in message, account["errors"]
+        assert f"account {account['account_id']}: " in message and "drift item(s)" in message, message
     assert report["run"]["mode"] == "check"
     assert {a["account_id"] for a in report["accounts"]} == set(demo_cycle["accounts"])
 
