@@ -44,6 +44,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
 READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
 FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
+# XML namespace identifiers of the error bodies the real query-protocol services send; never contacted.
 QUERY_NAMESPACES = {
     "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
