@@ -6,8 +6,10 @@
 Private to accountguard.aws: no compatibility promise outside the collection.
 
 Input rows are those of ``_credential_report.parse_credential_report`` (raw column names, booleans,
-timezone-aware UTC datetimes, None for N/A). The report has no access key ids: the module lists the keys of
-offending users only and :func:`match_key_ids` pairs them with the report's key slots.
+timezone-aware UTC datetimes, None for N/A). The report has no access key ids, so keys are named by user and
+key slot (the report's ``access_key_1`` / ``access_key_2`` columns). Only the keys that will really be deactivated
+need their ids: the module lists the keys of those users (:func:`users_to_deactivate`) and :func:`match_key_ids`
+pairs them with the report's key slots.
 """
 
 from __future__ import annotations
@@ -93,11 +95,23 @@ def evaluate(
     return out
 
 
-def offending_users(keys: list[dict]) -> list[str]:
-    """User names with at least one key that carries a reason, in first-seen order."""
+def deactivation_reasons(key: dict) -> list[str]:
+    """The reasons of an active key that make deactivate_stale act on it (empty: leave the key alone)."""
+    if not key["active"]:
+        return []
+    return [reason for reason in key["stale_reasons"] if reason in DEACTIVATE_REASONS]
+
+
+def users_to_deactivate(keys: list[dict]) -> list[str]:
+    """User names with an active key that is too old or unused, in first-seen order.
+
+    Only these users' keys are listed (ListAccessKeys), and only on a real deactivating run: the rules are
+    decided from the report alone, so listing is needed just for the ids that UpdateAccessKey takes. Users whose
+    only fault is too many active keys are not listed, since no key of theirs is deactivated.
+    """
     seen = []
     for key in keys:
-        if key["stale_reasons"] and key["user_name"] not in seen:
+        if deactivation_reasons(key) and key["user_name"] not in seen:
             seen.append(key["user_name"])
     return seen
 
@@ -156,6 +170,7 @@ def to_result(key: dict) -> dict:
     used = key["last_used_date"]
     return {
         "user_name": key["user_name"],
+        "key_slot": key["slot"],
         "access_key_id": key["access_key_id"],
         "active": key["active"],
         "age_days": key["age_days"],

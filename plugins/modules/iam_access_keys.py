@@ -15,9 +15,16 @@ description:
     O(max_unused_days) days or more (a key that was never used counts from its creation, unlike Prowler, which
     passes never-used keys), and every active key of a user with more than O(max_active_keys) active keys
     carries V(too_many_active_keys). Inactive keys never fail.
-  - The credential report has no access key ids and may be up to four hours old, so the keys of offending users
-    (and only theirs) are listed live (C(ListAccessKeys)); their live status wins over the report, so a key
-    deactivated since the report is not reported again.
+  - The rules are decided from the credential report alone, whatever the number of users, and keys are named by
+    user and key slot (RV(access_keys[].key_slot), the report's C(access_key_1) and C(access_key_2) columns),
+    since the report has no access key ids. A check (O(deactivate_stale=false), or check mode) makes no call per
+    user.
+  - The credential report may be up to four hours old (AWS generates a new one at most every four hours), and
+    a check reports what it shows (RV(credential_report.generated_time)): a key deactivated, rotated or deleted
+    since is reported as the report has it until AWS generates the next report.
+  - A real run with O(deactivate_stale=true) lists the keys of the users it will deactivate a key of (and only
+    theirs, C(ListAccessKeys)), for the ids that C(UpdateAccessKey) needs; their live status wins over the
+    report, so a key deactivated since the report is left alone and not reported again.
   - With O(deactivate_stale=true) active keys that are V(too_old) or V(unused) are deactivated
     (C(UpdateAccessKey) to C(Inactive)), never deleted, so an owner can still reactivate a key that turns out
     to be needed. Which of several young, used keys is the spare cannot be known, so V(too_many_active_keys)
@@ -64,8 +71,9 @@ options:
     type: bool
     default: false
 notes:
-  - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport), then
-    C(iam:ListAccessKeys) for each offending user only, and C(iam:UpdateAccessKey) for each key deactivated."
+  - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport). Only a
+    real run with O(deactivate_stale=true) also calls C(iam:ListAccessKeys), once for each user with a key to
+    deactivate, and C(iam:UpdateAccessKey) for each key deactivated."
   - Findings describe the keys at the end of the run; under check mode that is the state found.
 extends_documentation_fragment:
   - accountguard.aws.attributes
@@ -117,10 +125,18 @@ access_keys:
       description: The key's user.
       type: str
       sample: deploy-bot
+    key_slot:
+      description:
+        - Which of the user's two access keys this is in the credential report, V(1) or V(2) (its
+          C(access_key_1_*) and C(access_key_2_*) columns). With RV(access_keys[].user_name) it names the key
+          when RV(access_keys[].access_key_id) is V(null).
+      type: int
+      sample: 1
     access_key_id:
       description:
-        - The key id; only looked up for users with an offending key, V(null) for the others (the credential
-          report has no key ids).
+        - The key id. The credential report has no key ids, so only the keys of users with a key to deactivate
+          are looked up, on a real run with O(deactivate_stale=true); V(null) for every other key (and for
+          every key under check mode).
       type: str
       sample: AKIAIOSFODNN7EXAMPLE
     active:
@@ -163,14 +179,20 @@ findings:
     - id: access_key_rotation
       status: fail
       resource: arn:aws:iam::123456789012:user/deploy-bot
-      message: AKIAIOSFODNN7EXAMPLE of deploy-bot is 120 days old (max 90)
+      message: access key 1 of deploy-bot is 120 days old (max 90)
       cis: ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
 deactivated:
-  description: Keys that were (in check mode, would be) deactivated.
+  description:
+    - Keys that were (in check mode, would be) deactivated, by user and key slot; C(access_key_id) is V(null)
+      under check mode, where no key is looked up.
   returned: always
   type: list
   elements: dict
-  sample: [{"user_name": "deploy-bot", "access_key_id": "AKIAIOSFODNN7EXAMPLE", "stale_reasons": ["too_old"]}]
+  sample:
+    - user_name: deploy-bot
+      key_slot: 1
+      access_key_id: AKIAIOSFODNN7EXAMPLE
+      stale_reasons: ["too_old"]
 credential_report:
   description: When AWS generated the credential report the check used.
   returned: always
@@ -181,16 +203,16 @@ credential_report:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.accountguard.aws.plugins.module_utils._access_keys import (
-    DEACTIVATE_REASONS,
     REASON_AGE,
     REASON_TOO_MANY,
     REASON_UNUSED,
+    deactivation_reasons,
     describe,
     evaluate,
     keys_from_rows,
     match_key_ids,
-    offending_users,
     to_result,
+    users_to_deactivate,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     AccountGuardAWSError,
@@ -234,6 +256,22 @@ def list_access_keys(iam, user_name: str) -> list:
 @retry()
 def deactivate(iam, user_name: str, access_key_id: str) -> None:
     iam.update_access_key(UserName=user_name, AccessKeyId=access_key_id, Status="Inactive")
+
+
+def match_live_keys(iam, keys: list, now, params: dict) -> list:
+    """Give the keys about to be deactivated their ids and live status (one ListAccessKeys per such user).
+
+    The live status wins over the report (up to four hours old), so a key deactivated since is left alone.
+    """
+    to_list = users_to_deactivate(keys)
+    if not to_list:
+        return keys
+    live = {name: list_access_keys(iam, name) for name in to_list}
+    matched = []
+    for name in dict.fromkeys(k["user_name"] for k in keys):
+        user_keys = [k for k in keys if k["user_name"] == name]
+        matched.extend(match_key_ids(user_keys, live[name]) if name in live else user_keys)
+    return evaluate(matched, now, *limits(params))
 
 
 def validate(module) -> None:
@@ -300,27 +338,30 @@ def main():
                     "not in the credential report (no such user, or created after the report): " + ", ".join(missing)
                 )
 
-        offenders = set(offending_users(keys))
-        if offenders:
-            # Key ids and live status, for offending users only: the report has neither (ids) or may be stale.
-            live = {name: list_access_keys(iam, name) for name in offending_users(keys)}
-            matched = []
-            for name in dict.fromkeys(k["user_name"] for k in keys):
-                user_keys = [k for k in keys if k["user_name"] == name]
-                matched.extend(match_key_ids(user_keys, live[name]) if name in offenders else user_keys)
-            keys = evaluate(matched, now, *limits(params))
-
         found = keys
+        if params["deactivate_stale"] and not module.check_mode:
+            found = match_live_keys(iam, keys, now, params)
         final = [dict(k) for k in found]
         if params["deactivate_stale"]:
             for key in final:
-                reasons = [r for r in key["stale_reasons"] if r in DEACTIVATE_REASONS]
-                if not (key["active"] and reasons and key["access_key_id"]):
+                reasons = deactivation_reasons(key)
+                if not reasons:
                     continue
                 if not module.check_mode:
+                    if not key["access_key_id"]:
+                        module.warn(
+                            f"access key {key['slot']} of {key['user_name']} was not deactivated: no live key "
+                            "matches it (changed since the credential report); the next report will tell"
+                        )
+                        continue
                     deactivate(iam, key["user_name"], key["access_key_id"])
                 deactivated.append(
-                    {"user_name": key["user_name"], "access_key_id": key["access_key_id"], "stale_reasons": reasons}
+                    {
+                        "user_name": key["user_name"],
+                        "key_slot": key["slot"],
+                        "access_key_id": key["access_key_id"],
+                        "stale_reasons": reasons,
+                    }
                 )
                 key["active"] = False
         final = evaluate(final, now, *limits(params))

@@ -76,11 +76,38 @@ def test_root_row_is_skipped_and_users_filter_ignores_case():
     assert ak.keys_from_rows(rows, []) == []
 
 
-def test_offending_users_in_order_without_duplicates():
+@pytest.mark.parametrize(
+    ("report_row", "reasons"),
+    [
+        pytest.param(row(k1=(True, 100, 1)), [["too_old"]], id="too-old"),
+        pytest.param(row(k1=(True, 60, 50)), [["unused"]], id="unused"),
+        pytest.param(row(k1=(True, 100, 1), k2=(True, 5, 1)), [["too_old"], []], id="too-many-alone-never"),
+        pytest.param(row(k1=(True, 10, 1), k2=(True, 5, 1)), [[], []], id="young-pair-left-to-the-owner"),
+        pytest.param(row(k1=(False, 400, None)), [[]], id="inactive"),
+    ],
+)
+def test_deactivation_reasons(report_row, reasons):
+    assert [ak.deactivation_reasons(k) for k in evaluate([report_row])] == reasons
+
+
+def test_users_to_deactivate_in_order_without_duplicates():
     keys = evaluate(
-        [row("a", k1=(True, 1, 1)), row("b", k1=(True, 100, 1), k2=(True, 100, 1)), row("c", k1=(True, 99, 1))]
+        [
+            row("a", k1=(True, 1, 1)),
+            row("b", k1=(True, 100, 1), k2=(True, 100, 1)),
+            row("pair", k1=(True, 5, 1), k2=(True, 3, 1)),
+            row("c", k1=(True, 99, 1)),
+            row("gone", k1=(False, 300, None)),
+        ]
     )
-    assert ak.offending_users(keys) == ["b", "c"]
+    # "pair" offends (two active keys) but no key of theirs is deactivated, so they are not listed.
+    assert ak.users_to_deactivate(keys) == ["b", "c"]
+
+
+def test_users_to_deactivate_does_not_grow_with_offenders_that_are_only_checked():
+    """Many users with two young keys (a finding, not a deactivation) add no one to list."""
+    many = [row(f"u{i}", k1=(True, 5, 1), k2=(True, 3, 1)) for i in range(50)]
+    assert ak.users_to_deactivate(evaluate(many)) == []
 
 
 def meta(key_id, days, status="Active"):
@@ -139,6 +166,7 @@ def test_to_result_shape():
     key = ak.match_key_ids(evaluate([row(k1=(True, 100, 3))]), [meta("AKIA1", 100)])[0]
     assert ak.to_result(key) == {
         "user_name": "alice",
+        "key_slot": 1,
         "access_key_id": "AKIA1",
         "active": True,
         "age_days": 100,
@@ -148,3 +176,10 @@ def test_to_result_shape():
         "last_used_service": "s3",
         "stale_reasons": ["too_old"],
     }
+
+
+def test_to_result_names_an_unlisted_key_by_slot():
+    second = evaluate([row(k1=None, k2=(True, 100, 1))])[0]
+    result = ak.to_result(second)
+    assert (result["key_slot"], result["access_key_id"]) == (2, None)
+    assert ak.describe(second, 90, 45, 1).startswith("access key 2 of alice ")
