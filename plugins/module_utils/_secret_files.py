@@ -8,6 +8,10 @@ Private to accountguard.aws: no compatibility promise outside the collection.
 Layout: ``<credentials_dir>/<account_id>/<user>.password.json`` and ``<user>.<access_key_id>.json``.
 Directories are 0700 and files 0600, created exclusively: an existing file is never overwritten, so a
 secret handed out once cannot be silently replaced by another.
+
+``<user>.access-key-pending.json`` is a marker, not a secret: written (durably) just before CreateAccessKey
+and removed once the new key's secret is in its file. A marker that outlives its run means the run died in
+between, so a key of that user without a secrets file may be one whose secret nobody ever received.
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ def password_file(credentials_dir: str, account_id: str, user_name: str) -> str:
 
 def access_key_file(credentials_dir: str, account_id: str, user_name: str, access_key_id: str) -> str:
     return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.{access_key_id}.json")
+
+
+def pending_key_marker(credentials_dir: str, account_id: str, user_name: str) -> str:
+    return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.access-key-pending.json")
 
 
 def directory_problem(path: str) -> str | None:
@@ -106,10 +114,63 @@ def write_secret_file(path: str, data: dict) -> None:
             os.fchmod(fd, FILE_MODE)
             json.dump(data, fh, indent=2, sort_keys=True)
             fh.write("\n")
+            # Durable before the caller goes on (a pending marker is removed next): a power cut must not
+            # leave a marker-free account whose only copy of the secret was in the page cache.
+            fh.flush()
+            os.fsync(fh.fileno())
     except BaseException:
         # A half-written secret file is worse than none: the caller decides what to do with the secret.
         remove_quietly(path)
         raise
+
+
+def write_marker(path: str, data: dict) -> None:
+    """Write ``data`` (no secret) to ``path`` atomically and durably, replacing an older marker."""
+    directory = os.path.dirname(path)
+    ensure_dir(directory)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    remove_quietly(temporary)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temporary, flags, FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, FILE_MODE)
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        remove_quietly(temporary)
+        raise
+    _sync_directory(directory)
+
+
+def read_marker(path: str) -> dict | None:
+    """The marker at ``path``; None when there is none. An unreadable marker still counts (as ``{}``)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remove_marker(path: str) -> None:
+    remove_quietly(path)
+    _sync_directory(os.path.dirname(path))
+
+
+def _sync_directory(path: str) -> None:
+    # The rename or unlink itself must survive a power cut, not only the file's bytes.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def remove_quietly(path: str) -> None:

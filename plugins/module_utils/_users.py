@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 # IAM limits, from the IAM API reference (CreateUser, TagUser, AddUserToGroup).
 USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -241,6 +242,91 @@ def plan_user(
     return {"ops": ops, "reported": reported, "after": after}
 
 
+# The marker's time is the controller's clock, a key's CreateDate is AWS's: allow for the two to disagree.
+MARKER_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _as_utc(value) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def lost_access_keys(marker: dict | None, keys: list[dict], saved_key_ids) -> list[dict]:
+    """Keys that an interrupted run created and whose secret it never saved.
+
+    ``marker`` is the user's pending-creation marker (None: there is none, so nothing can be lost; ``{}``:
+    unreadable, so its time is unknown), ``keys`` the user's keys (``access_key_id``, ``status``,
+    ``create_date``) and ``saved_key_ids`` the ids that have a secrets file. A key older than the marker
+    (beyond clock skew) was there before that run started and is not its key.
+    """
+    if marker is None:
+        return []
+    started = _as_utc(marker.get("started"))
+    lost = []
+    for key in keys:
+        if key["access_key_id"] in saved_key_ids:
+            continue
+        created = _as_utc(key.get("create_date"))
+        if started is not None and created is not None and created < started - MARKER_CLOCK_SKEW:
+            continue
+        lost.append(key)
+    return lost
+
+
+def plan_lost_keys(plan: dict, want: dict, lost: list[dict], *, replace: bool = False) -> list[dict]:
+    """Add to ``plan`` what to do about the user's ``lost`` keys; return them with the decision taken.
+
+    Each returned key has ``replaced`` (the plan deletes it and creates a new key) and ``reason`` (why not,
+    when it is kept). A key is replaced only when asked, when the user is declared with programmatic
+    access, and when the key has never been used: a used key has a holder, whatever the marker says.
+    Otherwise it is reported and left as it is.
+    """
+    decided = []
+    for key in lost:
+        reason = None
+        if not replace:
+            reason = "replace_lost_access_keys is false"
+        elif not want.get("programmatic_access"):
+            reason = "programmatic access is not declared"
+        elif key.get("last_used_date") is not None:
+            reason = f"it was used on {key['last_used_date']}, so someone holds its secret"
+        decided.append({**key, "replaced": reason is None, "reason": reason})
+    replaced = [k for k in decided if k["replaced"]]
+    if not replaced:
+        return decided
+    ids = {k["access_key_id"] for k in replaced}
+    # Delete first: IAM allows two keys per user, and the user must not keep a key nobody holds.
+    deletes = [{"op": "delete_access_key", "access_key_id": i, "lost": True} for i in sorted(ids)]
+    plan["ops"].extend(deletes)
+    plan["after"]["access_keys"] = [k for k in plan["after"]["access_keys"] if k["access_key_id"] not in ids]
+    if not any(op["op"] == "create_access_key" for op in plan["ops"]) and not any(
+        k["status"] == "Active" for k in plan["after"]["access_keys"]
+    ):
+        plan["ops"].append({"op": "create_access_key"})
+        plan["after"]["access_keys"].append({"access_key_id": None, "status": "Active"})
+    return decided
+
+
+def lost_key_message(user_name: str, key: dict, credentials_dir: str) -> str:
+    """One line, no secret: what is wrong with a lost key and what the operator can do."""
+    text = (
+        f"access key {key['access_key_id']} of {user_name} was created by an interrupted run and its secret was "
+        f"never saved (no secrets file under {credentials_dir}): nobody holds it"
+    )
+    if key.get("replaced"):
+        return text + "; replaced by a new key (replace_lost_access_keys)"
+    return (
+        text + f"; kept ({key['reason']}). Set replace_lost_access_keys (baseline_users_replace_lost_access_keys) "
+        "to replace it, or delete it and run again"
+    )
+
+
 def groups_to_resolve(plans: list[dict]) -> set[str]:
     """Lower-cased names of the groups the plans add users to (the only groups whose existence matters)."""
     return {op["group"].lower() for plan in plans for op in plan["ops"] if op["op"] == "add_to_group"}
@@ -289,7 +375,8 @@ def action_label(op: dict) -> str:
     if kind == "untag_user":
         return "untag_user:" + ",".join(op["keys"])
     if kind == "delete_access_key":
-        return f"delete_access_key:{op['access_key_id']}"
+        prefix = "delete_lost_access_key" if op.get("lost") else "delete_access_key"
+        return f"{prefix}:{op['access_key_id']}"
     return kind
 
 

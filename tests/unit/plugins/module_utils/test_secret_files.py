@@ -78,3 +78,26 @@ def test_ensure_dir_tolerates_a_concurrent_creator(tmp_path):
     sf.ensure_dir(str(existing))
     sf.ensure_dir(str(existing / "y"))
     assert mode(existing / "y") == 0o700
+
+
+def test_marker_is_private_replaced_atomically_read_and_removed(tmp_path, loose_umask):
+    path = sf.pending_key_marker(str(tmp_path / "c"), "123456789012", "bob")
+    assert path == str(tmp_path / "c" / "123456789012" / "bob.access-key-pending.json")
+    assert sf.read_marker(path) is None
+    sf.write_marker(path, {"started": "one"})
+    assert mode(path) == 0o600
+    assert mode(tmp_path / "c" / "123456789012") == 0o700
+    # A marker left by an earlier run is replaced, not refused (unlike a secrets file).
+    sf.write_marker(path, {"started": "two"})
+    assert sf.read_marker(path) == {"started": "two"}
+    assert sorted(os.listdir(os.path.dirname(path))) == ["bob.access-key-pending.json"], "no temporary file left"
+    sf.remove_marker(path)
+    assert sf.read_marker(path) is None
+    sf.remove_marker(path)  # already gone: nothing to do
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
+def test_unreadable_marker_still_counts(tmp_path, content):
+    path = tmp_path / "bob.access-key-pending.json"
+    path.write_text(content, encoding="utf-8")
+    assert sf.read_marker(str(path)) == {}

@@ -357,3 +357,124 @@ def test_groups_joined_are_spelled_as_iam_spells_them():
     u.use_existing_group_names(plan, {"cloudadmin": "Cloudadmin"})
     assert ops(plan) == ["add_to_group:Cloudadmin", "add_to_group:NewOne"]
     assert plan["after"]["groups"] == ["Cloudadmin", "NewOne"]
+
+
+# --- access keys whose secret an interrupted run never saved ----------------------------------------------------
+
+STARTED = "2026-11-28T01:00:00+00:00"
+
+
+def key(key_id, created="2026-11-28T01:00:01+00:00", status="Active", **kw):
+    return {"access_key_id": key_id, "status": status, "create_date": created, **kw}
+
+
+@pytest.mark.parametrize(
+    ("marker", "keys", "saved", "lost"),
+    [
+        pytest.param(None, [key("AKIA1")], set(), [], id="no-marker-nothing-lost"),
+        pytest.param({"started": STARTED}, [key("AKIA1")], set(), ["AKIA1"], id="key-without-file-is-lost"),
+        pytest.param({"started": STARTED}, [key("AKIA1")], {"AKIA1"}, [], id="key-with-file-is-not"),
+        pytest.param({"started": STARTED}, [], set(), [], id="create-never-landed"),
+        pytest.param(
+            {"started": STARTED},
+            [key("AKIAOLD", created="2026-11-01T00:00:00+00:00"), key("AKIA1")],
+            set(),
+            ["AKIA1"],
+            id="key-older-than-the-run-is-someone-elses",
+        ),
+        pytest.param(
+            {"started": STARTED},
+            [key("AKIA1", created="2026-11-28T00:57:00+00:00")],
+            set(),
+            ["AKIA1"],
+            id="aws-clock-behind-within-skew",
+        ),
+        pytest.param({}, [key("AKIAOLD", created="2020-01-01T00:00:00+00:00")], set(), ["AKIAOLD"], id="unreadable"),
+        pytest.param({"started": "garbage"}, [key("AKIA1")], set(), ["AKIA1"], id="unparsable-time"),
+    ],
+)
+def test_lost_access_keys(marker, keys, saved, lost):
+    assert [k["access_key_id"] for k in u.lost_access_keys(marker, keys, saved)] == lost
+
+
+def test_lost_access_keys_accepts_boto3_datetimes():
+    from datetime import UTC, datetime
+
+    created = datetime(2026, 11, 28, 1, 0, 1, tzinfo=UTC)
+    assert u.lost_access_keys({"started": STARTED}, [key("AKIA1", created=created)], set())
+
+
+@pytest.mark.parametrize(
+    ("w", "keys", "lost", "replace", "expected_ops", "replaced", "reason"),
+    [
+        pytest.param(
+            want(programmatic_access=True),
+            [key("AKIA1")],
+            [key("AKIA1")],
+            False,
+            [],
+            [False],
+            "replace_lost_access_keys is false",
+            id="reported-by-default",
+        ),
+        pytest.param(
+            want(programmatic_access=True),
+            [key("AKIA1")],
+            [key("AKIA1", last_used_date=None)],
+            True,
+            ["delete_lost_access_key:AKIA1", "create_access_key"],
+            [True],
+            None,
+            id="replaced-when-asked",
+        ),
+        pytest.param(
+            want(programmatic_access=True),
+            [key("AKIA1")],
+            [key("AKIA1", last_used_date="2026-11-28T02:00:00+00:00")],
+            True,
+            [],
+            [False],
+            "someone holds its secret",
+            id="used-key-is-never-replaced",
+        ),
+        pytest.param(
+            want(programmatic_access=False),
+            [key("AKIA1")],
+            [key("AKIA1", last_used_date=None)],
+            True,
+            [],
+            [False],
+            "programmatic access is not declared",
+            id="not-replaced-for-a-user-without-programmatic-access",
+        ),
+        pytest.param(
+            want(programmatic_access=True),
+            [key("AKIAMINE", created="2026-01-01T00:00:00+00:00"), key("AKIA1")],
+            [key("AKIA1", last_used_date=None)],
+            True,
+            ["delete_lost_access_key:AKIA1"],
+            [True],
+            None,
+            id="no-new-key-when-an-active-one-remains",
+        ),
+    ],
+)
+def test_plan_lost_keys(w, keys, lost, replace, expected_ops, replaced, reason):
+    plan = u.plan_user(w, have(access_keys=keys))
+    decided = u.plan_lost_keys(plan, w, lost, replace=replace)
+    assert ops(plan) == expected_ops
+    assert [k["replaced"] for k in decided] == replaced
+    if reason:
+        assert reason in decided[0]["reason"]
+    after_ids = [k["access_key_id"] for k in plan["after"]["access_keys"]]
+    assert ("AKIA1" in after_ids) is not replaced[0]
+    if expected_ops and expected_ops[-1] == "create_access_key":
+        assert after_ids == [None]
+
+
+def test_lost_key_message_names_key_user_directory_and_the_way_out():
+    kept = u.lost_key_message("bob", {"access_key_id": "AKIA1", "replaced": False, "reason": "x"}, "/creds")
+    assert "AKIA1" in kept and "bob" in kept and "/creds" in kept
+    assert "replace_lost_access_keys" in kept and "baseline_users_replace_lost_access_keys" in kept
+    replaced = u.lost_key_message("bob", {"access_key_id": "AKIA1", "replaced": True, "reason": None}, "/creds")
+    assert "replaced by a new key" in replaced
