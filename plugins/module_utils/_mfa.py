@@ -5,8 +5,10 @@
 
 The credential report says who has MFA; one paginated ListVirtualMFADevices says which of those devices are
 virtual and whose they are. Only users whose MFA is not virtual need ListMFADevices, one call each, to learn
-whether it is a FIDO key or a hardware TOTP token. The type comes from the serial (an ARN for virtual and
-FIDO devices), never from a device name, which the device's creator chooses freely.
+whether it is a FIDO key or a hardware TOTP token, and the caller may limit those lookups to the users it cares
+about (compliance does not depend on them: any MFA type satisfies user_mfa). A user whose non-virtual devices
+were not listed gets one placeholder device of type ``unknown``. The type comes from the serial (an ARN for
+virtual and FIDO devices), never from a device name, which the device's creator chooses freely.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ REQUIRE_FOR = ("console_users", "all_users")
 
 # The API's largest page: one call covers 1,000 devices.
 PAGE_SIZE = 1000
+
+# Stands for the devices of a user with MFA that is not virtual when they were not listed: the credential report
+# says the user has MFA, the live virtual-device list says none of it is virtual, and nothing says how many
+# devices there are or whether they are FIDO keys or hardware tokens.
+UNLISTED_DEVICE = {"serial_number": None, "type": "unknown"}
+# How a finding names device types.
+TYPE_LABELS = {"unknown": "not virtual, devices not listed"}
 
 
 def mfa_type_from_serial(serial: str) -> str:
@@ -93,13 +102,17 @@ def users_needing_device_lookup(users: list[dict], virtual_by_user: dict[str, li
     return [user["user_name"] for user in users if user["mfa_active"] and not virtual_by_user.get(user["arn"])]
 
 
-def build_user(name: str, arn: str, console_access: bool, serials: list[str]) -> dict:
+def build_user(name: str, arn: str, console_access: bool, serials: list[str], unlisted: bool = False) -> dict:
+    """A ``users`` entry. ``unlisted``: the user has MFA that is not virtual and its devices were not listed."""
+    devices = [{"serial_number": s, "type": mfa_type_from_serial(s)} for s in sorted(serials)]
+    if unlisted and not devices:
+        devices = [dict(UNLISTED_DEVICE)]
     return {
         "user_name": name,
         "arn": arn,
         "console_access": bool(console_access),
-        "mfa_active": bool(serials),
-        "mfa_devices": [{"serial_number": s, "type": mfa_type_from_serial(s)} for s in sorted(serials)],
+        "mfa_active": bool(devices),
+        "mfa_devices": devices,
     }
 
 
@@ -112,15 +125,17 @@ def assess_users(users: list[dict], require_for: str) -> tuple[list[str], list[d
     if require_for not in REQUIRE_FOR:
         raise ValueError(f"require_for must be one of {', '.join(REQUIRE_FOR)}")
     without, findings = [], []
-    counts = {"virtual": 0, "hardware": 0, "fido": 0}
+    counts = {"virtual": 0, "hardware": 0, "fido": 0, "unknown": 0}
+    unlisted = 0
     for user in users:
         for device in user["mfa_devices"]:
             counts[device["type"]] += 1
+        unlisted += any(device["type"] == "unknown" for device in user["mfa_devices"])
         if not in_scope(user, require_for):
             continue
         who = "console user" if user["console_access"] else "user"
         if user["mfa_active"]:
-            types = ", ".join(sorted({d["type"] for d in user["mfa_devices"]})) or "unknown type"
+            types = ", ".join(TYPE_LABELS.get(t, t) for t in sorted({d["type"] for d in user["mfa_devices"]}))
             findings.append(finding("user_mfa", "pass", user["arn"], f"{who} {user['user_name']} has MFA ({types})"))
         else:
             without.append(user["user_name"])
@@ -134,6 +149,7 @@ def assess_users(users: list[dict], require_for: str) -> tuple[list[str], list[d
         "virtual_mfa_devices": counts["virtual"],
         "hardware_mfa_devices": counts["hardware"],
         "fido_mfa_devices": counts["fido"],
+        "users_with_unlisted_mfa": unlisted,
     }
     return without, findings, summary
 
@@ -159,14 +175,21 @@ def assess_root(mfa_type: str, require_hardware: bool, resource: str) -> dict:
 
 
 def plan_users(
-    report_rows: list[dict], live_users: list[dict], virtual_by_user: dict[str, list[str]], names: list[str] | None
+    report_rows: list[dict],
+    live_users: list[dict],
+    virtual_by_user: dict[str, list[str]],
+    names: list[str] | None,
+    lookup_for: list[str] | None = None,
 ) -> dict:
     """Decide, per user, what the bulk data already answers and what needs a call of its own.
 
     Live listings (ListUsers, ListVirtualMFADevices) win over the report: a user the report does not know yet
-    is looked up (login profile and MFA devices); a user with report MFA but no virtual device needs its
-    devices listed (FIDO or hardware); a virtual device the report does not know yet still counts.
+    is looked up (login profile and MFA devices: nothing else says whether they have MFA at all); a user with
+    report MFA but no virtual device needs its devices listed to tell FIDO from hardware, but only when
+    ``lookup_for`` is None or names them (case-insensitive), else it is marked ``devices_unlisted``; a virtual
+    device the report does not know yet still counts.
     """
+    lookup = None if lookup_for is None else {n.lower() for n in lookup_for}
     by_name = {row["user"]: row for row in report_rows}
     live = {user["user_name"]: user["arn"] for user in live_users}
     wanted = sorted(live) if names is None else sorted(set(names))
@@ -185,12 +208,15 @@ def plan_users(
             "console_access": bool(row and row.get("password_enabled")),
             "lookup_console": row is None,
             "lookup_devices": False,
+            "devices_unlisted": False,
         }
         if row is None:
             plan["missing_from_report"] += 1
             item["lookup_devices"] = not serials
         elif not serials and row.get("mfa_active"):
-            item["lookup_devices"] = True
+            wanted_lookup = lookup is None or name.lower() in lookup
+            item["lookup_devices"] = wanted_lookup
+            item["devices_unlisted"] = not wanted_lookup
         elif serials and not row.get("mfa_active"):
             plan["mfa_newer_than_report"] += 1
         plan["users"].append(item)

@@ -14,7 +14,8 @@ description:
   - Reads the credential report (who has a console password and MFA), one listing of IAM users, one listing
     of assigned virtual MFA devices and the account summary. Only users whose MFA is not virtual cost one
     more call each (C(ListMFADevices)), so a thousand users with virtual MFA cost the same handful of calls
-    as ten.
+    as ten; O(lookup_devices_for) limits those calls to the users you name, so the cost does not grow with
+    users at all.
   - The device type comes from its serial number (C(arn:...:mfa/...) virtual, C(arn:...:u2f/...) FIDO,
     anything else a hardware token), never from a device name, which whoever creates a device chooses freely.
   - Live listings win over the credential report, which AWS may return up to four hours old. Users created
@@ -37,6 +38,18 @@ options:
         and with a warning.
       - Unset checks every IAM user of the account. An empty list checks no user and adds no C(user_mfa)
         finding at all (not even a pass), so only root is judged.
+    type: list
+    elements: str
+  lookup_devices_for:
+    description:
+      - Names of the users (case-insensitive) whose MFA devices are listed, one C(ListMFADevices) call each, when
+        their MFA is not virtual, to tell a FIDO security key from a hardware TOTP token.
+      - Unset lists them for every checked user whose MFA is not virtual. An empty list lists none.
+      - Compliance does not depend on it (any type of MFA satisfies C(user_mfa)). A user whose devices are not
+        listed gets one RV(users[].mfa_devices) entry of type V(unknown), with a V(null) serial number, and is
+        counted in RV(summary.users_with_unlisted_mfa).
+      - Users newer than the credential report are always looked up, since only that says whether they have MFA.
+      - Root's MFA type never needs it (the list of virtual devices tells virtual from hardware).
     type: list
     elements: str
   include_root:
@@ -72,6 +85,10 @@ notes:
   - "Required IAM permissions: C(iam:GenerateCredentialReport), C(iam:GetCredentialReport), C(iam:ListUsers),
     C(iam:ListVirtualMFADevices), C(iam:ListMFADevices), C(iam:GetLoginProfile) and, with O(include_root=true),
     C(iam:GetAccountSummary)."
+  - "API calls: a constant handful per account (the credential report, paginated C(ListUsers) and
+    C(ListVirtualMFADevices), C(GetAccountSummary)), plus one C(ListMFADevices) per checked user with MFA that
+    is not virtual (only those in O(lookup_devices_for) when set) and two calls per user newer than the
+    credential report."
 seealso:
   - module: accountguard.aws.root_key_check
   - module: accountguard.aws.iam_password_policy
@@ -99,6 +116,10 @@ EXAMPLES = r"""
   accountguard.aws.iam_mfa_status:
     users: [alice, bob]
     include_root: false
+
+- name: Every user, but list the devices (FIDO or hardware) of the people we manage only
+  accountguard.aws.iam_mfa_status:
+    lookup_devices_for: [alice, bob]
 """
 
 RETURN = r"""
@@ -156,18 +177,25 @@ users:
     mfa_devices:
       description:
         - The user's MFA devices. For users with a virtual device, the virtual devices (found without a call
-          per user); otherwise what C(ListMFADevices) returned.
+          per user); otherwise what C(ListMFADevices) returned, or, for a user with MFA that is not virtual
+          and not in O(lookup_devices_for), one placeholder entry of type V(unknown).
       type: list
       elements: dict
       returned: always
       contains:
         serial_number:
-          description: The device's serial number (an ARN for virtual and FIDO devices).
+          description:
+            - The device's serial number (an ARN for virtual and FIDO devices); V(null) for the V(unknown)
+              placeholder.
           type: str
           returned: always
           sample: "arn:aws:iam::123456789012:mfa/alice-phone"
         type:
-          description: V(virtual), V(fido) or V(hardware), from the serial number.
+          description:
+            - V(virtual), V(fido) or V(hardware), from the serial number.
+            - V(unknown) stands for the devices of a user whose MFA is not virtual (one or more FIDO keys or
+              hardware tokens) when they were not listed (O(lookup_devices_for)); as the credential report, which
+              may be up to four hours old, has it.
           type: str
           returned: always
           sample: virtual
@@ -230,7 +258,14 @@ summary:
       type: int
       returned: always
       sample: 0
-    users_not_found:
+    users_with_unlisted_mfa:
+      description:
+        - Checked users with MFA that is not virtual whose devices were not listed (O(lookup_devices_for)), so
+          their devices are not in the device counts.
+      type: int
+      returned: always
+      sample: 0
+      users_not_found:
       description: Names in O(users) that are not IAM users of the account.
       type: list
       elements: str
@@ -242,7 +277,7 @@ summary:
       returned: always
       sample: 0
     per_user_calls:
-      description: API calls made for single users (non-virtual MFA or newer than the report).
+      description: API calls made for single users (non-virtual MFA, or newer than the report).
       type: int
       returned: always
       sample: 0
@@ -255,6 +290,7 @@ summary:
     virtual_mfa_devices: 1
     hardware_mfa_devices: 0
     fido_mfa_devices: 0
+    users_with_unlisted_mfa: 0
     users_not_found: []
     users_missing_from_report: 0
     per_user_calls: 0
@@ -352,11 +388,10 @@ RANGES = {"report_max_wait": (1, 900)}
 
 def validate(module):
     errors = range_errors(module.params, RANGES)
-    names = module.params["users"]
-    if names is not None:
-        bad = [name for name in names if not isinstance(name, str) or not name.strip()]
-        if bad:
-            errors.append("users must be a list of non-empty IAM user names")
+    for option in ("users", "lookup_devices_for"):
+        names = module.params[option]
+        if names is not None and any(not isinstance(name, str) or not name.strip() for name in names):
+            errors.append(f"{option} must be a list of non-empty IAM user names")
     fail_on_errors(module, errors)
 
 
@@ -364,6 +399,7 @@ def main():
     argument_spec = dict(
         require_mfa_for=dict(type="str", choices=["console_users", "all_users"], default="console_users"),
         users=dict(type="list", elements="str"),
+        lookup_devices_for=dict(type="list", elements="str"),
         include_root=dict(type="bool", default=True),
         require_hardware_mfa_for_root=dict(type="bool", default=False),
         report_max_wait=dict(type="int", default=120),
@@ -381,7 +417,7 @@ def main():
         summary_map = get_account_summary(iam) if params["include_root"] else {}
 
         virtual_by_user = virtual_devices_by_user(virtual)
-        plan = plan_users(user_rows(rows), live_users, virtual_by_user, params["users"])
+        plan = plan_users(user_rows(rows), live_users, virtual_by_user, params["users"], params["lookup_devices_for"])
         per_user_calls = 0
         users = []
         for item in plan["users"]:
@@ -393,7 +429,7 @@ def main():
             if item["lookup_devices"]:
                 serials = list_user_mfa_serials(iam, item["user_name"]) or []
                 per_user_calls += 1
-            users.append(build_user(item["user_name"], item["arn"], console, serials))
+            users.append(build_user(item["user_name"], item["arn"], console, serials, item["devices_unlisted"]))
 
         row = root_row(rows)
         account_arn = (row or {}).get("arn") or next((u["arn"] for u in live_users), None)

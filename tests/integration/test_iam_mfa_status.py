@@ -113,6 +113,45 @@ def test_all_users_and_the_users_filter(emulator, people):
     assert calls["ListMFADevices"] == 1  # erin only; the filter keeps carol out
 
 
+def test_lookup_devices_for_limits_the_calls_per_user(emulator, people):
+    result = run(emulator, {"lookup_devices_for": ["CAROL", "alice"]})
+    assert result["_rc"] == 0, result.get("msg")
+    users = by_name(result)
+    assert [d["type"] for d in users["carol"]["mfa_devices"]] == ["hardware"]
+    # erin's FIDO key is not listed: MFA, not virtual, type unknown; she is not in the device counts.
+    assert users["erin"]["mfa_active"] is True
+    assert users["erin"]["mfa_devices"] == [{"serial_number": None, "type": "unknown"}]
+    assert result["summary"]["users_with_unlisted_mfa"] == 1
+    assert result["summary"]["fido_mfa_devices"] == 0
+    assert result["summary"]["per_user_calls"] == 1
+    assert Counter(r["action"] for r in emulator.requests())["ListMFADevices"] == 1
+    # Compliance does not depend on the device type.
+    assert result["users_without_mfa"] == ["bob"]
+
+
+def test_api_calls_do_not_grow_with_unmanaged_hardware_mfa_users(emulator):
+    """Issue 6: 5 or 50 users with hardware MFA that are not named cost the same calls."""
+    emulator.set_root(ACCOUNT, mfa="hardware")
+    counts = {}
+    for total, prefix, added in ((5, "a", 5), (50, "b", 45)):
+        emulator.create_users(
+            ACCOUNT, [{"name": f"{prefix}{i:03d}", "console": True, "mfa": "hardware"} for i in range(added)]
+        )
+        emulator.clear_requests()
+        result = run(emulator, {"lookup_devices_for": ["a000"], "require_hardware_mfa_for_root": True})
+        assert result["_rc"] == 0, result.get("msg")
+        assert result["compliant"] is True
+        assert result["root"] == {"mfa_enabled": True, "mfa_type": "hardware"}
+        assert result["summary"]["users_with_mfa"] == total
+        assert result["summary"]["users_with_unlisted_mfa"] == total - 1
+        calls = Counter(r["action"] for r in emulator.requests())
+        # Polling for the report depends on whether AWS has a fresh one, not on users.
+        assert 1 <= calls.pop("GenerateCredentialReport") <= 2
+        counts[total] = calls
+    assert counts[5] == counts[50]
+    assert counts[50]["ListMFADevices"] == 1
+
+
 def test_an_empty_users_list_checks_no_user_and_adds_no_user_finding(emulator, people):
     result = run(emulator, {"users": []})
     assert result["users"] == [] and result["users_without_mfa"] == []
@@ -150,6 +189,7 @@ BAD_INPUTS = [
     ({"require_mfa_for": "everyone"}, "require_mfa_for"),
     ({"report_max_wait": 0}, "report_max_wait must be between 1 and 900"),
     ({"users": ["alice", ""]}, "users must be a list of non-empty IAM user names"),
+    ({"lookup_devices_for": [" "]}, "lookup_devices_for must be a list of non-empty IAM user names"),
     ({"include_root": "maybe"}, "include_root"),
 ]
 

@@ -105,6 +105,32 @@ def test_plan_users_uses_bulk_data_and_looks_up_only_what_it_must():
     assert plan["not_found"] == []
 
 
+@pytest.mark.parametrize(
+    ("lookup_for", "looked_up", "unlisted"),
+    [
+        pytest.param(None, ["carol", "erin"], [], id="unset-every-non-virtual-user"),
+        pytest.param([], ["erin"], ["carol"], id="empty-none-but-users-newer-than-the-report"),
+        pytest.param(["CAROL"], ["carol", "erin"], [], id="named-case-insensitive"),
+        pytest.param(["alice", "bob"], ["erin"], ["carol"], id="others-named"),
+    ],
+)
+def test_plan_users_limits_device_lookups(lookup_for, looked_up, unlisted):
+    plan = _mfa.plan_users(ROWS, LIVE, VIRTUAL, None, lookup_for)
+    assert [i["user_name"] for i in plan["users"] if i["lookup_devices"]] == looked_up
+    assert [i["user_name"] for i in plan["users"] if i["devices_unlisted"]] == unlisted
+
+
+def test_device_lookups_do_not_grow_with_users_not_named():
+    """Issue 6: 10 or 500 users with hardware MFA, the same lookups when only the managed ones are named."""
+    for count in (10, 500):
+        names = [f"hw{i:03d}" for i in range(count)]
+        rows = [row(n, True, True) for n in names]
+        live = [{"user_name": n, "arn": arn(n)} for n in names]
+        plan = _mfa.plan_users(rows, live, {}, None, ["hw001", "nobody"])
+        assert [i["user_name"] for i in plan["users"] if i["lookup_devices"]] == ["hw001"]
+        assert sum(i["devices_unlisted"] for i in plan["users"]) == count - 1
+
+
 def test_plan_users_filter_and_unknown_names():
     plan = _mfa.plan_users(ROWS, LIVE, VIRTUAL, ["bob", "zed", "alice", "bob"])
     assert [item["user_name"] for item in plan["users"]] == ["alice", "bob"]
@@ -129,6 +155,16 @@ def test_build_user_types_devices_from_serials():
         ],
     }
     assert _mfa.build_user("bob", arn("bob"), True, [])["mfa_active"] is False
+
+
+def test_build_user_unlisted_has_one_placeholder_device():
+    user = _mfa.build_user("hank", arn("hank"), True, [], unlisted=True)
+    assert user["mfa_active"] is True
+    assert user["mfa_devices"] == [{"serial_number": None, "type": "unknown"}]
+    # Listed devices win over the placeholder.
+    assert _mfa.build_user("hank", arn("hank"), True, ["GAHT1"], unlisted=True)["mfa_devices"] == [
+        {"serial_number": "GAHT1", "type": "hardware"}
+    ]
 
 
 USERS = [
@@ -160,7 +196,19 @@ def test_assess_users(require_for, without, in_scope, statuses):
         "virtual_mfa_devices": 1,
         "hardware_mfa_devices": 1,
         "fido_mfa_devices": 0,
+        "users_with_unlisted_mfa": 0,
     }
+
+
+def test_unlisted_devices_count_as_mfa_but_not_as_devices():
+    users = [*USERS, _mfa.build_user("hank", arn("hank"), True, [], unlisted=True)]
+    names, findings, summary = _mfa.assess_users(users, "console_users")
+    assert names == ["bob"]
+    hank = next(f for f in findings if f["resource"] == arn("hank"))
+    assert hank["status"] == "pass"
+    assert hank["message"] == "console user hank has MFA (not virtual, devices not listed)"
+    assert summary["users_with_unlisted_mfa"] == 1
+    assert (summary["virtual_mfa_devices"], summary["hardware_mfa_devices"], summary["fido_mfa_devices"]) == (1, 1, 0)
 
 
 def test_assess_users_rejects_unknown_scope():
