@@ -111,9 +111,12 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     for host in ACCOUNTS:
         drifted = {r["_task"] for r in results(check, host) if r.get("changed")}
         assert "Enforce the account password policy" in drifted
-        assert "Ensure the administrators group and its managed policies" in drifted
+        assert "Ensure the administrators group, its managed policies and its MFA guard" in drifted
         assert "Ensure the declared IAM users" in drifted
         policy = next(r for r in results(check, host) if r["_task"] == "Enforce the account password policy")
+        # a group that does not exist yet is shown with the guard it would get
+        admins = next(r for r in results(check, host) if r["_task"].startswith("Ensure the administrators group"))
+        assert "put_group_policy:RequireMFA" in admins["actions"], admins
         assert policy["diff"]["after"]["minimum_password_length"] == 14
         gate = results(check, host)[-1]
         assert any("only a person can" in line for line in gate["msg"]), gate["msg"]

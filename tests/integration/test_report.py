@@ -342,9 +342,8 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
             if cid not in FINDING_CONTROLS:
                 # an enforcing control drifts because a task would change something: the report says which task
                 assert cell["changes"], (account["host"], cid)
-            if cid in ("password_policy", "iam_users"):
+            if cid in ("password_policy", "admin_group", "iam_users"):
                 # our enforcing modules return a diff, so the report shows field by field what would change
-                # (amazon.aws.iam_group, used for admin_group, returns none in check mode)
                 assert all(c["fields"] for c in cell["changes"]), (account["host"], cid, cell["changes"])
             for found in cell["findings"]:
                 assert found["id"] == cid and found["message"] and found["cis"]
