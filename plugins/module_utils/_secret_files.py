@@ -12,6 +12,9 @@ secret handed out once cannot be silently replaced by another.
 ``<user>.access-key-pending.json`` is a marker, not a secret: written (durably) just before CreateAccessKey
 and removed once the new key's secret is in its file. A marker that outlives its run means the run died in
 between, so a key of that user without a secrets file may be one whose secret nobody ever received.
+``<user>.login-profile-pending.json`` is written before the password file and removed once
+CreateLoginProfile succeeded: beside a password file and no login profile, it means that password was never
+in use, so the next run may create the login profile with it instead of refusing to replace the file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,22 @@ def access_key_file(credentials_dir: str, account_id: str, user_name: str, acces
 
 def pending_key_marker(credentials_dir: str, account_id: str, user_name: str) -> str:
     return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.access-key-pending.json")
+
+
+def pending_login_marker(credentials_dir: str, account_id: str, user_name: str) -> str:
+    return os.path.join(account_dir(credentials_dir, account_id), f"{user_name}.login-profile-pending.json")
+
+
+def read_secret_file(path: str) -> dict:
+    """The JSON of a secrets file this collection wrote; SecretFileError when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as e:
+        raise SecretFileError(f"cannot read {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise SecretFileError(f"{path} is not a secrets file of accountguard.aws")
+    return data
 
 
 def directory_problem(path: str) -> str | None:

@@ -327,6 +327,18 @@ def lost_key_message(user_name: str, key: dict, credentials_dir: str) -> str:
     )
 
 
+def password_file_decision(file_exists: bool, marker_exists: bool) -> str:
+    """What a login profile to create does about its password file.
+
+    ``create``: there is none, write a new one. ``resume``: a run died after writing it and before
+    CreateLoginProfile (its pending marker is still there), so its password was never in use and the login
+    profile is created with it. ``refuse``: it holds a password that was handed out; it is never replaced.
+    """
+    if not file_exists:
+        return "create"
+    return "resume" if marker_exists else "refuse"
+
+
 def groups_to_resolve(plans: list[dict]) -> set[str]:
     """Lower-cased names of the groups the plans add users to (the only groups whose existence matters)."""
     return {op["group"].lower() for plan in plans for op in plan["ops"] if op["op"] == "add_to_group"}

@@ -20,7 +20,15 @@ description:
     overwritten.
   - Nothing is deleted unless asked; undeclared users (RV(undeclared_users)), undeclared group memberships,
     console access and access keys are reported. O(purge_users), O(users[].purge_groups),
-    O(purge_console_access) and O(purge_access_keys) opt into removal.
+    O(purge_console_access), O(purge_access_keys) and O(replace_lost_access_keys) opt into removal.
+  - Before C(iam:CreateAccessKey) a marker without any secret, C(<user>.access-key-pending.json), is written
+    next to the secrets files, and removed once the new secret is in its file. When a run dies in between
+    (killed, power cut), the next run finds the marker and reports each key of that user created since then
+    that has no secrets file as lost (RV(lost_access_keys), a warning, and a failing C(iam_users) finding):
+    the key exists but nobody holds its secret. It is kept as it is unless O(replace_lost_access_keys=true).
+  - Likewise C(<user>.login-profile-pending.json) is written before an initial password file and removed once
+    C(iam:CreateLoginProfile) succeeded. A run that died in between left a password file that was never in
+    use; the next run creates the login profile with that password rather than refusing to replace the file.
   - All input is validated against the IAM rules (names, paths, tags, duplicates) before any API call, and a
     group that does not exist fails the task before any write.
 author:
@@ -94,7 +102,8 @@ options:
         of new users, as C(<credentials_dir>/<account id>/<user>.password.json) and
         C(<credentials_dir>/<account id>/<user>.<access key id>.json).
       - Directories are created with mode 0700 and files with 0600. An existing directory that other users
-        can read is refused, and an existing file is never overwritten (the task fails before any write).
+        can read is refused, and an existing file is never overwritten (the task fails before any write),
+        except that a password file left by a run that died before C(iam:CreateLoginProfile) is used as it is.
     type: path
     default: ~/.accountguard/credentials
   pending_groups:
@@ -123,6 +132,16 @@ options:
       - Delete the access keys of declared users whose O(users[].programmatic_access) is V(false).
     type: bool
     default: false
+  replace_lost_access_keys:
+    description:
+      - Delete each lost access key (see RV(lost_access_keys)) and give its user a new key, whose secret is
+        written to its file like any new key's.
+      - Only for users declared with O(users[].programmatic_access=true), and only for keys that have never
+        been used (one C(iam:GetAccessKeyLastUsed) per lost key): a key that was used has a holder, so it is
+        reported, not replaced.
+      - Needs C(iam:DeleteAccessKey) and C(iam:GetAccessKeyLastUsed) besides the apply policy.
+    type: bool
+    default: false
   max_concurrency:
     description:
       - How many users are read or changed at the same time, from V(1) to V(32). Each user's own changes
@@ -143,6 +162,7 @@ notes:
   - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, then
     C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each declared user that exists. C(iam:ListGroups)
     only when a membership must be added, C(iam:GetAccountPasswordPolicy) only when a password is generated,
+    one more C(iam:ListAccessKeys) after each key created (to catch a key a retried call made twice),
     C(sts:GetCallerIdentity) only to name a secrets file for an account with no user yet, or with
     O(purge_users)."
   - The module does not print, log or return any secret; the task does not need C(no_log).
@@ -194,6 +214,14 @@ EXAMPLES = r"""
         purge_tags: true
     purge_console_access: true
     purge_access_keys: true
+
+- name: Replace keys whose secret a killed run never saved
+  accountguard.aws.iam_users:
+    users:
+      - name: deploy-bot
+        path: /service/
+        programmatic_access: true
+    replace_lost_access_keys: true
 """
 
 RETURN = r"""
@@ -227,7 +255,8 @@ users:
     actions:
       description:
         - What was (would be) done, one entry per IAM write, for example V(create_user),
-          V(add_to_group:Cloudadmin), V(create_login_profile), V(create_access_key), V(tag_user:team).
+          V(add_to_group:Cloudadmin), V(create_login_profile), V(create_access_key), V(tag_user:team),
+          V(delete_lost_access_key:AKIAIOSFODNN7EXAMPLE).
       type: list
       elements: str
       sample: ["create_user", "add_to_group:Cloudadmin", "create_login_profile"]
@@ -291,6 +320,69 @@ secrets_files:
   type: list
   elements: str
   sample: ["/home/ops/.accountguard/credentials/123456789012/deploy-bot.AKIAIOSFODNN7EXAMPLE.json"]
+lost_access_keys:
+  description:
+    - Access keys that a run which died between C(iam:CreateAccessKey) and saving the secret left behind: the
+      key exists but no secrets file holds it. Found from the marker that run left in O(credentials_dir).
+    - Each kept one is also a warning, a line in the user's RV(users[].reported) and a failing finding.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user_name:
+      description: The key's user.
+      type: str
+      sample: deploy-bot
+    access_key_id:
+      description: The key's id (not secret).
+      type: str
+      sample: AKIAIOSFODNN7EXAMPLE
+    status:
+      description: The key's status when it was read, V(Active) or V(Inactive).
+      type: str
+      sample: Active
+    created:
+      description: When the key was created (ISO 8601).
+      type: str
+      sample: "2026-11-28T01:02:03+00:00"
+    replaced:
+      description:
+        - Whether the key was (in check mode, would be) deleted and its user given a new key, because of
+          O(replace_lost_access_keys).
+      type: bool
+      sample: false
+  sample: []
+findings:
+  description:
+    - One failing C(iam_users) finding per lost access key that is kept (the drift gate and the report show
+      them). Empty when nothing is lost.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The control id, V(iam_users).
+      type: str
+      sample: iam_users
+    status:
+      description: V(fail).
+      type: str
+      sample: fail
+    resource:
+      description: ARN of the key's user.
+      type: str
+      sample: arn:aws:iam::123456789012:user/deploy-bot
+    message:
+      description: What is wrong and what the operator can do, without any secret.
+      type: str
+      sample: access key AKIAIOSFODNN7EXAMPLE of deploy-bot was created by an interrupted run and its secret
+        was never saved (no secrets file under /home/ops/.accountguard/credentials) ...
+    cis:
+      description: CIS recommendations of the control.
+      type: list
+      elements: str
+      sample: ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]
+  sample: []
 diff:
   description: Before and after of the users that change, keyed by user name.
   returned: when run with C(--diff)
@@ -314,6 +406,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     retry,
     utcnow,
 )
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
 from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import (
     SecretFileError,
@@ -323,14 +416,24 @@ from ansible_collections.accountguard.aws.plugins.module_utils._secret_files imp
     directory_problem,
     ensure_dir,
     password_file,
+    pending_key_marker,
+    pending_login_marker,
+    read_marker,
+    read_secret_file,
+    remove_marker,
     remove_quietly,
+    write_marker,
     write_secret_file,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._users import (
     account_id_from_arn,
     action_label,
     groups_to_resolve,
+    lost_access_keys,
+    lost_key_message,
     missing_groups,
+    password_file_decision,
+    plan_lost_keys,
     plan_user,
     retry_while_unknown,
     state_from_details,
@@ -362,7 +465,15 @@ def has_login_profile(iam, user_name: str) -> bool:
 def list_access_keys(iam, user_name: str) -> list:
     paginator = iam.get_paginator("list_access_keys")
     keys = paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
-    return [{"access_key_id": k["AccessKeyId"], "status": k["Status"]} for k in keys]
+    return [
+        {"access_key_id": k["AccessKeyId"], "status": k["Status"], "create_date": k.get("CreateDate")} for k in keys
+    ]
+
+
+@IAMErrors.common_error_handler("get when an access key was last used")
+@retry()
+def access_key_last_used(iam, access_key_id: str):
+    return iam.get_access_key_last_used(AccessKeyId=access_key_id).get("AccessKeyLastUsed", {}).get("LastUsedDate")
 
 
 @IAMErrors.common_error_handler("list groups")
@@ -520,6 +631,38 @@ class Run:
         # CPU, is the cost), bounded so one account cannot burst into IAM's rate limit.
         self.parallel(read_access, [e for e in self.entries if e["have"] is not None])
         self.undeclared = undeclared([d["UserName"] for d in details], [u["name"] for u in self.params["users"]])
+        self.read_markers()
+
+    def saved_key_ids(self, name: str, keys: list) -> set:
+        base = self.params["credentials_dir"]
+        return {
+            k["access_key_id"]
+            for k in keys
+            if os.path.lexists(access_key_file(base, self.account_id, name, k["access_key_id"]))
+        }
+
+    def read_markers(self):
+        """Find keys that an interrupted run created and whose secret it never saved (local reads only)."""
+        for entry in self.entries:
+            entry["marker"], entry["lost"], entry["login_marker"] = None, [], None
+            have = entry["have"]
+            if have is None or self.account_id is None:
+                continue
+            login_marker = pending_login_marker(self.params["credentials_dir"], self.account_id, have["name"])
+            if have["console_access"] and os.path.lexists(login_marker):
+                # CreateLoginProfile landed, the run died before removing the marker: nothing is pending.
+                entry["login_marker"] = login_marker
+            path = pending_key_marker(self.params["credentials_dir"], self.account_id, have["name"])
+            marker = read_marker(path)
+            if marker is None:
+                continue
+            entry["marker"] = path
+            keys = have["access_keys"]
+            entry["lost"] = lost_access_keys(marker, keys, self.saved_key_ids(have["name"], keys))
+            if self.params["replace_lost_access_keys"]:
+                # Only to decide a replacement: a key that was used has a holder, marker or not.
+                for key in entry["lost"]:
+                    key["last_used_date"] = iso(access_key_last_used(self.iam, key["access_key_id"]))
 
     def parallel(self, func, items):
         """Run ``func`` over ``items`` on at most max_concurrency threads; re-raise the first error at the end."""
@@ -544,6 +687,14 @@ class Run:
                 purge_access_keys=self.params["purge_access_keys"],
             )
             entry.update(plan)
+            entry["lost"] = plan_lost_keys(
+                entry, entry["want"], entry["lost"], replace=self.params["replace_lost_access_keys"]
+            )
+            entry["reported"] += [
+                lost_key_message(iam_name(entry), k, self.params["credentials_dir"])
+                for k in entry["lost"]
+                if not k["replaced"]
+            ]
         needed = groups_to_resolve(self.entries)
         if needed:
             existing = list_group_names(self.iam)
@@ -575,9 +726,14 @@ class Run:
         base = self.params["credentials_dir"]
         problems = check_target(base, self.account_id)
         for entry in creating:
-            if any(op["op"] == "create_login_profile" for op in entry["ops"]):
+            for op in entry["ops"]:
+                if op["op"] != "create_login_profile":
+                    continue
                 path = password_file(base, self.account_id, iam_name(entry))
-                if os.path.lexists(path):
+                marker = pending_login_marker(base, self.account_id, iam_name(entry))
+                decision = password_file_decision(os.path.lexists(path), os.path.lexists(marker))
+                op["resume"] = decision == "resume"
+                if decision == "refuse":
                     problems.append(
                         f"{path} already exists (a previous initial password of {entry['want']['name']}); "
                         "secrets files are never overwritten: move it away to create a new login profile"
@@ -606,6 +762,13 @@ class Run:
 
         # Users are independent; each user's operations stay in order on one thread.
         self.parallel(converge, pending)
+        for entry in self.entries:
+            # A marker whose keys all have their secret (or were replaced) has nothing left to say.
+            kept = [k for k in entry["lost"] if not k["replaced"]]
+            if entry["marker"] and not kept and not entry.get("keep_marker"):
+                remove_marker(entry["marker"])
+            if entry["login_marker"]:
+                remove_marker(entry["login_marker"])
         for user_name in self.to_delete:
             delete_user_completely(self.iam, self.details[user_name.lower()])
 
@@ -635,32 +798,58 @@ class Run:
             delete_access_key(iam, name, op["access_key_id"])
 
     def create_console_access(self, entry, name, op):
+        base = self.params["credentials_dir"]
+        path = password_file(base, self.account_id, name)
+        marker_path = pending_login_marker(base, self.account_id, name)
+        if op.get("resume"):
+            # A run died between writing this file and CreateLoginProfile: the password in it was never in
+            # use, and the file stays the operator's one copy. On failure both stay, for the next run.
+            password = read_secret_file(path).get("password")
+            if not isinstance(password, str) or not password:
+                raise SecretFileError(f"{path} holds no password; move it away to create a new login profile")
+            self.module.no_log_values.add(password)
+            create_login_profile(self.iam, name, password, op["password_reset_required"])
+            remove_marker(marker_path)
+            entry["secrets_files"].append(path)
+            return
         password = generate_password(self.password_policy)
         self.module.no_log_values.add(password)
-        path = password_file(self.params["credentials_dir"], self.account_id, name)
+        write_marker(marker_path, {"account_id": self.account_id, "user_name": name, "started": iso(utcnow())})
         # The file first: if it cannot be written, no login profile exists whose password nobody knows.
-        write_secret_file(
-            path,
-            {
-                "account_id": self.account_id,
-                "user_name": name,
-                "console_sign_in_url": f"https://{self.account_id}.signin.aws.amazon.com/console",
-                "password": password,
-                "password_reset_required": op["password_reset_required"],
-                "created": iso(utcnow()),
-            },
-        )
+        try:
+            write_secret_file(
+                path,
+                {
+                    "account_id": self.account_id,
+                    "user_name": name,
+                    "console_sign_in_url": f"https://{self.account_id}.signin.aws.amazon.com/console",
+                    "password": password,
+                    "password_reset_required": op["password_reset_required"],
+                    "created": iso(utcnow()),
+                },
+            )
+        except BaseException:
+            remove_marker(marker_path)
+            raise
         try:
             create_login_profile(self.iam, name, password, op["password_reset_required"])
         except Exception:
             remove_quietly(path)
+            remove_marker(marker_path)
             raise
+        remove_marker(marker_path)
         entry["secrets_files"].append(path)
 
     def create_programmatic_access(self, entry, name):
+        base = self.params["credentials_dir"]
+        marker_path = pending_key_marker(base, self.account_id, name)
+        marker = {"account_id": self.account_id, "user_name": name, "started": iso(utcnow())}
+        # On disk before the key exists: if the run dies before the secret is saved, the next run knows the
+        # key it finds was made here and that nobody received its secret.
+        write_marker(marker_path, marker)
         key = create_access_key(self.iam, name)
         self.module.no_log_values.add(key["SecretAccessKey"])
-        path = access_key_file(self.params["credentials_dir"], self.account_id, name, key["AccessKeyId"])
+        path = access_key_file(base, self.account_id, name, key["AccessKeyId"])
         try:
             write_secret_file(
                 path,
@@ -675,9 +864,22 @@ class Run:
         except (OSError, SecretFileError):
             # A key whose secret is lost is useless and a liability: remove it, then fail.
             delete_access_key(self.iam, name, key["AccessKeyId"])
+            remove_marker(marker_path)
             raise
-        entry["after"]["access_keys"] = [{"access_key_id": key["AccessKeyId"], "status": key["Status"]}]
+        entry["after"]["access_keys"] = [k for k in entry["after"]["access_keys"] if k["access_key_id"] is not None] + [
+            {"access_key_id": key["AccessKeyId"], "status": key["Status"]}
+        ]
         entry["secrets_files"].append(path)
+        # Read back: a retried CreateAccessKey whose first answer was lost on the way made a second key.
+        keys = list_access_keys(self.iam, name)
+        extra = lost_access_keys(marker, keys, self.saved_key_ids(name, keys))
+        if extra:
+            entry["keep_marker"] = True
+            decided = [{**k, "replaced": False, "reason": "it appeared while this run created a key"} for k in extra]
+            entry["lost"] += decided
+            entry["reported"] += [lost_key_message(name, k, base) for k in decided]
+        else:
+            remove_marker(marker_path)
 
     def result(self, applied: bool) -> dict:
         users = []
@@ -710,12 +912,31 @@ class Run:
             detail = self.details[name.lower()]
             before[detail["UserName"]] = view(state_from_details(detail) | {"console_access": None, "access_keys": []})
             after[detail["UserName"]] = None
+        lost, findings = [], []
+        for entry in self.entries:
+            done_deletes = {op.get("access_key_id") for op in entry.get("done", []) if op.get("lost")}
+            for key in entry.get("lost", []):
+                replaced = key["replaced"] and (not applied or key["access_key_id"] in done_deletes)
+                lost.append(
+                    {
+                        "user_name": iam_name(entry),
+                        "access_key_id": key["access_key_id"],
+                        "status": key["status"],
+                        "created": iso(key.get("create_date")),
+                        "replaced": replaced,
+                    }
+                )
+                if not replaced:
+                    message = lost_key_message(iam_name(entry), key, self.params["credentials_dir"])
+                    findings.append(finding("iam_users", "fail", (entry["have"] or {}).get("arn") or "", message))
         result = {
             "changed": changed,
             "users": users,
             "undeclared_users": self.undeclared,
             "deleted_users": list(self.to_delete),
             "secrets_files": [path for entry in self.entries for path in entry.get("secrets_files", [])],
+            "lost_access_keys": lost,
+            "findings": findings,
         }
         if self.module._diff:
             result["diff"] = {"before": before, "after": after}
@@ -750,7 +971,16 @@ def validate_only(module) -> None:
         problems += [p for p in [directory_problem(params["credentials_dir"])] if p]
     if problems:
         module.fail_json(msg="; ".join(problems) + ". Nothing was changed.", changed=False)
-    module.exit_json(changed=False, validated=True, users=[], undeclared_users=[], deleted_users=[], secrets_files=[])
+    module.exit_json(
+        changed=False,
+        validated=True,
+        users=[],
+        undeclared_users=[],
+        deleted_users=[],
+        secrets_files=[],
+        lost_access_keys=[],
+        findings=[],
+    )
 
 
 def main():
@@ -772,6 +1002,7 @@ def main():
         purge_users=dict(type="bool", default=False),
         purge_console_access=dict(type="bool", default=False),
         purge_access_keys=dict(type="bool", default=False, no_log=False),
+        replace_lost_access_keys=dict(type="bool", default=False, no_log=False),
         max_concurrency=dict(type="int", default=8),
         validate_only=dict(type="bool", default=False),
     )
@@ -800,7 +1031,7 @@ def main():
         module.fail_json_aws_error(e)
 
     if module.check_mode:
-        module.exit_json(**run.result(applied=False))
+        module.exit_json(**warned(module, run.result(applied=False)))
     try:
         run.apply()
     except AccountGuardAWSError as e:
@@ -811,7 +1042,14 @@ def main():
     except (OSError, SecretFileError) as e:
         partial = run.result(applied=True)
         module.fail_json(msg=f"Failed to store a new secret: {e}", **partial)
-    module.exit_json(**run.result(applied=True))
+    module.exit_json(**warned(module, run.result(applied=True)))
+
+
+def warned(module, result: dict) -> dict:
+    """A warning per failing finding: a lost key must catch the eye even where nobody reads the report."""
+    for found in result["findings"]:
+        module.warn(f"iam_users: {found['message']}")
+    return result
 
 
 if __name__ == "__main__":

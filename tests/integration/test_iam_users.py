@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import stat
 import sys
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -257,6 +258,34 @@ def test_existing_password_file_is_never_overwritten(emulator, iam, tmp_path):
     assert (target / "kate.password.json").read_text() == "{}"
 
 
+def test_password_file_of_a_run_killed_before_create_login_profile_is_used(emulator, iam, tmp_path):
+    # What a run leaves when it dies between writing the password file and CreateLoginProfile.
+    target = tmp_path / "credentials" / ACCOUNT
+    target.mkdir(parents=True, mode=0o700)
+    (tmp_path / "credentials").chmod(0o700)
+    password = "Initial-Passw0rd-never-handed-out!"
+    saved = target / "kate.password.json"
+    saved.write_text(json.dumps({"user_name": "kate", "password": password}), encoding="utf-8")
+    (target / "kate.login-profile-pending.json").write_text("{}", encoding="utf-8")
+    iam.create_user(UserName="kate")
+    before = (saved.read_bytes(), saved.stat().st_ino)
+    emulator.clear_requests()
+
+    check = run(emulator, tmp_path, [{"name": "kate", "console_access": True}], check=True)
+    assert check["_rc"] == 0, check.get("msg")
+    assert check["users"][0]["actions"] == ["create_login_profile"]
+    assert writes(emulator) == []
+
+    result = run(emulator, tmp_path, [{"name": "kate", "console_access": True}])
+    assert result["_rc"] == 0, result.get("msg")
+    assert iam.get_login_profile(UserName="kate")["LoginProfile"]["PasswordResetRequired"] is True
+    assert [w["action"] for w in writes(emulator)] == ["CreateLoginProfile"]
+    assert (saved.read_bytes(), saved.stat().st_ino) == before, "the operator's copy is kept as it is"
+    assert result["secrets_files"] == [str(saved)]
+    assert password not in result["_stdout"] + result["_stderr"]
+    assert sorted(p.name for p in target.iterdir()) == ["kate.password.json"]
+
+
 def test_shared_credentials_dir_is_refused(emulator, iam, tmp_path):
     shared = tmp_path / "credentials"
     shared.mkdir(mode=0o755)
@@ -330,3 +359,68 @@ def test_validate_only_refuses_before_anything_is_written(emulator, iam, tmp_pat
     assert [r["action"] for r in emulator.requests()] == ["ListGroups", "ListGroups"]
     assert iam.list_users()["Users"] == []
     assert not (tmp_path / "credentials").exists()
+
+
+def interrupted_key(iam, credentials, user, saved=False):
+    """The traces of a run killed after CreateAccessKey: its pending marker, the key, and (if saved) its file."""
+    directory = credentials / ACCOUNT
+    directory.mkdir(parents=True, exist_ok=True)
+    credentials.chmod(0o700)
+    directory.chmod(0o700)
+    marker = {"account_id": ACCOUNT, "user_name": user, "started": datetime.now(UTC).isoformat()}
+    (directory / f"{user}.access-key-pending.json").write_text(json.dumps(marker), encoding="utf-8")
+    key_id = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+    if saved:
+        (directory / f"{user}.{key_id}.json").write_text(json.dumps({"access_key_id": key_id}), encoding="utf-8")
+    return key_id
+
+
+def test_lost_access_key_reported_and_replaced_only_when_asked(emulator, iam, tmp_path):
+    users = [{"name": name, "programmatic_access": True} for name in ("deploy-bot", "carol", "dave")]
+    for user in users:
+        iam.create_user(UserName=user["name"])
+    credentials = tmp_path / "credentials"
+    lost = interrupted_key(iam, credentials, "deploy-bot")
+    # Killed after the secret was saved, before the marker was removed: nothing is lost.
+    interrupted_key(iam, credentials, "carol", saved=True)
+    # Used since: someone holds its secret, so it is never replaced.
+    used = interrupted_key(iam, credentials, "dave")
+    emulator.backdate_access_key(ACCOUNT, "dave", used, last_used_days_ago=0, last_used_service="s3")
+    markers = lambda: sorted(p.name for p in (credentials / ACCOUNT).glob("*.access-key-pending.json"))  # noqa: E731
+    emulator.clear_requests()
+
+    for check in (True, False):
+        result = run(emulator, tmp_path, users, check=check)
+        assert result["_rc"] == 0, result.get("msg")
+        assert writes(emulator) == []
+        assert [(k["user_name"], k["access_key_id"], k["replaced"]) for k in result["lost_access_keys"]] == [
+            ("deploy-bot", lost, False),
+            ("dave", used, False),
+        ]
+        assert [(f["id"], f["status"], f["resource"].rsplit("/", 1)[-1]) for f in result["findings"]] == [
+            ("iam_users", "fail", "deploy-bot"),
+            ("iam_users", "fail", "dave"),
+        ]
+        assert any(lost in w and "never saved" in w for w in result.get("warnings", [])), result.get("warnings")
+        assert any("never saved" in line for line in result["users"][0]["reported"])
+    # The apply kept the key (nothing is deleted unless asked) and the markers that still have something to say.
+    assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName="deploy-bot")["AccessKeyMetadata"]] == [lost]
+    assert markers() == ["dave.access-key-pending.json", "deploy-bot.access-key-pending.json"]
+
+    replace = run(emulator, tmp_path, users, check=True, replace_lost_access_keys=True)
+    assert writes(emulator) == []
+    assert replace["_rc"] == 0, replace.get("msg")
+    assert [k["replaced"] for k in replace["lost_access_keys"]] == [True, False]
+    assert replace["users"][0]["actions"] == [f"delete_lost_access_key:{lost}", "create_access_key"]
+    assert len(replace["findings"]) == 1, "the used key is still a finding"
+
+    replace = run(emulator, tmp_path, users, replace_lost_access_keys=True)
+    assert replace["_rc"] == 0, replace.get("msg")
+    keys = iam.list_access_keys(UserName="deploy-bot")["AccessKeyMetadata"]
+    assert [k["Status"] for k in keys] == ["Active"] and keys[0]["AccessKeyId"] != lost
+    saved = json.loads((credentials / ACCOUNT / f"deploy-bot.{keys[0]['AccessKeyId']}.json").read_text("utf-8"))
+    assert saved["secret_access_key"] not in replace["_stdout"] + replace["_stderr"]
+    assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName="dave")["AccessKeyMetadata"]] == [used]
+    assert len(iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]) == 1
+    assert markers() == ["dave.access-key-pending.json"]
+    assert [f["resource"].rsplit("/", 1)[-1] for f in replace["findings"]] == ["dave"]

@@ -101,3 +101,17 @@ def test_unreadable_marker_still_counts(tmp_path, content):
     path = tmp_path / "bob.access-key-pending.json"
     path.write_text(content, encoding="utf-8")
     assert sf.read_marker(str(path)) == {}
+
+
+def test_read_secret_file(tmp_path):
+    path = sf.pending_login_marker(str(tmp_path), "123456789012", "alice")
+    assert path.endswith("/123456789012/alice.login-profile-pending.json")
+    good = tmp_path / "alice.password.json"
+    good.write_text('{"password": "x"}', encoding="utf-8")
+    assert sf.read_secret_file(str(good)) == {"password": "x"}
+    for content in ("[]", "{broken"):
+        good.write_text(content, encoding="utf-8")
+        with pytest.raises(sf.SecretFileError):
+            sf.read_secret_file(str(good))
+    with pytest.raises(sf.SecretFileError, match="cannot read"):
+        sf.read_secret_file(str(tmp_path / "missing.json"))

@@ -478,3 +478,11 @@ def test_lost_key_message_names_key_user_directory_and_the_way_out():
     assert "replace_lost_access_keys" in kept and "baseline_users_replace_lost_access_keys" in kept
     replaced = u.lost_key_message("bob", {"access_key_id": "AKIA1", "replaced": True, "reason": None}, "/creds")
     assert "replaced by a new key" in replaced
+
+
+@pytest.mark.parametrize(
+    ("file_exists", "marker_exists", "decision"),
+    [(False, False, "create"), (False, True, "create"), (True, True, "resume"), (True, False, "refuse")],
+)
+def test_password_file_decision(file_exists, marker_exists, decision):
+    assert u.password_file_decision(file_exists, marker_exists) == decision
