@@ -18,7 +18,7 @@ description:
     not exist yet is reported with everything the task would create, its guard included.
   - The guard policy is compared by meaning, not by text (statement and list order, a single action written as
     a string and a missing C(Version) do not count), and written only when it differs.
-  - Nothing is deleted: the group is never removed, managed policies not listed are detached only with
+  - Nothing is deleted. The group is never removed, managed policies not listed are detached only with
     O(purge_policies=true), and other inline policies of the group are left alone. Group members are reported,
     not managed (M(accountguard.aws.iam_users) adds users to groups).
   - All options are validated before any API call.
