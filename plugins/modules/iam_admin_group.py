@@ -43,7 +43,7 @@ options:
     description:
       - ARNs of the managed policies the group must have attached, for example
         V(arn:aws:iam::aws:policy/AdministratorAccess). At most 20.
-      - Policy names are not accepted: resolving them would need C(iam:ListPolicies) on every run.
+      - Policy names are not accepted, because resolving them would need C(iam:ListPolicies) on every run.
     type: list
     elements: str
     default: []
@@ -56,7 +56,7 @@ options:
   mfa_guard:
     description:
       - The inline policy that guards the group, typically a deny-unless-MFA policy.
-      - Unset means no guard is managed: an existing inline policy is neither read nor removed.
+      - Unset means no guard is managed; an existing inline policy is neither read nor removed.
     type: dict
     suboptions:
       policy_name:
