@@ -402,6 +402,17 @@ def _error_code(error: BaseException) -> str | None:
     return (getattr(source, "response", None) or {}).get("Error", {}).get("Code")
 
 
+def may_have_landed(error: BaseException) -> bool:
+    """Whether a failed create call may still have taken effect in AWS.
+
+    No AWS answer at all (the connection dropped, timed out) leaves it open; so does ``EntityAlreadyExists``,
+    which is what a retry gets when the first attempt landed but its answer was lost. Any other AWS error
+    code means the call was refused.
+    """
+    code = _error_code(error)
+    return code is None or code == "EntityAlreadyExists"
+
+
 def retry_while_unknown(call, sleep=time.sleep, delays=FRESH_USER_DELAYS):
     """Run ``call``, retrying while IAM answers NoSuchEntity about a user this run has just created."""
     for delay in (*delays, None):

@@ -431,6 +431,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._users import (
     groups_to_resolve,
     lost_access_keys,
     lost_key_message,
+    may_have_landed,
     missing_groups,
     password_file_decision,
     plan_lost_keys,
@@ -833,9 +834,12 @@ class Run:
             raise
         try:
             create_login_profile(self.iam, name, password, op["password_reset_required"])
-        except Exception:
-            remove_quietly(path)
-            remove_marker(marker_path)
+        except Exception as error:
+            # Refused: nothing uses this password, drop it. Perhaps landed: keep file and marker, so the next
+            # run either finds the login profile (and the operator holds its password) or resumes with it.
+            if not may_have_landed(error):
+                remove_quietly(path)
+                remove_marker(marker_path)
             raise
         remove_marker(marker_path)
         entry["secrets_files"].append(path)
@@ -872,6 +876,9 @@ class Run:
         entry["secrets_files"].append(path)
         # Read back: a retried CreateAccessKey whose first answer was lost on the way made a second key.
         keys = list_access_keys(self.iam, name)
+        # A key this run deleted a moment ago may still be listed (IAM is eventually consistent).
+        deleted = {op["access_key_id"] for op in entry["done"] if op["op"] == "delete_access_key"}
+        keys = [k for k in keys if k["access_key_id"] not in deleted]
         extra = lost_access_keys(marker, keys, self.saved_key_ids(name, keys))
         if extra:
             entry["keep_marker"] = True

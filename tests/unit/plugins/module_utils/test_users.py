@@ -486,3 +486,16 @@ def test_lost_key_message_names_key_user_directory_and_the_way_out():
 )
 def test_password_file_decision(file_exists, marker_exists, decision):
     assert u.password_file_decision(file_exists, marker_exists) == decision
+
+
+@pytest.mark.parametrize(
+    ("error", "landed"),
+    [
+        pytest.param(ConnectionError("dropped"), True, id="no-answer"),
+        pytest.param(FakeAWSError("EntityAlreadyExists"), True, id="retry-after-lost-answer"),
+        pytest.param(FakeAWSError("PasswordPolicyViolation"), False, id="refused"),
+        pytest.param(FakeAWSError("Throttling"), False, id="throttled-to-the-end"),
+    ],
+)
+def test_may_have_landed(error, landed):
+    assert u.may_have_landed(error) is landed
