@@ -265,7 +265,7 @@ summary:
       type: int
       returned: always
       sample: 0
-      users_not_found:
+    users_not_found:
       description: Names in O(users) that are not IAM users of the account.
       type: list
       elements: str
