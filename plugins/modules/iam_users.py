@@ -643,7 +643,7 @@ class Run:
         }
 
     def read_markers(self):
-        """Find keys that an interrupted run created and whose secret it never saved (local reads only)."""
+        """Find what interrupted runs left pending: local reads, plus GetAccessKeyLastUsed only to replace a key."""
         for entry in self.entries:
             entry["marker"], entry["lost"], entry["login_marker"] = None, [], None
             have = entry["have"]
