@@ -20,7 +20,7 @@ description:
     since the report has no access key ids. A check (O(deactivate_stale=false), or check mode) makes no call per
     user.
   - The credential report may be up to four hours old (AWS generates a new one at most every four hours), and
-    a check reports what it shows (see RV(credential_report.generated_time)), so a key deactivated, rotated or
+    a check reports what it shows (see RV(credential_report)), so a key deactivated, rotated or
     deleted since is reported as the report has it until AWS generates the next report.
   - A real run with O(deactivate_stale=true) lists the keys of the users it will deactivate a key of (and only
     theirs, C(ListAccessKeys)), for the ids that C(UpdateAccessKey) needs; their live status wins over the
