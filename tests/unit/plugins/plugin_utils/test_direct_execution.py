@@ -65,3 +65,23 @@ def test_module_state_is_given_and_taken_back(tmp_path):
     assert (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, dict(os.environ), os.getcwd(), sys.stdout) == before
     assert module_warnings._global_warnings == controller_warnings
     module_warnings._global_warnings.clear()
+
+
+def _loader_of_new_session():
+    import boto3
+
+    return boto3.session.Session(region_name="us-east-1")._session.get_component("data_loader")
+
+
+def test_sessions_share_the_warm_loader_only_while_a_module_runs(monkeypatch):
+    assert direct._SHARED_LOADER is not None, "the IAM and STS models could not be loaded"
+    paths = list(direct._SHARED_LOADER.search_paths)
+    with direct._shared_botocore_loader():
+        assert _loader_of_new_session() is direct._SHARED_LOADER
+        assert _loader_of_new_session() is direct._SHARED_LOADER
+        # AWS_DATA_PATH (a user's own models) keeps its own loader
+        monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent")
+        assert _loader_of_new_session() is not direct._SHARED_LOADER
+    monkeypatch.delenv("AWS_DATA_PATH")
+    assert _loader_of_new_session() is not direct._SHARED_LOADER
+    assert direct._SHARED_LOADER.search_paths == paths
