@@ -36,7 +36,10 @@ def params(**overrides):
     return base | overrides
 
 
-def state(path="/", policies=(ADMIN,), document=GUARD, users=()):
+def state(path="/", policies=(ADMIN,), document=..., users=()):
+    """A group as read_state returns it; by default up to date (document=None: no guard)."""
+    if document is ...:
+        document = GUARD
     return {
         "group": {
             "group_name": "Cloudadmin",
