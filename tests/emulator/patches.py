@@ -4,7 +4,8 @@ moto has no root user: AccountSummary hard-codes the root flags to 0, the creden
 ``<root_account>`` row and no virtual MFA device can belong to root. The emulator keeps a small per-account
 root state here and makes those three views agree with it, the way AWS does. It also fixes what moto gets
 wrong for our purposes (PasswordResetRequired on CreateLoginProfile, the report's fixed 2015 timestamp,
-``not_supported`` last-use region/service) and makes Organizations account ids deterministic.
+``not_supported`` last-use region/service, UpdateGroup ignoring NewPath without NewGroupName) and makes
+Organizations account ids deterministic.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
+from moto.iam.exceptions import NotFoundException
 from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
@@ -281,6 +283,23 @@ def _get_credential_report_response(self: iam_responses.IamResponse):
     )
 
 
+def _update_group(original):
+    def update_group(
+        self: iam_models.IAMBackend, group_name: str, new_group_name: str | None, new_path: str | None
+    ) -> None:
+        # moto applies NewPath only together with NewGroupName; AWS moves the group on NewPath alone.
+        if new_path and not new_group_name:
+            try:
+                group = self.groups[group_name]
+            except KeyError:
+                raise NotFoundException(f"The group with name {group_name} cannot be found.") from None
+            group.path = new_path
+            return None
+        return original(self, group_name, new_group_name, new_path)
+
+    return update_group
+
+
 _MANAGED_POLICY_DATA: list[tuple[str, dict]] | None = None
 
 
@@ -359,6 +378,7 @@ def apply() -> None:
         iam_models.IAMBackend.list_virtual_mfa_devices
     )
     iam_responses.IamResponse.create_login_profile = _create_login_profile_response
+    iam_models.IAMBackend.update_group = _update_group(iam_models.IAMBackend.update_group)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
     org_utils.make_random_account_id = STATE.next_account_id
     org_models.OrganizationsBackend.create_organization = _create_organization(

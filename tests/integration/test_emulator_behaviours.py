@@ -261,6 +261,26 @@ def test_new_users_and_groups_are_invisible_to_reads_for_a_moment(emulator):
     assert iam.get_group(GroupName="fresh-group")["Group"]["GroupName"] == "fresh-group"
 
 
+# ----- moto fixes ------------------------------------------------------------------------------------------
+
+
+def test_update_group_moves_a_group_on_new_path_alone(emulator):
+    iam = plain_client(emulator, "iam")
+    iam.create_group(GroupName="Cloudadmin", Path="/legacy/")
+    iam.attach_group_policy(GroupName="Cloudadmin", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.update_group(GroupName="Cloudadmin", NewPath="/ops/")
+    group = emulator.client("iam").get_group(GroupName="Cloudadmin")["Group"]
+    assert (group["Path"], group["Arn"]) == ("/ops/", f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:group/ops/Cloudadmin")
+    attached = emulator.client("iam").list_attached_group_policies(GroupName="Cloudadmin")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["ReadOnlyAccess"]
+    # A rename still carries the path along, and a missing group is an AWS-shaped NoSuchEntity.
+    iam.update_group(GroupName="Cloudadmin", NewGroupName="Admins", NewPath="/")
+    assert emulator.client("iam").get_group(GroupName="Admins")["Group"]["Path"] == "/"
+    with pytest.raises(ClientError) as err:
+        iam.update_group(GroupName="Cloudadmin", NewPath="/ops/")
+    assert err.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
 # ----- IAM authorization -----------------------------------------------------------------------------------
 
 

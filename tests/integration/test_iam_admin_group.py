@@ -147,10 +147,6 @@ def test_a_group_at_another_path_is_moved_check_mode_first(emulator):
     assert iam_calls(emulator, writes_only=True) == ["UpdateGroup"]
 
 
-@pytest.mark.xfail(
-    reason="moto 5.2.5 ignores UpdateGroup's NewPath unless NewGroupName is given too (emulator patch needed)",
-    strict=True,
-)
 def test_a_moved_group_is_at_its_new_path(emulator):
     iam = emulator.client("iam")
     iam.create_group(GroupName="Cloudadmin", Path="/legacy/")
