@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 
-import pytest
 import yaml
 from helpers.ansible_run import run_module, run_playbook
 
