@@ -86,6 +86,34 @@ CASES = {
         r"duration_seconds must be between 900 and 43200",
     ),
     "mfa-requirement-unknown": ({"baseline_mfa_require_for": "everyone"}, r"baseline_mfa_require_for"),
+    "admin-group-name-invalid": (
+        {"baseline_admin_group_name": "Cloud admins!"},
+        r"baseline_admin_group_name must be 1 to 128 characters",
+    ),
+    "admin-group-name-too-long": (
+        {"baseline_admin_group_name": "g" * 129},
+        r"baseline_admin_group_name must be 1 to 128 characters",
+    ),
+    "admin-group-path-without-slashes": (
+        {"baseline_admin_group_path": "admins"},
+        r"baseline_admin_group_path must be / or start and end with /",
+    ),
+    "admin-group-path-too-long": (
+        {"baseline_admin_group_path": "/" + "p" * 512 + "/"},
+        r"baseline_admin_group_path must be / or start and end with /.*at most 512",
+    ),
+    "admin-group-policy-not-an-arn": (
+        {"baseline_admin_group_policies": ["AdministratorAccess"]},
+        r"baseline_admin_group_policies: 'AdministratorAccess' is not a managed policy ARN",
+    ),
+    "admin-group-path-invalid-users-off": (
+        {"baseline_iam_users_enabled": False, "baseline_admin_group_path": "admins"},
+        r"baseline_admin_group_path must be / or start and end with /",
+    ),
+    "admin-group-guard-name-invalid": (
+        {"baseline_admin_group_mfa_policy_name": "Require MFA"},
+        r"baseline_admin_group_mfa_policy_name must be 1 to 128 characters",
+    ),
 }
 
 
