@@ -24,8 +24,8 @@ description:
   - Before C(iam:CreateAccessKey) a marker without any secret, C(<user>.access-key-pending.json), is written
     next to the secrets files, and removed once the new secret is in its file. When a run dies in between
     (killed, power cut), the next run finds the marker and reports each key of that user created since then
-    that has no secrets file as lost (RV(lost_access_keys), a warning, and a failing C(iam_users) finding):
-    the key exists but nobody holds its secret. It is kept as it is unless O(replace_lost_access_keys=true).
+    that has no secrets file as lost (RV(lost_access_keys), a warning, and a failing C(iam_users) finding),
+    since the key exists but nobody holds its secret. It is kept as it is unless O(replace_lost_access_keys=true).
   - Likewise C(<user>.login-profile-pending.json) is written before an initial password file and removed once
     C(iam:CreateLoginProfile) succeeded. A run that died in between left a password file that was never in
     use; the next run creates the login profile with that password rather than refusing to replace the file.
@@ -137,7 +137,7 @@ options:
       - Delete each lost access key (see RV(lost_access_keys)) and give its user a new key, whose secret is
         written to its file like any new key's.
       - Only for users declared with O(users[].programmatic_access=true), and only for keys that have never
-        been used (one C(iam:GetAccessKeyLastUsed) per lost key): a key that was used has a holder, so it is
+        been used (one C(iam:GetAccessKeyLastUsed) per lost key); a key that was used has a holder, so it is
         reported, not replaced.
       - Needs C(iam:DeleteAccessKey) and C(iam:GetAccessKeyLastUsed) besides the apply policy.
     type: bool
@@ -322,7 +322,7 @@ secrets_files:
   sample: ["/home/ops/.accountguard/credentials/123456789012/deploy-bot.AKIAIOSFODNN7EXAMPLE.json"]
 lost_access_keys:
   description:
-    - Access keys that a run which died between C(iam:CreateAccessKey) and saving the secret left behind: the
+    - Access keys that a run which died between C(iam:CreateAccessKey) and saving the secret left behind. The
       key exists but no secrets file holds it. Found from the marker that run left in O(credentials_dir).
     - Each kept one is also a warning, a line in the user's RV(users[].reported) and a failing finding.
   returned: always
@@ -375,8 +375,8 @@ findings:
     message:
       description: What is wrong and what the operator can do, without any secret.
       type: str
-      sample: access key AKIAIOSFODNN7EXAMPLE of deploy-bot was created by an interrupted run and its secret
-        was never saved (no secrets file under /home/ops/.accountguard/credentials) ...
+      sample: "access key AKIAIOSFODNN7EXAMPLE of deploy-bot was created by an interrupted run and its secret
+        was never saved (no secrets file under /home/ops/.accountguard/credentials): nobody holds it; kept"
     cis:
       description: CIS recommendations of the control.
       type: list

@@ -386,7 +386,10 @@ def test_lost_access_key_reported_and_replaced_only_when_asked(emulator, iam, tm
     # Used since: someone holds its secret, so it is never replaced.
     used = interrupted_key(iam, credentials, "dave")
     emulator.backdate_access_key(ACCOUNT, "dave", used, last_used_days_ago=0, last_used_service="s3")
-    markers = lambda: sorted(p.name for p in (credentials / ACCOUNT).glob("*.access-key-pending.json"))  # noqa: E731
+
+    def markers():
+        return sorted(p.name for p in (credentials / ACCOUNT).glob("*.access-key-pending.json"))
+
     emulator.clear_requests()
 
     for check in (True, False):
