@@ -7,10 +7,8 @@ name: admin_group_validated
 short_description: Check the options of an administrators group on the controller, before any task writes
 version_added: 0.1.0
 description:
-  - Takes the options of M(accountguard.aws.iam_admin_group) (O(accountguard.aws.iam_admin_group#module:name),
-    O(accountguard.aws.iam_admin_group#module:path), O(accountguard.aws.iam_admin_group#module:managed_policies),
-    O(accountguard.aws.iam_admin_group#module:mfa_guard)) and applies the module's own validation to them,
-    without calling AWS.
+  - Takes the options of M(accountguard.aws.iam_admin_group) (C(name), C(path), C(managed_policies),
+    C(mfa_guard)) and applies the module's own validation to them, without calling AWS.
   - Returns the options unchanged when they are valid, and fails the task that templates it otherwise, with
     every problem in one message.
   - For a play's first task, so that an invalid group name, path, policy ARN or guard fails the host before an
@@ -25,8 +23,9 @@ options:
     required: true
   variables:
     description:
-      - Names to use for the options in the message, for example the role variables they come from
-        (V({"name": "baseline_admin_group_name"})). A key may name a sub-option, as in V(mfa_guard.policy_name).
+      - Names to use for the options in the message, for example the role variables they come from, keyed by
+        option name (key V(name), value V(baseline_admin_group_name)). A key may name a sub-option, as in
+        V(mfa_guard.policy_name).
       - Options without an entry are named as the module names them.
     type: dict
     default: {}
