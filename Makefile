@@ -90,7 +90,7 @@ NEWEST_PYTHON ?= $(shell for p in "$$(pyenv prefix 3.12 2>/dev/null)/bin/python"
 	"$$p" -V >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 NEWEST_VENV ?= .venv-newest
 NEWEST_INTEGRATION ?= $(wildcard $(addprefix tests/integration/test_, \
-	iam_password_policy.py root_key_check.py iam_mfa_status.py packaging.py))
+	iam_password_policy.py root_key_check.py iam_mfa_status.py packaging.py direct_execution.py))
 
 $(NEWEST_VENV)/.installed: requirements.txt tests/requirements-newest.txt
 	@test -n "$(NEWEST_PYTHON)" || { echo "no Python 3.12/3.13 found; set NEWEST_PYTHON=/path/to/python3.12"; exit 1; }

@@ -40,7 +40,6 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
-from ansible.vars.clean import remove_internal_keys
 
 # Imported here, not in the module: the strategy loads the action plugin class in the controller's main
 # process, so every worker forked after it starts with boto3 and botocore already imported (about 0.2 CPU s
@@ -230,8 +229,18 @@ class DirectExecutionAction(ActionBase):
                 }
             output = captured.getvalue()
 
-        data = self._parse_returned_data({"stdout": output, "stderr": "", "rc": 0}, _PROFILE)
-        # the same clean-up as ActionBase._execute_module, so results do not depend on how the module ran
-        data.pop("_ansible_suppress_tmpdir_delete", None)
-        remove_internal_keys(data)
-        return data
+        return self._result_of(output)
+
+    def _result_of(self, output: str) -> dict:
+        """The task result, parsed and cleaned as ActionBase._execute_module does for a module process."""
+        res = {"rc": 0, "stdout": output, "stdout_lines": output.splitlines(), "stderr": "", "stderr_lines": []}
+        parsed = self._parse_returned_data(res, _PROFILE)
+        if hasattr(parsed, "as_result_dict"):  # ansible-core 2.21+: a task result object
+            parsed.remove_internal_keys()
+            return parsed.as_result_dict(for_round_trip=True)
+        # ansible-core 2.19 and 2.20: a dict
+        from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
+
+        parsed.pop("_ansible_suppress_tmpdir_delete", None)
+        remove_internal_keys(parsed)
+        return parsed

@@ -45,14 +45,15 @@ def test_worker_and_module_process_give_the_same_result(emulator, tmp_path):
     assert {f["id"]: f["status"] for f in results[True]["findings"]}["root_access_keys"] == "fail"
     same = {key: value for key, value in results[True].items() if key not in VOLATILE}
     assert same == {key: value for key, value in results[False].items() if key not in VOLATILE}
-    assert results[True]["invocation"] == results[False]["invocation"]
+    # ansible-core 2.19 returns the module's arguments (no_log ones masked); 2.21 leaves them out
+    assert results[True].get("invocation") == results[False].get("invocation")
 
 
 def test_each_loop_item_gets_its_own_environment_and_arguments(emulator, tmp_path):
     """One worker runs every item of a loop: nothing of one item may leak into the next."""
     for account in OTHER_ACCOUNTS:
         emulator.set_root(account, access_keys=[ACTIVE_KEY] if account == OTHER_ACCOUNTS[0] else [], mfa="virtual")
-    usage_days = (3, 9)
+    usage_days = (0, 9)  # 0 switches the root_usage finding off: what each item got shows in its findings
     items = [{"env": emulator.env(a), "usage_days": d} for a, d in zip(OTHER_ACCOUNTS, usage_days, strict=True)]
     play = [
         {
@@ -84,7 +85,7 @@ def test_each_loop_item_gets_its_own_environment_and_arguments(emulator, tmp_pat
         findings = {f["id"]: f for f in item["findings"]}
         assert findings["root_access_keys"]["resource"] == f"arn:aws:iam::{account}:root"
         assert findings["root_access_keys"]["status"] == expected_status
-        assert item["invocation"]["module_args"]["root_usage_days"] == item["item"]["usage_days"]
+        assert ("root_usage" in findings) is (item["item"]["usage_days"] > 0)
     # the calls went to the item's account, none to the account of the ansible-playbook process
     called = {request["account_id"] for request in emulator.requests()}
     assert called == set(OTHER_ACCOUNTS)
