@@ -21,12 +21,9 @@ from urllib.parse import unquote
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
 from ._common import IAMErrors, retry
+from ._iam_names import GROUP_NAME_RE, PATH_MAX, POLICY_NAME_RE, is_valid_path
 
-# IAM limits, from the IAM API reference (CreateGroup, PutGroupPolicy) and IAM quotas.
-GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-PATH_RE = re.compile(r"^(/|/[\x21-\x7e]+/)$")
-PATH_MAX = 512
+# IAM limits, from the IAM API reference (AttachGroupPolicy, PutGroupPolicy) and IAM quotas; names: _iam_names.
 POLICY_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy/([\x21-\x7e]+/)?[\w+=,.@-]{1,128}$")
 # The aggregate size of a group's inline policies, whitespace not counted: one document cannot be larger.
 INLINE_POLICY_MAX = 5120
@@ -73,7 +70,7 @@ def validate(params: dict) -> list[str]:
     if not isinstance(name, str) or not GROUP_NAME_RE.match(name):
         errors.append(f"name must be 1 to 128 characters of letters, numbers and + = , . @ _ - (got {name!r})")
     path = params.get("path")
-    if path is not None and (len(path) > PATH_MAX or not PATH_RE.match(path)):
+    if path is not None and not is_valid_path(path):
         errors.append(
             f"path must be / or start and end with / and hold printable ASCII characters, at most {PATH_MAX} "
             f"characters (got {path!r})"

@@ -15,11 +15,9 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-# IAM limits, from the IAM API reference (CreateUser, TagUser, AddUserToGroup).
-USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-PATH_RE = re.compile(r"^(/|/[\x21-\x7e]+/)$")
-PATH_MAX = 512
+from ._iam_names import GROUP_NAME_RE, PATH_MAX, USER_NAME_RE, is_valid_path
+
+# IAM limits, from the IAM API reference (TagUser) and IAM quotas; names and paths: _iam_names.
 # IAM tag keys and values: Unicode letters, numbers and spaces, and _ . : / = + - @ ([\p{L}\p{Z}\p{N}_.:/=+\-@]).
 TAG_RE = re.compile(r"^[\w .:/=+\-@\u00a0\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")
 TAG_KEY_MAX = 128
@@ -78,7 +76,7 @@ def validate_users(users: list[dict]) -> list[str]:
             else:
                 seen[name.lower()] = index
         path = user.get("path")
-        if path is not None and (len(path) > PATH_MAX or not PATH_RE.match(path)):
+        if path is not None and not is_valid_path(path):
             errors.append(
                 f"{where}.path must be '/' or start and end with '/' with printable ASCII and no spaces between, "
                 f"at most {PATH_MAX} characters (got {path!r})"
