@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import io
 import json
 import os
@@ -23,6 +24,9 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
+
+import botocore.exceptions
+import botocore.session
 
 # Read by moto when an IAM backend is built, so it must be set before the first request.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -44,11 +48,19 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
 READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
 FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
-# XML namespace identifiers of the error bodies the real query-protocol services send; never contacted.
-QUERY_NAMESPACES = {
-    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
-    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
-}
+
+
+@functools.cache
+def query_namespace(service: str) -> str:
+    """The XML namespace of a query-protocol service's error bodies, from botocore's model of that service.
+
+    A namespace identifier, never contacted; taken from the model so the emulator answers as the real
+    service does for whatever API version botocore speaks.
+    """
+    try:
+        return botocore.session.get_session().get_service_model(service).metadata.get("xmlNamespace", "")
+    except botocore.exceptions.UnknownServiceError:
+        return ""
 
 
 def is_write(service: str, action: str) -> bool:
@@ -466,7 +478,7 @@ def _error(call: Call, start_response, status: int, code: str, message: str, sen
         payload = json.dumps({"__type": code, "message": message, "Message": message}).encode()
         headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
     else:
-        namespace = QUERY_NAMESPACES.get(call.service, "")
+        namespace = query_namespace(call.service)
         kind = "Sender" if sender else "Receiver"
         payload = (
             f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type><Code>{code}</Code>'
