@@ -42,6 +42,18 @@ DATETIME_COLUMNS = frozenset(
 )
 
 KEY_SLOTS = (1, 2)
+# The options of every checking module that reads the report (documented once in the
+# accountguard.aws.credential_report doc fragment), and their ranges, checked before any call.
+REPORT_RANGES = {"report_max_wait": (1, 900)}
+
+
+def report_options() -> dict:
+    """Argument spec entries of report_max_wait and fail_on_noncompliance (a fresh copy per module)."""
+    return {
+        "report_max_wait": {"type": "int", "default": 120},
+        "fail_on_noncompliance": {"type": "bool", "default": False},
+    }
+
 
 FIRST_PAUSE = 0.25
 

@@ -60,16 +60,6 @@ options:
       - Deactivate active keys that are V(too_old) or V(unused). Keys are never deleted.
     type: bool
     default: false
-  report_max_wait:
-    description:
-      - Seconds to wait for AWS to generate the credential report, from V(1) to V(900).
-    type: int
-    default: 120
-  fail_on_noncompliance:
-    description:
-      - Fail the task when any finding has status C(fail). The result still carries every return value.
-    type: bool
-    default: false
 notes:
   - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport). Only a
     real run with O(deactivate_stale=true) also calls C(iam:ListAccessKeys), once for each user with a key to
@@ -77,6 +67,7 @@ notes:
   - Findings describe the keys at the end of the run; under check mode that is the state found.
 extends_documentation_fragment:
   - accountguard.aws.attributes
+  - accountguard.aws.credential_report
   - accountguard.aws.attributes.enforcing
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -229,7 +220,9 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     utcnow,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
+    REPORT_RANGES,
     fetch_credential_report,
+    report_options,
     root_row,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
@@ -238,7 +231,7 @@ RANGES = {
     "max_age_days": (1, 3650),
     "max_unused_days": (1, 3650),
     "max_active_keys": (0, 2),
-    "report_max_wait": (1, 900),
+    **REPORT_RANGES,
 }
 # Which CIS recommendation each reason tests (the check names of _findings.CONTROLS["access_key_rotation"]).
 CHECK_OF_REASON = {REASON_AGE: "rotation", REASON_UNUSED: "unused", REASON_TOO_MANY: "one_active"}
@@ -318,8 +311,7 @@ def main():
         max_active_keys=dict(type="int", default=1, no_log=False),
         users=dict(type="list", elements="str"),
         deactivate_stale=dict(type="bool", default=False),
-        report_max_wait=dict(type="int", default=120),
-        fail_on_noncompliance=dict(type="bool", default=False),
+        **report_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

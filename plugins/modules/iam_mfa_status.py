@@ -64,19 +64,9 @@ options:
         V(hardware) and both satisfy this requirement.
     type: bool
     default: false
-  report_max_wait:
-    description:
-      - Seconds to wait for AWS to generate the credential report, from V(1) to V(900). The module polls with a
-        pause between requests.
-    type: int
-    default: 120
-  fail_on_noncompliance:
-    description:
-      - Fail the task when any finding has status C(fail). The result still carries every return value.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - accountguard.aws.attributes
+  - accountguard.aws.credential_report
   - accountguard.aws.attributes.checking
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -366,7 +356,9 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     warn,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
+    REPORT_RANGES,
     fetch_credential_report,
+    report_options,
     root_row,
     user_rows,
 )
@@ -383,7 +375,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._mfa import (
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._root import get_account_summary
 
-RANGES = {"report_max_wait": (1, 900)}
+RANGES = REPORT_RANGES
 
 
 def validate(module):
@@ -402,8 +394,7 @@ def main():
         lookup_devices_for=dict(type="list", elements="str"),
         include_root=dict(type="bool", default=True),
         require_hardware_mfa_for_root=dict(type="bool", default=False),
-        report_max_wait=dict(type="int", default=120),
-        fail_on_noncompliance=dict(type="bool", default=False),
+        **report_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

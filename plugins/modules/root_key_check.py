@@ -36,19 +36,9 @@ options:
       - V(0) skips the root usage check.
     type: int
     default: 1
-  report_max_wait:
-    description:
-      - Seconds to wait for AWS to generate the credential report, from V(1) to V(900). The module polls with a
-        pause between requests.
-    type: int
-    default: 120
-  fail_on_noncompliance:
-    description:
-      - Fail the task when any finding has status C(fail). The result still carries every return value.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - accountguard.aws.attributes
+  - accountguard.aws.credential_report
   - accountguard.aws.attributes.checking
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -231,20 +221,21 @@ from ansible_collections.accountguard.aws.plugins.module_utils._common import (
     warn,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
+    REPORT_RANGES,
     fetch_credential_report,
+    report_options,
     root_row,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._root import assess_root, get_account_summary
 
-RANGES = {"root_usage_days": (0, 3650), "report_max_wait": (1, 900)}
+RANGES = {"root_usage_days": (0, 3650), **REPORT_RANGES}
 
 
 def main():
     argument_spec = dict(
         allow_inactive_keys=dict(type="bool", default=False),
         root_usage_days=dict(type="int", default=1),
-        report_max_wait=dict(type="int", default=120),
-        fail_on_noncompliance=dict(type="bool", default=False),
+        **report_options(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     fail_on_errors(module, range_errors(module.params, RANGES))
