@@ -94,3 +94,16 @@ def test_unknown_check_rejected():
 def test_all_pass(statuses, expected):
     findings = [_findings.finding("user_mfa", status, "arn", "m") for status in statuses]
     assert _findings.all_pass(findings) is expected
+
+
+def test_failing_keeps_the_failing_findings_of_every_result_in_order():
+    from ansible_collections.accountguard.aws.plugins.module_utils._findings import failing
+
+    root = {"findings": [{"id": "root_mfa", "status": "fail"}, {"id": "root_access_keys", "status": "pass"}]}
+    mfa = {"findings": [{"id": "user_mfa", "status": "fail", "message": "a"}, {"id": "user_mfa", "status": "fail"}]}
+    skipped = {"skipped": True}  # a task that did not run has no findings
+    assert failing([root, {}, skipped, None, mfa, {"findings": None}]) == [
+        root["findings"][0],
+        *mfa["findings"],
+    ]
+    assert failing([]) == []
