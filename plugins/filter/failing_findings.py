@@ -9,8 +9,8 @@ version_added: 0.1.0
 description:
   - Takes a list of registered results of the collection's modules and returns their findings whose status is
     C(fail), in order. Results that did not run, or have no findings, add none.
-  - The same as a C(map(attribute='findings') | flatten | selectattr('status', 'eq', 'fail')) chain, in one pass:
-    an account with thousands of users has thousands of findings, and the baseline role's drift gate reads the
+  - The same as a C(map(attribute='findings') | flatten | selectattr('status', 'eq', 'fail')) chain, in one pass.
+    An account with thousands of users has thousands of findings, and the baseline role's drift gate reads the
     failing ones several times.
 author:
   - accountguard.aws maintainers (@accountguard)
