@@ -110,6 +110,21 @@ def run_playbook(
     return PlaybookResult(proc.returncode, proc.stdout, proc.stderr, data)
 
 
+def write_inventory(path: Path, hosts: dict, **group_vars) -> Path:
+    """Write a YAML inventory of AWS accounts: `hosts` maps host name -> host vars, `group_vars` apply to all.
+
+    Every host is an account on the local connection, run by this interpreter (the one with boto3).
+    """
+    data = {
+        "all": {
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **group_vars},
+            "hosts": hosts,
+        }
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
 def run_module(
     module: str,
     module_args: dict | None = None,

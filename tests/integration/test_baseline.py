@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers.ansible_run import ROOT, run_playbook
+from helpers.ansible_run import write_inventory as write_inventory_file
 
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 MANAGEMENT = "123456789012"
@@ -27,21 +28,9 @@ SETUP_TASKS = {"Open the account session", "Verify the account (account guard)"}
 
 
 def write_inventory(tmp_path: Path, hosts: dict, **group_vars) -> Path:
-    """A YAML inventory: hosts maps host name -> host vars; group_vars apply to every host."""
-    data = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                "baseline_credentials_dir": str(tmp_path / "credentials"),
-                **group_vars,
-            },
-            "hosts": hosts,
-        }
-    }
-    path = tmp_path / "inventory.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    """The accounts' inventory, with credentials files kept in tmp_path."""
+    credentials = {"baseline_credentials_dir": str(tmp_path / "credentials")}
+    return write_inventory_file(tmp_path / "inventory.yml", hosts, **(credentials | group_vars))
 
 
 def ansible_env(emulator, tmp_path: Path) -> dict:

@@ -18,13 +18,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-import yaml
 from helpers.ansible_run import BIN, ROOT, PlaybookResult, ansible_env, run_playbook
+from helpers.ansible_run import write_inventory as write_inventory_file
 
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 ACCOUNTS = {"prod": "111111111111", "dev": "222222222222", "sandbox": "333333333333"}
@@ -103,21 +102,8 @@ def all_states(emulator, accounts=None) -> dict:
 def write_inventory(tmp_path: Path, accounts=None, **extra_vars) -> Path:
     accounts = accounts or ACCOUNTS
     hosts = {host: {"aws_account_id": acct, "baseline_role_arn": ROLE.format(acct)} for host, acct in accounts.items()}
-    data = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "baseline_credentials_dir": str(tmp_path / "credentials"),
-                "baseline_users": USERS,
-                **extra_vars,
-            },
-            "hosts": hosts,
-        }
-    }
-    path = tmp_path / "inventory.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    group_vars = {"baseline_credentials_dir": str(tmp_path / "credentials"), "baseline_users": USERS}
+    return write_inventory_file(tmp_path / "inventory.yml", hosts, **(group_vars | extra_vars))
 
 
 def run_env(emulator, tmp_path: Path) -> dict:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
 
 import pytest
-import yaml
 from helpers.ansible_run import ROOT, run_playbook
+from helpers.ansible_run import write_inventory as write_inventory_file
 from test_faults import iam_state
 
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
@@ -142,18 +141,9 @@ def hostile_run(emulator_server, tmp_path_factory):
         variables = {"aws_account_id": account_id, "baseline_role_arn": ROLE.format(account_id), **user()}
         variables.update({k: v.format(account=account_id) if isinstance(v, str) else v for k, v in overrides.items()})
         hosts[case] = variables
-    inventory = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "baseline_credentials_dir": str(tmp_path / "credentials"),
-            },
-            "hosts": hosts,
-        }
-    }
-    path = tmp_path / "inventory.yml"
-    path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    path = write_inventory_file(
+        tmp_path / "inventory.yml", hosts, baseline_credentials_dir=str(tmp_path / "credentials")
+    )
     emulator.clear_requests()
     result = run_playbook(
         PLAYBOOK,
@@ -204,14 +194,8 @@ def test_endpoint_that_does_not_answer(emulator, tmp_path):
     account_id = "811111111111"
     arrange(emulator, account_id)
     before = iam_state(emulator, account_id)
-    inventory = {
-        "all": {
-            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
-            "hosts": {"silent": {"aws_account_id": account_id, "baseline_role_arn": ROLE.format(account_id)}},
-        }
-    }
-    path = tmp_path / "inventory.yml"
-    path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    hosts = {"silent": {"aws_account_id": account_id, "baseline_role_arn": ROLE.format(account_id)}}
+    path = write_inventory_file(tmp_path / "inventory.yml", hosts)
     url = f"http://127.0.0.1:{closed_port()}"
     env = {**emulator.env(), "AWS_ENDPOINT_URL": url, "ACCOUNTGUARD_REPORT_DIR": str(tmp_path / "reports")}
 

@@ -18,12 +18,11 @@ so the cost is one Ansible start per policy, not per action.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from helpers.ansible_run import ROOT, run_playbook
+from helpers.ansible_run import write_inventory as write_inventory_file
 
 POLICIES = ROOT / "docs" / "policies"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
@@ -142,19 +141,7 @@ def host_vars(account_id: str, role: str, tmp_path: Path) -> dict:
 
 
 def write_inventory(tmp_path: Path, name: str, hosts: dict) -> Path:
-    data = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "baseline_users": USERS,
-            },
-            "hosts": hosts,
-        }
-    }
-    path = tmp_path / f"{name}.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    return write_inventory_file(tmp_path / f"{name}.yml", hosts, baseline_users=USERS)
 
 
 # The role's per-family toggles (host variables): a removal host runs only the families that call the action.

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import stat
-import sys
 from pathlib import Path
 
-import yaml
 from helpers.ansible_run import ROOT, run_playbook
+from helpers.ansible_run import write_inventory as write_inventory_file
 
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 PROD, DENIED = "111111111111", "222222222222"
@@ -35,20 +34,9 @@ def write_inventory(tmp_path: Path) -> Path:
         name: {"aws_account_id": acct, "baseline_role_arn": ROLE.format(acct)}
         for name, acct in {"prod": PROD, "denied": DENIED}.items()
     }
-    data = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "baseline_credentials_dir": str(tmp_path / "credentials"),
-                "baseline_users": USERS,
-            },
-            "hosts": hosts,
-        }
-    }
-    path = tmp_path / "inventory.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    return write_inventory_file(
+        tmp_path / "inventory.yml", hosts, baseline_credentials_dir=str(tmp_path / "credentials"), baseline_users=USERS
+    )
 
 
 def run_verbose(emulator, tmp_path: Path, name: str, args=()):
