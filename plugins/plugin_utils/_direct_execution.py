@@ -139,7 +139,8 @@ def _module_process_state(args_json: bytes):
     """Give the module what a module process gives it, and take back every global it may change.
 
     The worker may run several loop items, so module arguments, warnings, the environment, the working
-    directory and stdout are restored after each run.
+    directory, stdout and stderr are restored after each run. What the module prints goes, as from a module
+    process, to the two buffers yielded (stdout, stderr).
     """
     # pylint: disable=protected-access
     from ansible.module_utils import basic
@@ -150,16 +151,16 @@ def _module_process_state(args_json: bytes):
     saved_deprecations = dict(module_warnings._global_deprecations)
     saved_environ = dict(os.environ)
     saved_cwd = os.getcwd()
-    saved_stdout = sys.stdout
-    captured = io.StringIO()
+    saved_streams = (sys.stdout, sys.stderr)
+    captured = (io.StringIO(), io.StringIO())
     module_warnings._global_warnings.clear()
     module_warnings._global_deprecations.clear()
     basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = args_json, _PROFILE
-    sys.stdout = captured
+    sys.stdout, sys.stderr = captured
     try:
         yield captured
     finally:
-        sys.stdout = saved_stdout
+        sys.stdout, sys.stderr = saved_streams
         basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, parsed = saved_basic
         if hasattr(basic, "_PARSED_MODULE_ARGS"):
             basic._PARSED_MODULE_ARGS = parsed
@@ -213,7 +214,7 @@ class DirectExecutionAction(ActionBase):
         environment = {}
         self._compute_environment_string(environment)  # the task's `environment:`, as a module process gets it
 
-        with _module_process_state(args_json) as captured, _shared_botocore_loader():
+        with _module_process_state(args_json) as (stdout, stderr), _shared_botocore_loader():
             os.environ.update({key: str(value) for key, value in environment.items()})
             try:
                 module = importlib.import_module(module_name)
@@ -227,13 +228,14 @@ class DirectExecutionAction(ActionBase):
                     "msg": f"{module_name.rsplit('.', 1)[-1]} raised {type(exc).__name__}: {exc}",
                     "exception": traceback.format_exc(),
                 }
-            output = captured.getvalue()
+            output, errors = stdout.getvalue(), stderr.getvalue()
 
-        return self._result_of(output)
+        return self._result_of(output, errors)
 
-    def _result_of(self, output: str) -> dict:
+    def _result_of(self, output: str, errors: str = "") -> dict:
         """The task result, parsed and cleaned as ActionBase._execute_module does for a module process."""
-        res = {"rc": 0, "stdout": output, "stdout_lines": output.splitlines(), "stderr": "", "stderr_lines": []}
+        res = {"rc": 0, "stdout": output, "stdout_lines": output.splitlines(), "stderr": errors}
+        res["stderr_lines"] = errors.splitlines()
         parsed = self._parse_returned_data(res, _PROFILE)
         if hasattr(parsed, "as_result_dict"):  # ansible-core 2.21+: a task result object
             parsed.remove_internal_keys()

@@ -48,21 +48,27 @@ def test_ineligibility(change, reason):
     assert direct.ineligibility(**(ELIGIBLE | change)) == reason
 
 
+def _process_globals():
+    return basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, dict(os.environ), os.getcwd(), sys.stdout, sys.stderr
+
+
 def test_module_state_is_given_and_taken_back(tmp_path):
-    before = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, dict(os.environ), os.getcwd(), sys.stdout)
+    before = _process_globals()
     module_warnings.warn("a warning of the controller's own")
     controller_warnings = dict(module_warnings._global_warnings)
 
-    with direct._module_process_state(b'{"ANSIBLE_MODULE_ARGS": {}}') as captured:
+    with direct._module_process_state(b'{"ANSIBLE_MODULE_ARGS": {}}') as (stdout, stderr):
         assert (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE) == (b'{"ANSIBLE_MODULE_ARGS": {}}', "legacy")
         assert module_warnings._global_warnings == {}  # a module starts with no warnings, as in its own process
         module_warnings.warn("a warning of the module")
         os.environ["ACCOUNTGUARD_TEST_LEAK"] = "1"
         os.chdir(tmp_path)
         print("module output")
+        print("a library's warning", file=sys.stderr)
 
-    assert captured.getvalue() == "module output\n"
-    assert (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, dict(os.environ), os.getcwd(), sys.stdout) == before
+    assert stdout.getvalue() == "module output\n"
+    assert stderr.getvalue().endswith("a library's warning\n")
+    assert _process_globals() == before
     assert module_warnings._global_warnings == controller_warnings
     module_warnings._global_warnings.clear()
 
