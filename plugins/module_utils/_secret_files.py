@@ -120,14 +120,14 @@ def ensure_dir(path: str) -> None:
         os.chmod(directory, DIR_MODE)
 
 
-def write_secret_file(path: str, data: dict) -> None:
-    """Write ``data`` as JSON to a new file of mode 0600; never overwrite, never follow a symlink."""
-    ensure_dir(os.path.dirname(path))
+def _create_json_file(path: str, data: dict) -> None:
+    """Create ``path`` (mode 0600, never an existing file, never through a symlink) holding ``data`` as JSON, on disk.
+
+    Raises FileExistsError if ``path`` exists. A file that could not be written whole is removed: a half-written
+    secret or marker is worse than none.
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, FILE_MODE)
-    except FileExistsError as e:
-        raise SecretFileError(f"{path} already exists; it is never overwritten (move it away first)") from e
+    fd = os.open(path, flags, FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             os.fchmod(fd, FILE_MODE)
@@ -138,9 +138,17 @@ def write_secret_file(path: str, data: dict) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
-        # A half-written secret file is worse than none: the caller decides what to do with the secret.
         remove_quietly(path)
         raise
+
+
+def write_secret_file(path: str, data: dict) -> None:
+    """Write ``data`` as JSON to a new file of mode 0600; never overwrite, never follow a symlink."""
+    ensure_dir(os.path.dirname(path))
+    try:
+        _create_json_file(path, data)
+    except FileExistsError as e:
+        raise SecretFileError(f"{path} already exists; it is never overwritten (move it away first)") from e
 
 
 def write_marker(path: str, data: dict) -> None:
@@ -149,15 +157,8 @@ def write_marker(path: str, data: dict) -> None:
     ensure_dir(directory)
     temporary = f"{path}.{os.getpid()}.tmp"
     remove_quietly(temporary)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temporary, flags, FILE_MODE)
+    _create_json_file(temporary, data)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fd, FILE_MODE)
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(temporary, path)
     except BaseException:
         remove_quietly(temporary)
