@@ -1,15 +1,13 @@
 # Copyright: Contributors to the accountguard.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The account password policy: read, merge, compare and write it.
+"""The account password policy as a plan: convert, merge and compare (pure; the calls are in _gateway.account).
 
 UpdateAccountPasswordPolicy replaces the whole policy, so the module sends the *merged* policy: options the
 user left unset keep the account's current values (amazon.aws resets them to defaults instead).
 """
 
 from __future__ import annotations
-
-from ._common import IAMErrors, retry
 
 # Module option -> API field, in the order the module documents them.
 API_FIELDS = {
@@ -97,23 +95,3 @@ def to_api(policy: dict) -> dict:
             continue
         args[field] = value
     return args
-
-
-@IAMErrors.list_error_handler("get the account password policy", None)
-@retry()
-def get_policy(client) -> dict | None:
-    """The current custom policy, module-shaped, or None (NoSuchEntity: the account uses AWS's default)."""
-    return from_api(client.get_account_password_policy()["PasswordPolicy"])
-
-
-@IAMErrors.common_error_handler("update the account password policy")
-@retry()
-def put_policy(client, policy: dict) -> None:
-    client.update_account_password_policy(**to_api(policy))
-
-
-@IAMErrors.deletion_error_handler("delete the account password policy")
-@retry()
-def delete_policy(client) -> bool:
-    client.delete_account_password_policy()
-    return True

@@ -82,6 +82,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - accountguard.aws.connection
+  - accountguard.aws.sources
 notes:
   - "Required IAM permissions: C(iam:GetAccountPasswordPolicy), and C(iam:UpdateAccountPasswordPolicy) or
     C(iam:DeleteAccountPasswordPolicy) to change it. Check mode needs only the first."
@@ -227,85 +229,12 @@ diff:
       require_symbols: true
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    exit_enforced,
-    fail_on_errors,
-    iam_client,
-    range_errors,
-    warn,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._password_policy import (
-    OPTIONS,
-    RANGES,
-    changed_options,
-    delete_policy,
-    get_policy,
-    merge,
-    put_policy,
-)
-
-
-def ensure_present(module, client, current):
-    desired = merge(current, module.params)
-    to_change = changed_options(current, desired)
-    if not to_change:
-        return False, current, []
-    if module.check_mode:
-        return True, desired, to_change
-    put_policy(client, desired)
-    # Read back what AWS stored rather than echoing what was sent.
-    return True, get_policy(client), to_change
-
-
-def ensure_absent(module, client, current):
-    if current is None:
-        return False, None
-    if not module.check_mode:
-        delete_policy(client)
-    return True, None
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.password_policy import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        minimum_password_length=dict(type="int", aliases=["min_pw_length"], no_log=False),
-        require_symbols=dict(type="bool"),
-        require_numbers=dict(type="bool"),
-        require_uppercase=dict(type="bool"),
-        require_lowercase=dict(type="bool"),
-        allow_users_to_change_password=dict(
-            type="bool", aliases=["allow_pw_change", "allow_password_change"], no_log=False
-        ),
-        max_password_age=dict(type="int", aliases=["pw_max_age", "password_max_age"], no_log=False),
-        password_reuse_prevention=dict(
-            type="int", aliases=["pw_reuse_prevent", "password_reuse_prevent", "prevent_reuse"], no_log=False
-        ),
-        hard_expiry=dict(type="bool", aliases=["pw_expire", "password_expire", "expire"], no_log=False),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-
-    # Validate before creating a client: bad input must never reach AWS.
-    fail_on_errors(module, range_errors(module.params, RANGES))
-    state = module.params["state"]
-    if state == "absent":
-        ignored = [option for option in OPTIONS if module.params.get(option) is not None]
-        if ignored:
-            warn(f"state=absent deletes the custom password policy; ignoring {', '.join(ignored)}")
-
-    client = iam_client(module)
-    try:
-        current = get_policy(client)
-        if state == "present":
-            changed, policy, to_change = ensure_present(module, client, current)
-        else:
-            (changed, policy), to_change = ensure_absent(module, client, current), []
-    except AccountGuardAWSError as e:
-        module.fail_json_aws_error(e)
-
-    exit_enforced(module, changed=changed, before=current, after=policy, policy=policy, changed_options=to_change)
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _password_policy as pp
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 
 STRONG = {
     "minimum_password_length": 14,
@@ -151,27 +152,31 @@ def test_range_validation(params, errors):
 
 
 class FakeIAM:
+    """The two calls of the password-policy gateway, as the retrying client wrapper receives them."""
+
     def __init__(self, policy=None):
         self.policy = policy
         self.updates = []
 
-    def get_account_password_policy(self):
+    def get_account_password_policy(self, aws_retry=False):
+        assert aws_retry is True
         if self.policy is None:
             import botocore.exceptions
 
             raise botocore.exceptions.ClientError({"Error": {"Code": "NoSuchEntity"}}, "GetAccountPasswordPolicy")
         return {"PasswordPolicy": self.policy}
 
-    def update_account_password_policy(self, **kwargs):
+    def update_account_password_policy(self, aws_retry=False, **kwargs):
+        assert aws_retry is True
         self.updates.append(kwargs)
 
 
 def test_get_policy_missing_is_none():
-    assert pp.get_policy(FakeIAM()) is None
+    assert gateway.get_password_policy(FakeIAM()) is None
 
 
 def test_get_and_put_round_trip():
     client = FakeIAM({"MinimumPasswordLength": 10})
-    assert pp.get_policy(client)["minimum_password_length"] == 10
-    pp.put_policy(client, pp.merge(None, STRONG))
+    assert pp.from_api(gateway.get_password_policy(client))["minimum_password_length"] == 10
+    gateway.update_password_policy(client, pp.to_api(pp.merge(None, STRONG)))
     assert client.updates == [pp.to_api(pp.merge(None, STRONG))]

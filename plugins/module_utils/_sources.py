@@ -1,0 +1,62 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The account's shared sources, read once per run and handed to every control that needs them.
+
+The account session reads the sources the selected controls need (its ``sources`` option) and returns them
+as plain data (``sources`` in its result); every other module accepts that data back through its
+``account_sources`` option, so a run reads the credential report, the account summary, the password policy
+and the virtual MFA list of an account once, whatever the number of controls. A module run on its own (no
+``account_sources``) reads what it needs itself, through the same readers.
+
+The data is JSON-safe (dates as ISO 8601 strings): it travels through Ansible variables and results.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
+
+PASSWORD_POLICY = "password_policy"
+
+# name -> function(ctx) that reads it through the gateway; other modules register theirs below.
+READERS = {}
+
+
+def _plain(value):
+    """API data -> JSON-safe data (datetimes as ISO strings), recursively."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _read_password_policy(ctx) -> dict:
+    return {"policy": _plain(gateway.get_password_policy(ctx.client("iam")))}
+
+
+READERS[PASSWORD_POLICY] = _read_password_policy
+SOURCE_NAMES = tuple(READERS)
+
+# Option of every module that can take the sources instead of reading them (doc fragment accountguard.aws.sources).
+SOURCES_ARGUMENT_SPEC = dict(account_sources=dict(type="dict"))
+
+
+class AccountSources:
+    """The sources of one task's account: what ``account_sources`` brought, else read once through READERS."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self._data = dict(ctx.params.get("account_sources") or {})
+
+    def get(self, name: str):
+        if name not in self._data:
+            self._data[name] = READERS[name](self._ctx)
+        return self._data[name]
+
+    def read_all(self, names) -> dict:
+        return {name: self.get(name) for name in names}
