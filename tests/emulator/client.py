@@ -50,6 +50,10 @@ class Emulator:
         self._session = None
         # Tests and the bench build clients from several threads; a boto3 session is not thread-safe.
         self._lock = threading.RLock()
+        # Assumed-role credentials that the collection caches (credential_cache_dir) are valid only for the
+        # emulator state they were issued in: a reset starts a new cache, as it forgets the sessions.
+        self._cache_root = tempfile.mkdtemp(prefix="accountguard-sts-cache-")
+        self._cache_generation = 0
 
     # ----- lifecycle ---------------------------------------------------------------------------------------
 
@@ -114,6 +118,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every AWS resource, the root state, the request log and every switched-on behaviour."""
         self._control("POST", "reset", {})
+        self._cache_generation += 1
         self._credentials.clear()
         self._clients.clear()
 
@@ -275,6 +280,7 @@ class Emulator:
             "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
             "AWS_DEFAULT_REGION": DEFAULT_REGION,
             "AWS_REGION": DEFAULT_REGION,
+            "ACCOUNTGUARD_CREDENTIAL_CACHE_DIR": os.path.join(self._cache_root, str(self._cache_generation)),
         }
         if creds.get("aws_session_token"):
             env["AWS_SESSION_TOKEN"] = creds["aws_session_token"]
