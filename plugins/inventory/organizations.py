@@ -190,7 +190,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _organizations as org
+from ansible_collections.accountguard.aws.plugins.plugin_utils import _organizations as org
 
 CACHE_SCHEMA = 1
 CONFIG_NAMES = ("organizations.yml", "organizations.yaml")

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from fnmatch import fnmatchcase
 
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
 ROOT_NAME = "Root"
 ACTIVE = "ACTIVE"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -110,8 +112,8 @@ def is_active(account):
 
 
 def partition_from_arn(arn, default="aws"):
-    parts = (arn or "").split(":")
-    return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else default
+    parsed = parse_aws_arn(arn or "")
+    return parsed["partition"] if parsed and parsed["partition"] else default
 
 
 def role_arn(account_id, role_name, partition="aws"):

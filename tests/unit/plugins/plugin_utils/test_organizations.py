@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _organizations as org
+from ansible_collections.accountguard.aws.plugins.plugin_utils import _organizations as org
 
 
 @pytest.mark.parametrize(
