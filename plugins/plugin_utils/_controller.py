@@ -54,6 +54,8 @@ else:
 display = Display()
 
 OPTION_VARIABLE = "accountguard_controller_execution"
+# The host variable of 0.2.0, still honoured: it meant the same switch.
+LEGACY_VARIABLE = "accountguard_direct_execution"
 OPTION_ENV = "ACCOUNTGUARD_CONTROLLER_EXECUTION"
 OPTION_INI = ("accountguard", "controller_execution")
 _SERVICES = ("iam", "sts", "organizations")
@@ -90,9 +92,13 @@ def _ini_setting() -> str | None:
 
 
 def controller_execution_setting(task_vars: dict, templar=None) -> bool:
-    """The option, by precedence: host/play variable, then environment, then ansible.cfg; default on."""
-    if OPTION_VARIABLE in task_vars:
-        value = task_vars[OPTION_VARIABLE]
+    """The option, by precedence: host/play variable, then environment, then ansible.cfg; default on.
+
+    The variable ``accountguard_direct_execution`` of earlier releases still counts as the variable.
+    """
+    variable = next((name for name in (OPTION_VARIABLE, LEGACY_VARIABLE) if name in task_vars), None)
+    if variable:
+        value = task_vars[variable]
         if templar is not None:
             value = templar.template(value)
     elif OPTION_ENV in os.environ:

@@ -49,6 +49,7 @@ def test_module_process_reason(change, reason):
         ({}, "true", "no", True),  # the environment wins over ansible.cfg
         ({"accountguard_controller_execution": True}, "false", None, True),  # a variable wins over both
         ({"accountguard_controller_execution": "off"}, None, None, False),
+        ({"accountguard_direct_execution": False}, None, None, False),  # the earlier releases' variable
     ],
 )
 def test_controller_execution_setting_precedence(monkeypatch, tmp_path, task_vars, env, ini, expected):
