@@ -193,10 +193,11 @@ def shape_problems(shape, value, path: str = "") -> list[str]:
         return [f"{path or '<response>'}: {kind} expected, got {type(value).__name__}"]
     problems = []
     if kind == "structure":
-        problems += [f"{path}.{name}: required member missing" for name in shape.required_members if name not in value]
+        prefix = f"{path}." if path else ""
+        problems += [f"{prefix}{name}: required member missing" for name in shape.required_members if name not in value]
         for name, member in shape.members.items():
             if name in value:
-                problems += shape_problems(member, value[name], f"{path}.{name}" if path else name)
+                problems += shape_problems(member, value[name], prefix + name)
     elif kind == "list":
         for index, item in enumerate(value):
             problems += shape_problems(shape.member, item, f"{path}[{index}]")
@@ -567,3 +568,20 @@ def test_scanner_finds_calls_in_every_form_and_in_subpackages(tmp_path):
         "sts:AssumeRoot",
     }
     assert found["iam:GetAccountSummary"] == {"plugins/module_utils/gateways/iam.py:3"}
+
+
+def test_model_check_reports_missing_members_wrong_types_and_unknown_enums():
+    output = service_model("iam").operation_model("ListAccessKeys").output_shape
+    good = {"AccessKeyMetadata": [{"UserName": "Bob", "AccessKeyId": "AKIA" + "A" * 16, "Status": "Active"}]}
+    assert shape_problems(output, good) == []
+    assert shape_problems(output, {}) == ["AccessKeyMetadata: required member missing"]
+    bad = {"AccessKeyMetadata": [{"UserName": "Bob", "AccessKeyId": "AKIA", "Status": "Enabled", "CreateDate": "x"}]}
+    assert shape_problems(output, bad) == [
+        "AccessKeyMetadata[0].AccessKeyId: length 4 outside the model's 16..128",
+        "AccessKeyMetadata[0].Status: not one of the model's 3 enum values",
+        "AccessKeyMetadata[0].CreateDate: timestamp expected, got str",
+    ]
+    assert field_problems({"IsTruncated": "false"}, {"IsTruncated": "boolean", "Marker": "string"}) == [
+        "IsTruncated: documented as boolean, got str",
+        "Marker: documented, missing",
+    ]
