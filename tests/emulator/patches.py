@@ -4,8 +4,8 @@ moto has no root user: AccountSummary hard-codes the root flags to 0, the creden
 ``<root_account>`` row and no virtual MFA device can belong to root. The emulator keeps a small per-account
 root state here and makes those three views agree with it, the way AWS does. It also fixes what moto gets
 wrong for our purposes (PasswordResetRequired on CreateLoginProfile, the report's fixed 2015 timestamp,
-``not_supported`` last-use region/service, UpdateGroup ignoring NewPath without NewGroupName) and makes
-Organizations account ids deterministic.
+``not_supported`` last-use region/service, UpdateGroup ignoring NewPath without NewGroupName, DeleteUser
+deleting a user that still has credentials or groups) and makes Organizations account ids deterministic.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
-from moto.iam.exceptions import NotFoundException
+from moto.iam.exceptions import DeleteConflictException, NotFoundException
 from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
@@ -300,6 +300,27 @@ def _update_group(original):
     return update_group
 
 
+def _delete_user(original):
+    def delete_user(self: iam_models.IAMBackend, user_name: str) -> None:
+        # moto refuses only while policies remain; AWS answers DeleteConflict while the user has anything that
+        # DeleteUser's reference says must go first, so code that forgets a step fails here as it would there.
+        user = self.get_user(user_name)
+        remaining = (
+            ("delete the login profile", user.password),
+            ("delete access keys", user.access_keys),
+            ("delete signing certificates", user.signing_certificates),
+            ("delete SSH public keys", user.ssh_public_keys),
+            ("deactivate MFA devices", user.mfa_devices),
+            ("remove the user from groups", self.get_groups_for_user(user_name)),
+        )
+        for step, present in remaining:
+            if present:
+                raise DeleteConflictException(f"Cannot delete entity, must {step} first.")
+        return original(self, user_name)
+
+    return delete_user
+
+
 _MANAGED_POLICY_DATA: list[tuple[str, dict]] | None = None
 
 
@@ -379,6 +400,7 @@ def apply() -> None:
     )
     iam_responses.IamResponse.create_login_profile = _create_login_profile_response
     iam_models.IAMBackend.update_group = _update_group(iam_models.IAMBackend.update_group)
+    iam_models.IAMBackend.delete_user = _delete_user(iam_models.IAMBackend.delete_user)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
     org_utils.make_random_account_id = STATE.next_account_id
     org_models.OrganizationsBackend.create_organization = _create_organization(
