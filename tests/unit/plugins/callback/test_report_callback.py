@@ -140,7 +140,7 @@ def test_writes_every_format_with_timestamp_and_latest(make_callback, tmp_path):
     assert dev["account_id"] == "222222222222"
     assert prod["controls"]["password_policy"]["status"] == "drift"
     assert prod["controls"]["password_policy"]["changes"][0]["fields"] == [
-        {"field": "minimum_password_length", "before": 8, "after": 14}
+        {"field": "minimum_password_length", "before": 8, "after": 14, "action": "update"}
     ]
     assert prod["controls"]["root_mfa"]["status"] == "drift"
     assert dev["controls"]["password_policy"]["status"] == "compliant"

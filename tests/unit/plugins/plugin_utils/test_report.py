@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _report
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
 ROOT_ARN = "arn:aws:iam::111111111111:root"
@@ -29,6 +29,11 @@ def build(events, mode="check", hosts=None):
     for event in events:
         builder.add_event(**event)
     return builder.build(run_id="20260101T000000Z", started="s", finished="f", mode=mode, playbooks=["baseline.yml"])
+
+
+def md_text(markdown: str) -> str:
+    """The Markdown with its backslash escapes undone: the characters a reader sees."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def status_of(report, host, cid):
@@ -213,7 +218,7 @@ def test_diff_recorded_with_changed_fields():
     report = build([ev("changed", result={"diff": diff, "changed": True})])
     change = report["accounts"][0]["controls"]["password_policy"]["changes"][0]
     assert change["before"] == diff["before"]
-    assert change["fields"] == [{"field": "minimum_password_length", "before": 8, "after": 14}]
+    assert change["fields"] == [{"field": "minimum_password_length", "before": 8, "after": 14, "action": "update"}]
 
 
 def test_diff_list_and_loop_item_diffs():
@@ -221,8 +226,8 @@ def test_diff_list_and_loop_item_diffs():
     report = build([ev("changed", tags=("iam_users",), result=result)])
     changes = report["accounts"][0]["controls"]["iam_users"]["changes"]
     assert [c["fields"] for c in changes] == [
-        [{"field": "a", "before": 1, "after": 2}],
-        [{"field": "(value)", "before": "x", "after": "y"}],
+        [{"field": "a", "before": 1, "after": 2, "action": "update"}],
+        [{"field": "(value)", "before": "x", "after": "y", "action": "update"}],
     ]
 
 
@@ -230,20 +235,58 @@ def test_diff_list_and_loop_item_diffs():
     ("before", "after", "expected"),
     [
         ({"a": 1}, {"a": 1}, []),
-        (None, {"a": 1}, [{"field": "a", "before": None, "after": 1}]),
-        ({"a": 1}, None, [{"field": "a", "before": 1, "after": None}]),
-        (None, "x", [{"field": "(value)", "before": None, "after": "x"}]),
+        # a resource that does not exist yet is created, not a list of its fields against nothing
+        (
+            None,
+            {"group_name": "Cloudadmin"},
+            [{"field": "(resource)", "before": None, "after": {"group_name": "Cloudadmin"}, "action": "create"}],
+        ),
+        ({"a": 1}, None, [{"field": "(resource)", "before": {"a": 1}, "after": None, "action": "delete"}]),
+        # ... and so is one inside a diff keyed by name (iam_users: one entry per user)
+        (
+            {"alice": {"path": "/"}},
+            {"alice": {"path": "/"}, "bob": {"path": "/"}},
+            [{"field": "bob", "before": None, "after": {"path": "/"}, "action": "create"}],
+        ),
+        (
+            {"old": {"path": "/"}},
+            {"old": None},
+            [{"field": "old", "before": {"path": "/"}, "after": None, "action": "delete"}],
+        ),
+        (None, "x", [{"field": "(value)", "before": None, "after": "x", "action": "update"}]),
         (
             {"u": {"tags": {"t": "1"}}},
             {"u": {"tags": {"t": "2"}}},
-            [{"field": "u.tags.t", "before": "1", "after": "2"}],
+            [{"field": "u.tags.t", "before": "1", "after": "2", "action": "update"}],
         ),
-        ({"a": 1}, {"b": 2}, [{"field": "a", "before": 1, "after": None}, {"field": "b", "before": None, "after": 2}]),
-        ({"g": ["x"]}, {"g": ["x", "y"]}, [{"field": "g", "before": ["x"], "after": ["x", "y"]}]),
+        (
+            {"a": 1},
+            {"b": 2},
+            [
+                {"field": "a", "before": 1, "after": None, "action": "update"},
+                {"field": "b", "before": None, "after": 2, "action": "update"},
+            ],
+        ),
+        ({"g": ["x"]}, {"g": ["x", "y"]}, [{"field": "g", "before": ["x"], "after": ["x", "y"], "action": "update"}]),
     ],
 )
 def test_changed_fields(before, after, expected):
     assert _report.changed_fields(before, after) == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [("check", "would create"), ("apply", "created")],
+)
+def test_a_group_that_does_not_exist_yet_is_created_not_a_list_of_nulls(mode, words):
+    diff = {"before": None, "after": {"group_name": "Cloudadmin", "path": "/", "users": []}}
+    status = "changed"
+    report = build([ev(status, tags=("admin_group",), result={"diff": diff}, check_mode=mode == "check")], mode=mode)
+    cell = report["accounts"][0]["controls"]["admin_group"]
+    assert _report.detail_lines(cell) == [f"t: {words}"]
+    md, page = md_text(_report.render_markdown(report)), _report.render_html(report)
+    assert f"t: {words}" in md and f"<li>{words}</li>" in page
+    assert "group_name: null" not in md + page and "null -&gt; " not in page
 
 
 @pytest.mark.parametrize(
@@ -366,7 +409,7 @@ def mixed_report():
 
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["summary"]["drifted_pairs"] == 3
     assert data["summary"]["failed_pairs"] == 8
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
@@ -401,11 +444,12 @@ def test_markdown_matrix_and_details(mixed_report):
     assert header.count("|") == len(CONTROL_IDS) + 2
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| Account")]
     assert len(rows) == 3
-    assert 'Dev &lt;&> "quoted"' in md  # a pipe or tag in a name cannot break the table
-    assert "- **`root_mfa`**" in md and "root has no MFA" in md
-    assert "minimum_password_length: 8 -> 14" in md
-    assert "would change (details hidden by no_log)" in md
-    assert "caller is account 999999999999" in md
+    assert 'Dev \\<\\&\\> "quoted"' in md  # a pipe or tag in a name cannot break the table
+    text = md_text(md)
+    assert "- **`root_mfa`**" in md and "root has no MFA" in text
+    assert "minimum_password_length: 8 -> 14" in text
+    assert "would change (details hidden by no_log)" in text
+    assert "caller is account 999999999999" in text
     assert "`reports/x.html`" in md
 
 
@@ -534,5 +578,5 @@ def test_missing_diff_explained_by_run_mode(run_diff, text):
     builder = _report.ReportBuilder(CTRLS)
     builder.add_event("acct", "group", "changed", {"changed": True}, tags=("admin_group",), check_mode=True)
     report = builder.build(run_id="r", started="s", finished="f", mode="check", diff=run_diff)
-    assert f"group: would change ({text})" in _report.render_markdown(report)
+    assert f"group: would change ({text})" in md_text(_report.render_markdown(report))
     assert text.capitalize() in _report.render_html(report)
