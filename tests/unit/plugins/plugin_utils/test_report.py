@@ -580,3 +580,45 @@ def test_missing_diff_explained_by_run_mode(run_diff, text):
     report = builder.build(run_id="r", started="s", finished="f", mode="check", diff=run_diff)
     assert f"group: would change ({text})" in md_text(_report.render_markdown(report))
     assert text.capitalize() in _report.render_html(report)
+
+
+# -- Markdown that a hostile account name cannot break -----------------------------------------------------------
+HOSTILE = [
+    "[x](http://evil.example)",
+    "![img](http://evil.example/a.png)",
+    "<script>alert(1)</script>",
+    "<http://evil.example>",
+    "**bold** _it_ `code` ~~gone~~",
+    "# heading",
+    "a | b | c",
+    "back\\slash\\",
+    "www.evil.example and mail@evil.example",
+    "[ref]: http://evil.example",
+    "&lt;entity&gt; &#60;",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_markdown_escape_renders_exactly_the_text(name):
+    escaped = _report._md(name)
+    assert md_text(escaped) == name
+    # with the escape pairs taken out, no syntax character is left bare
+    assert not re.search(r"[\\[\]()<>*_`|#!~&]", re.sub(r"\\.", "", escaped)), escaped
+    # nor a bare URL or address that GitHub would link
+    assert "http://" not in escaped and "www." not in escaped and "@" not in escaped.replace("\\@", "")
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_account_name_never_becomes_markup(name):
+    markdown_it = pytest.importorskip("markdown_it")
+    report = build(
+        [ev("changed", host="acct", task=name, result={"msg": name})],
+        hosts={"acct": {"account_id": "111111111111", "name": name}},
+    )
+    md = _report.render_markdown(report)
+    rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    assert "<a " not in rendered and "<img" not in rendered and "<script" not in rendered
+    assert "<em>" not in rendered and "<strong>bold" not in rendered and "<h1>heading" not in rendered
+    # the table keeps one cell per control: a pipe in the name made no new cell
+    row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
+    assert row.count(" | ") == len(CONTROL_IDS)
