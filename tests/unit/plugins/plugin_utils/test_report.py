@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment, DriftItem, Note
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
 ROOT_ARN = "arn:aws:iam::111111111111:root"
@@ -530,6 +531,28 @@ def test_schema_version_matches_the_documented_schema():
     assert set(schema["$defs"]["status"]["enum"]) == set(_report.STATUS_ORDER)
 
 
+ASSESSMENT = Assessment(
+    account_id="111111111111",
+    drift=(
+        DriftItem("admin_group", "would change", "", None, "an apply run (without --check) makes it so"),
+        DriftItem("root_mfa", "root user has no MFA", ROOT_ARN, None, "sign in as root", manual=True),
+    ),
+    manual=("sign in as root",),
+    notes=(Note("iam_users", "1 user(s) not in baseline_users, kept: x", ("x",), "baseline_users_purge", "purge"),),
+)
+
+
+def test_the_gates_assessment_is_per_account_and_redacted():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "t", "ok", {}, tags=("password_policy",))
+    leaky = Assessment("111111111111", drift=(DriftItem("iam_users", f"key {SECRET_KEY} lost"),))
+    builder.add_assessment("acct", leaky)
+    builder.add_event("other", "t", "ok", {}, tags=("password_policy",))
+    accounts = {a["host"]: a for a in builder.build(run_id="r", started="s", finished="f", mode="check")["accounts"]}
+    assert accounts["acct"]["drift"][0]["message"] == "key **REDACTED** lost"
+    assert (accounts["other"]["drift"], accounts["other"]["manual"], accounts["other"]["reported"]) == (None,) * 3
+
+
 def test_reports_validate_against_the_documented_schema(mixed_report):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text())
@@ -537,7 +560,11 @@ def test_reports_validate_against_the_documented_schema(mixed_report):
     apply = build(
         [ev("changed", check_mode=False, result={"diff": {"before": {"a": 1}, "after": {"a": 2}}})], mode="apply"
     )
-    for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())])):
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "g", "changed", {"diff": {"before": None, "after": {"a": 1}}}, tags=("admin_group",))
+    builder.add_assessment("acct", ASSESSMENT)
+    assessed = builder.build(run_id="r", started="s", finished="f", mode="check")
+    for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())]), assessed):
         jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
 
 
