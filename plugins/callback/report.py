@@ -21,10 +21,16 @@ description:
   - With C(--tags) naming control ids only those controls are reported (C(--skip-tags) likewise removes
     them); the others show as V(skipped), even when a task covering two controls said something about them.
   - When a task without a control tag fails before any control ran (the account session or account guard), every
-    control of that account is V(failed) with that error.
+    control of that account is V(failed) with that error (the task's C(msg), with the AWS error code when the
+    result carries one; anything that looks like a secret access key or session token is redacted).
+  - Per account the report also carries what the role's drift gate (M(accountguard.aws.drift_gate)) showed on
+    the console - the drift items, each with the role variable that would fix it where one exists, what only a
+    person can do, and what was reported but not changed - and decides each cell by the same drift rules.
   - Results of C(no_log) tasks are used only for their changed/failed state. Diff before/after values are copied
     with secret-looking keys and values (passwords, secret access keys, session tokens, MFA seeds) redacted.
-  - Writes only when at least one task carried a control-id tag, so other playbooks leave no reports behind.
+  - Writes a report for every run of the C(accountguard.aws.baseline) role, also when every host failed before
+    any control, and for any other run in which a task carried a control-id tag; other playbooks leave no
+    reports behind.
   - Works beside any stdout callback; it prints nothing to stdout.
   - The JSON schema is documented in C(docs/report-schema.json) of the collection; see C(docs/report.md).
 requirements:
@@ -58,6 +64,8 @@ options:
     description:
       - Besides the timestamped files C(accountguard-report-<UTC timestamp>.<ext>), also write stable copies
         C(accountguard-report-latest.<ext>) (replaced atomically).
+      - C(accountguard-report-latest.*) always means the last run that wrote a report to O(report_dir) - a latest
+        file of a format the run did not write (or every latest file, when this is V(false)) is removed.
     type: bool
     default: true
     env:
@@ -79,13 +87,18 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
-from ansible_collections.accountguard.aws.plugins.module_utils._report import (
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment
+from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
     RENDERERS,
     ReportBuilder,
     selected_controls,
 )
 
 _HOST_FIELDS = {"account_id": "aws_account_id", "name": "aws_account_name", "ou_path": "aws_ou_path"}
+# A run of the baseline role writes a report whatever happened; so does any play whose tasks carry control ids.
+_BASELINE_ROLES = ("accountguard.aws.baseline", "baseline")
+_DRIFT_GATE = ("accountguard.aws.drift_gate", "drift_gate")
+_LATEST = "accountguard-report-latest"
 _COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -142,6 +155,7 @@ class CallbackModule(CallbackBase):
         self._playbooks = []
         self._play = None
         self._known_hosts = set()
+        self._baseline_ran = False
         self.written = {}
 
     # -- Ansible events -----------------------------------------------------------------------------------------
@@ -166,7 +180,9 @@ class CallbackModule(CallbackBase):
         self._record(result, "unreachable")
 
     def v2_playbook_on_stats(self, stats):
-        if not self._builder.contributed:
+        # Also when every host failed before any control (account guard, session, variables): that run's
+        # report, with the cause in every cell, is the one `latest` must point at.
+        if not (self._builder.contributed or self._baseline_ran):
             return
         try:
             self.written = self._write_reports()
@@ -186,6 +202,11 @@ class CallbackModule(CallbackBase):
         if host_name not in self._known_hosts:
             self._known_hosts.add(host_name)
             self._builder.add_host(host_name, **self._account_vars(host))
+        if _role_name(task) in _BASELINE_ROLES:
+            self._baseline_ran = True
+        payload = _payload(result)
+        if status != "skipped" and _is_drift_gate(task) and isinstance(payload.get("drift"), list):
+            self._builder.add_assessment(host_name, Assessment.from_dict(payload))
         tags = [to_text(tag) for tag in (getattr(task, "tags", None) or [])]
         check_mode = getattr(task, "check_mode", None)
         if not isinstance(check_mode, bool):
@@ -194,7 +215,7 @@ class CallbackModule(CallbackBase):
             host_name,
             to_text(getattr(result, "task_name", None) or task.get_name()),
             status,
-            _payload(result),
+            payload,
             tags=tags,
             check_mode=check_mode,
             ignore_errors=ignore_errors,
@@ -233,6 +254,7 @@ class CallbackModule(CallbackBase):
         formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
         stem = self._unique_stem(directory, report["run"]["id"], formats)
         written = {}
+        latest = bool(self.get_option("write_latest"))
         # Render HTML first so the Markdown summary can point at it.
         for fmt in sorted(formats, key=lambda f: f != "html"):
             ext, render = RENDERERS[fmt]
@@ -240,8 +262,14 @@ class CallbackModule(CallbackBase):
             text = render(report, written.get("html")) if fmt == "markdown" else render(report)
             _write_atomic(path, text)
             written[fmt] = path
-            if self.get_option("write_latest"):
-                _write_atomic(os.path.join(directory, f"accountguard-report-latest.{ext}"), text)
+            if latest:
+                _write_atomic(os.path.join(directory, f"{_LATEST}.{ext}"), text)
+        # `latest` always means this run: a latest file of a format this run did not write is an older run's.
+        kept = {RENDERERS[f][0] for f in written} if latest else set()
+        for ext, _render in RENDERERS.values():
+            stale = os.path.join(directory, f"{_LATEST}.{ext}")
+            if ext not in kept and os.path.lexists(stale):
+                os.unlink(stale)
         return written
 
     @staticmethod
@@ -275,6 +303,20 @@ def _payload(result) -> dict:
     if payload is None:
         payload = getattr(result, "_result", None)
     return payload if isinstance(payload, dict) else dict(payload or {})
+
+
+def _role_name(task) -> str | None:
+    # Task has no public accessor for its role; every callback that names roles reads _role (core's too).
+    role = getattr(task, "_role", None)
+    try:
+        return to_text(role.get_name(include_role_fqcn=True)) if role is not None else None
+    except Exception:  # the report must never break a run over a name
+        return None
+
+
+def _is_drift_gate(task) -> bool:
+    # The action as written: resolved_action may warn when read from some callback events.
+    return getattr(task, "action", None) in _DRIFT_GATE
 
 
 def _task(result):

@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers.ansible_run import run_playbook
+from helpers.ansible_run import run_playbook, write_inventory
 
 CONTROL_IDS = [
     "password_policy",
@@ -190,7 +190,114 @@ def test_real_run_with_tags_reports_only_the_selected_control(synthetic):
     assert controls["password_policy"]["status"] == "skipped"
 
 
-# -- 2. the demo cycle against the emulator ---------------------------------------------------------------------
+HOSTILE_NAME = "[x](http://evil.example) <b>*bold*</b> | ![i](http://evil.example/i.png)"
+
+
+def test_a_hostile_account_name_stays_text_in_the_markdown(synthetic, tmp_path):
+    inventory = yaml.safe_load((synthetic / "inventory.yml").read_text())
+    inventory["all"]["hosts"]["good"]["aws_account_name"] = HOSTILE_NAME
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    out = tmp_path / "reports"
+    result = run_playbook(
+        synthetic / "play.yml",
+        inventory=tmp_path / "inventory.yml",
+        check=True,
+        env={"ACCOUNTGUARD_REPORT_DIR": str(out)},
+        args=["--limit", "good"],
+    )
+    assert result.rc == 0, result.stderr[-3000:]
+    assert load_json(out)["accounts"][0]["name"] == HOSTILE_NAME
+    md = (out / "accountguard-report-latest.md").read_text()
+    # the reader sees exactly the name (escapes undone), in the matrix and in the details' heading
+    assert re.sub(r"\\(.)", r"\1", md).count(HOSTILE_NAME) >= 2
+    assert "](http" not in md and "<b>" not in md and "http://" not in md
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered and "<em>" not in rendered
+    row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
+    assert row.count(" | ") == len(CONTROL_IDS)
+
+
+# -- 2. runs that stop before any control ------------------------------------------------------------------------
+def test_a_run_where_every_host_fails_before_any_control_writes_the_latest_report(emulator, tmp_path):
+    out = tmp_path / "reports"
+    # what an earlier run left: its latest files, one of a format this run will not write
+    earlier = run_synthetic_into(out)
+    assert (out / "accountguard-report-latest.html").exists()
+    emulator.deny_assume_role("222222222222")
+    hosts = {
+        # no role: the controller's credentials act in the emulator's own account, not this one
+        "wrong": {"aws_account_id": "111111111111", "aws_account_name": "Wrong"},
+        "denied": {
+            "aws_account_id": "222222222222",
+            "baseline_role_arn": "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+        },
+    }
+    inventory = write_inventory(tmp_path / "inventory.yml", hosts, baseline_credentials_dir=str(tmp_path / "creds"))
+    result = run_playbook(
+        ROOT / "playbooks" / "baseline.yml",
+        inventory=inventory,
+        check=True,
+        env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out), "ACCOUNTGUARD_REPORT_FORMATS": "json,markdown"},
+    )
+    assert result.rc == 2, result.stderr[-3000:]
+    assert {host: result.stats()[host]["failures"] for host in hosts} == {"wrong": 1, "denied": 1}
+    assert emulator.requests(writes_only=True) == []
+
+    report = load_json(out)
+    assert report["run"]["id"] != earlier["run"]["id"]
+    assert f"accountguard-report-{report['run']['id']}.json" in {p.name for p in report_files(out)}
+    # latest is this run's, whole: the earlier run's HTML and JUnit no longer pass for the last run
+    assert sorted(p.name for p in out.glob("accountguard-report-latest.*")) == [
+        "accountguard-report-latest.json",
+        "accountguard-report-latest.md",
+    ]
+    accounts = {a["host"]: a for a in report["accounts"]}
+    assert set(accounts) == set(hosts)
+    for host, account in accounts.items():
+        assert {c["status"] for c in account["controls"].values()} == {"failed"}, host
+        assert account["drift"] is None  # the drift gate never ran
+    wrong = accounts["wrong"]["controls"]["password_policy"]["errors"][0]["message"]
+    assert "account guard" in wrong and "123456789012" in wrong and "111111111111" in wrong
+    # a failed session names the AWS error in the cell
+    denied = accounts["denied"]["controls"]["root_mfa"]["errors"][0]["message"]
+    assert "AccessDenied" in denied and "AssumeRole" in denied and "assume the role" in denied
+    md = (out / "accountguard-report-latest.md").read_text()
+    assert "AccessDenied" in md and "failed" in md
+    secret = emulator.env().get("AWS_SECRET_ACCESS_KEY")
+    for path in out.iterdir():
+        assert not secret or secret not in path.read_text(), path
+
+
+def run_synthetic_into(out: Path) -> dict:
+    """A finished run of the synthetic playbook into `out` (all four formats), for a later run to replace."""
+    base = Path(tempfile.mkdtemp(prefix="synthetic-"))
+    (base / "tasks.yml").write_text(SYNTHETIC_TASKS)
+    play = [
+        {
+            "hosts": "all",
+            "connection": "local",
+            "gather_facts": False,
+            "tasks": [{"name": "Controls", "ansible.builtin.import_tasks": str(base / "tasks.yml")}],
+        }
+    ]
+    (base / "play.yml").write_text(yaml.safe_dump(play))
+    inventory = {
+        "all": {
+            "vars": {"secret_password": "x"},
+            "hosts": {"good": {"aws_account_id": "111111111111", "guard_ok": True}},
+        }
+    }
+    (base / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    result = run_playbook(
+        base / "play.yml", inventory=base / "inventory.yml", check=True, env={"ACCOUNTGUARD_REPORT_DIR": str(out)}
+    )
+    assert result.rc == 0, result.stderr[-3000:]
+    shutil.rmtree(base)
+    return load_json(out)
+
+
+# -- 3. the demo cycle against the emulator ---------------------------------------------------------------------
 def _defaults() -> dict:
     return yaml.safe_load((ROOT / "roles" / "baseline" / "defaults" / "main.yml").read_text())
 
@@ -400,6 +507,44 @@ def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle)
     assert "every account is compliant" in (out / "accountguard-report-latest.md").read_text()
 
 
+def test_the_files_say_what_the_console_says(demo_cycle):
+    """Per account, the JSON and the Markdown carry the drift gate's drift items (with what fixes them), its
+    "only a person can" list and its "reported, not changed" notes, line for line as on the console."""
+    run = demo_cycle["runs"]["check"]
+    out = demo_cycle["base"] / "check"
+    report = load_json(out)
+    markdown = re.sub(r"\\(.)", r"\1", (out / "accountguard-report-latest.md").read_text())
+    for account in report["accounts"]:
+        console = run.task_results(account["host"])[-1]["msg"]
+        assert console[0] == f"account {account['account_id']}: {len(account['drift'])} drift item(s)"
+        person = console.index("only a person can:")
+        reported = console.index("reported, not changed:")
+        drift_lines = [f"{d['control']}: {d['message']}" for d in account["drift"]]
+        assert console[1:person] == drift_lines[:20] + (
+            [f"... and {len(drift_lines) - 20} more"] if len(drift_lines) > 20 else []
+        )
+        assert account["manual"] == console[person + 1 : reported] and account["manual"]
+        notes = [f"{n['control']}: {n['message']}" for n in account["reported"]]
+        assert notes == [line for line in console[reported + 1 :] if not line.startswith("(failed because")]
+        assert any(n["fix_variable"] == "baseline_users_purge" for n in account["reported"])
+        # the same drift, per cell: every drifted control of the account has a drift item, and back
+        drifted = {cid for cid, c in account["controls"].items() if c["status"] == "drift"}
+        assert {d["control"] for d in account["drift"]} == drifted
+        for d in account["drift"]:
+            if d["control"] in ("root_access_keys", "root_mfa", "root_usage"):
+                assert d["manual"] and d["fix_variable"] is None
+            if d["control"] == "access_key_rotation" and "days" in d["message"]:
+                assert d["fix_variable"] == "baseline_access_keys_deactivate_stale", d
+        shown = account["manual"] + [f"`{n['control']}`: {n['message']}" for n in account["reported"]]
+        shown += [f"`{d['control']}`: {d['message']}" for d in account["drift"]]
+        for line in shown:
+            assert line in markdown, line
+    assert "Only a person can:" in markdown and "Reported, not changed:" in markdown
+    assert "baseline_access_keys_deactivate_stale" in markdown and "baseline_users_purge" in markdown
+    # the administrators group the seed does not have is created, not a list of nulls
+    assert "would create" in markdown and "group_name: null" not in markdown
+
+
 def _secrets_from(creds: Path) -> set:
     secrets = set()
     for path in creds.rglob("*.json"):
@@ -425,7 +570,7 @@ def test_no_secret_in_any_report_file(demo_cycle):
         assert not re.search(r"FQoGZXIvYXdz|IQoJb3JpZ2lu", text), path.name
 
 
-# -- 3. the HTML page in headless Chromium -----------------------------------------------------------------------
+# -- 4. the HTML page in headless Chromium -----------------------------------------------------------------------
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     return subprocess.run(

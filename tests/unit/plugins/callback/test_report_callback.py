@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -140,7 +142,7 @@ def test_writes_every_format_with_timestamp_and_latest(make_callback, tmp_path):
     assert dev["account_id"] == "222222222222"
     assert prod["controls"]["password_policy"]["status"] == "drift"
     assert prod["controls"]["password_policy"]["changes"][0]["fields"] == [
-        {"field": "minimum_password_length", "before": 8, "after": 14}
+        {"field": "minimum_password_length", "before": 8, "after": 14, "action": "update"}
     ]
     assert prod["controls"]["root_mfa"]["status"] == "drift"
     assert dev["controls"]["password_policy"]["status"] == "compliant"
@@ -288,3 +290,191 @@ def test_a_stem_reserved_by_a_parallel_run_is_not_reused(make_callback, tmp_path
     drifted_run(callback)
     assert callback.written["json"].endswith(f"{run_id}-2.json")
     assert (out / f"accountguard-report-{run_id}.json").read_text() == ""
+
+
+# -- every run of the baseline writes a report, and latest is that run's ----------------------------------------
+class FakeRole:
+    def __init__(self, name):
+        self.name = name
+
+    def get_name(self, include_role_fqcn=True):
+        return self.name
+
+
+class RoleTask(FakeTask):
+    def __init__(self, name, tags=(), action="ansible.builtin.assert", role="accountguard.aws.baseline"):
+        super().__init__(name, tags)
+        self.action, self._role = action, FakeRole(role)
+
+
+def every_host_fails_early(callback):
+    for host, message in (
+        (PROD, "111111111111: account guard: the credentials act in account 123456789012"),
+        (DEV, "222222222222: Failed to assume the role: AccessDenied"),
+    ):
+        callback.v2_runner_on_ok(FakeResult(host, RoleTask("Open the account session", ["always"]), {"ok": False}))
+        callback.v2_runner_on_failed(
+            FakeResult(
+                host, RoleTask("Verify the account (account guard)", ["always"]), {"failed": True, "msg": message}
+            )
+        )
+    callback.v2_playbook_on_stats(None)
+
+
+def test_a_run_where_every_host_failed_before_any_control_writes_its_report(make_callback, tmp_path):
+    callback = make_callback()
+    every_host_fails_early(callback)
+    out = tmp_path / "reports"
+    assert sorted(callback.written) == ["html", "json", "junit", "markdown"]
+    data = json.loads((out / "accountguard-report-latest.json").read_text())
+    assert data["run"]["id"] == callback._started.strftime("%Y%m%dT%H%M%SZ")
+    for account in data["accounts"]:
+        assert {c["status"] for c in account["controls"].values()} == {"failed"}
+        assert account["drift"] is None  # the drift gate never ran
+    dev = next(a for a in data["accounts"] if a["host"] == "dev")
+    assert (
+        dev["controls"]["root_mfa"]["errors"][0]["message"] == "222222222222: Failed to assume the role: AccessDenied"
+    )
+
+
+def test_other_roles_without_control_tags_still_write_nothing(make_callback, tmp_path):
+    callback = make_callback()
+    callback.v2_runner_on_failed(
+        FakeResult(PROD, RoleTask("x", role="someone.else.role"), {"failed": True, "msg": "x"})
+    )
+    callback.v2_playbook_on_stats(None)
+    assert callback.written == {} and not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("write_latest", [True, False])
+def test_latest_files_of_formats_not_written_this_run_are_removed(make_callback, tmp_path, write_latest):
+    first = make_callback()
+    drifted_run(first)
+    out = tmp_path / "reports"
+    assert len(list(out.glob("accountguard-report-latest.*"))) == 4
+    second = make_callback(formats=["json"], write_latest=write_latest)
+    second._started = first._started.replace(year=first._started.year + 1)
+    every_host_fails_early(second)
+    latest = sorted(p.name for p in out.glob("accountguard-report-latest.*"))
+    assert latest == (["accountguard-report-latest.json"] if write_latest else [])
+    if write_latest:
+        assert (out / "accountguard-report-latest.json").read_text() == Path(second.written["json"]).read_text()
+    # the timestamped files of the first run are history: kept
+    assert all(Path(p).exists() for p in first.written.values())
+
+
+# -- a failed session names its cause, never a secret -------------------------------------------------------------
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def test_a_failed_session_cell_carries_the_aws_error_and_no_secret(make_callback):
+    callback = make_callback()
+    result = {
+        "failed": True,
+        "msg": f"Failed to assume the role (aws_secret_access_key={SECRET[:-4]}, token FQoGZXIvYXdz{'x' * 120})",
+        "error": {"code": "AccessDenied", "message": "not authorized to perform sts:AssumeRole"},
+    }
+    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask("Open the account session", ["always"]), result))
+    callback.v2_playbook_on_stats(None)
+    data = json.loads(Path(callback.written["json"]).read_text())
+    message = data["accounts"][0]["controls"]["password_policy"]["errors"][0]["message"]
+    assert message.startswith("Failed to assume the role")
+    assert "(AccessDenied: not authorized to perform sts:AssumeRole)" in message
+    for path in callback.written.values():
+        text = Path(path).read_text()
+        assert SECRET[:-4] not in text and "FQoGZXIvYXdz" not in text, path
+
+
+def test_a_censored_session_failure_says_so(make_callback):
+    callback = make_callback()
+    censored = {
+        "failed": True,
+        "censored": "the output has been hidden due to the fact that 'no_log: true' was specified",
+    }
+    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask("Open the account session", ["always"]), censored))
+    callback.v2_playbook_on_stats(None)
+    data = json.loads(Path(callback.written["json"]).read_text())
+    assert data["accounts"][0]["errors"][0]["message"] == "details hidden by no_log"
+
+
+# -- what the drift gate said on the console is in the files -----------------------------------------------------
+GATE_RESULT = {
+    "changed": False,
+    "account_id": "111111111111",
+    "drift": [
+        {
+            "control": "access_key_rotation",
+            "message": "access key 1 of bob is 200 days old (max 90)",
+            "resource": "arn:aws:iam::111111111111:user/bob",
+            "fix_variable": "baseline_access_keys_deactivate_stale",
+            "fix": "set baseline_access_keys_deactivate_stale: true to deactivate the key (never deletes it)",
+            "manual": False,
+        },
+        {
+            "control": "root_mfa",
+            "message": "root user has no MFA",
+            "resource": "arn:aws:iam::111111111111:root",
+            "fix_variable": None,
+            "fix": "sign in as the root user and enrol an MFA device for it",
+            "manual": True,
+        },
+    ],
+    "manual": ["sign in as the root user and enrol an MFA device for it"],
+    "notes": [
+        {
+            "control": "iam_users",
+            "message": "1 user(s) not in baseline_users, kept: legacy",
+            "names": ["legacy"],
+            "fix_variable": "baseline_users_purge",
+            "fix": "set baseline_users_purge: true to delete them, or declare them in baseline_users",
+        }
+    ],
+    "summary": ["account 111111111111: 2 drift item(s)"],
+    "msg": ["account 111111111111: 2 drift item(s)"],
+}
+
+
+def test_the_drift_gates_lists_reach_json_markdown_and_html(make_callback):
+    callback = make_callback()
+    callback.v2_runner_on_ok(FakeResult(PROD, FakeTask("Root", ["root_mfa"]), {"findings": [], "changed": False}))
+    gate = RoleTask("Report what only a person can do", ["always", "drift_gate"], action="accountguard.aws.drift_gate")
+    callback.v2_runner_on_ok(FakeResult(PROD, gate, GATE_RESULT))
+    callback.v2_playbook_on_stats(None)
+    prod = json.loads(Path(callback.written["json"]).read_text())["accounts"][0]
+    assert [(d["control"], d["fix_variable"]) for d in prod["drift"]] == [
+        ("access_key_rotation", "baseline_access_keys_deactivate_stale"),
+        ("root_mfa", None),
+    ]
+    assert prod["manual"] == ["sign in as the root user and enrol an MFA device for it"]
+    assert prod["reported"] == [
+        {
+            "control": "iam_users",
+            "message": "1 user(s) not in baseline_users, kept: legacy",
+            "fix_variable": "baseline_users_purge",
+            "fix": "set baseline_users_purge: true to delete them, or declare them in baseline_users",
+        }
+    ]
+    assert prod["errors"] == []  # a passing gate is no error
+    markdown = re.sub(r"\\(.)", r"\1", Path(callback.written["markdown"]).read_text())
+    page = Path(callback.written["html"]).read_text()
+    for text in (markdown, html.unescape(page)):
+        assert "Only a person can:" in text and "sign in as the root user and enrol an MFA device for it" in text
+        assert "Reported, not changed:" in text and "1 user(s) not in baseline_users, kept: legacy" in text
+        assert "set baseline_access_keys_deactivate_stale: true to deactivate the key" in text
+        assert "set baseline_users_purge: true to delete them" in text
+
+
+def test_a_failing_gate_keeps_its_lists_and_is_the_accounts_error(make_callback):
+    callback = make_callback()
+    gate = RoleTask("Report what only a person can do", ["always", "drift_gate"], action="accountguard.aws.drift_gate")
+    failed = {
+        **GATE_RESULT,
+        "failed": True,
+        "msg": [*GATE_RESULT["msg"], "(failed because baseline_fail_on_drift is true)"],
+    }
+    callback.v2_runner_on_ok(FakeResult(PROD, FakeTask("Root", ["root_mfa"]), {"findings": [], "changed": False}))
+    callback.v2_runner_on_failed(FakeResult(PROD, gate, failed))
+    callback.v2_playbook_on_stats(None)
+    prod = json.loads(Path(callback.written["json"]).read_text())["accounts"][0]
+    assert len(prod["drift"]) == 2 and prod["manual"]
+    assert "baseline_fail_on_drift" in prod["errors"][0]["message"]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _report
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment, DriftItem, Note
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
 ROOT_ARN = "arn:aws:iam::111111111111:root"
@@ -29,6 +30,11 @@ def build(events, mode="check", hosts=None):
     for event in events:
         builder.add_event(**event)
     return builder.build(run_id="20260101T000000Z", started="s", finished="f", mode=mode, playbooks=["baseline.yml"])
+
+
+def md_text(markdown: str) -> str:
+    """The Markdown with its backslash escapes undone: the characters a reader sees."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def status_of(report, host, cid):
@@ -213,7 +219,7 @@ def test_diff_recorded_with_changed_fields():
     report = build([ev("changed", result={"diff": diff, "changed": True})])
     change = report["accounts"][0]["controls"]["password_policy"]["changes"][0]
     assert change["before"] == diff["before"]
-    assert change["fields"] == [{"field": "minimum_password_length", "before": 8, "after": 14}]
+    assert change["fields"] == [{"field": "minimum_password_length", "before": 8, "after": 14, "action": "update"}]
 
 
 def test_diff_list_and_loop_item_diffs():
@@ -221,8 +227,8 @@ def test_diff_list_and_loop_item_diffs():
     report = build([ev("changed", tags=("iam_users",), result=result)])
     changes = report["accounts"][0]["controls"]["iam_users"]["changes"]
     assert [c["fields"] for c in changes] == [
-        [{"field": "a", "before": 1, "after": 2}],
-        [{"field": "(value)", "before": "x", "after": "y"}],
+        [{"field": "a", "before": 1, "after": 2, "action": "update"}],
+        [{"field": "(value)", "before": "x", "after": "y", "action": "update"}],
     ]
 
 
@@ -230,20 +236,58 @@ def test_diff_list_and_loop_item_diffs():
     ("before", "after", "expected"),
     [
         ({"a": 1}, {"a": 1}, []),
-        (None, {"a": 1}, [{"field": "a", "before": None, "after": 1}]),
-        ({"a": 1}, None, [{"field": "a", "before": 1, "after": None}]),
-        (None, "x", [{"field": "(value)", "before": None, "after": "x"}]),
+        # a resource that does not exist yet is created, not a list of its fields against nothing
+        (
+            None,
+            {"group_name": "Cloudadmin"},
+            [{"field": "(resource)", "before": None, "after": {"group_name": "Cloudadmin"}, "action": "create"}],
+        ),
+        ({"a": 1}, None, [{"field": "(resource)", "before": {"a": 1}, "after": None, "action": "delete"}]),
+        # ... and so is one inside a diff keyed by name (iam_users: one entry per user)
+        (
+            {"alice": {"path": "/"}},
+            {"alice": {"path": "/"}, "bob": {"path": "/"}},
+            [{"field": "bob", "before": None, "after": {"path": "/"}, "action": "create"}],
+        ),
+        (
+            {"old": {"path": "/"}},
+            {"old": None},
+            [{"field": "old", "before": {"path": "/"}, "after": None, "action": "delete"}],
+        ),
+        (None, "x", [{"field": "(value)", "before": None, "after": "x", "action": "update"}]),
         (
             {"u": {"tags": {"t": "1"}}},
             {"u": {"tags": {"t": "2"}}},
-            [{"field": "u.tags.t", "before": "1", "after": "2"}],
+            [{"field": "u.tags.t", "before": "1", "after": "2", "action": "update"}],
         ),
-        ({"a": 1}, {"b": 2}, [{"field": "a", "before": 1, "after": None}, {"field": "b", "before": None, "after": 2}]),
-        ({"g": ["x"]}, {"g": ["x", "y"]}, [{"field": "g", "before": ["x"], "after": ["x", "y"]}]),
+        (
+            {"a": 1},
+            {"b": 2},
+            [
+                {"field": "a", "before": 1, "after": None, "action": "update"},
+                {"field": "b", "before": None, "after": 2, "action": "update"},
+            ],
+        ),
+        ({"g": ["x"]}, {"g": ["x", "y"]}, [{"field": "g", "before": ["x"], "after": ["x", "y"], "action": "update"}]),
     ],
 )
 def test_changed_fields(before, after, expected):
     assert _report.changed_fields(before, after) == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [("check", "would create"), ("apply", "created")],
+)
+def test_a_group_that_does_not_exist_yet_is_created_not_a_list_of_nulls(mode, words):
+    diff = {"before": None, "after": {"group_name": "Cloudadmin", "path": "/", "users": []}}
+    status = "changed"
+    report = build([ev(status, tags=("admin_group",), result={"diff": diff}, check_mode=mode == "check")], mode=mode)
+    cell = report["accounts"][0]["controls"]["admin_group"]
+    assert _report.detail_lines(cell) == [f"t: {words}"]
+    md, page = md_text(_report.render_markdown(report)), _report.render_html(report)
+    assert f"t: {words}" in md and f"<li>{words}</li>" in page
+    assert "group_name: null" not in md + page and "null -&gt; " not in page
 
 
 @pytest.mark.parametrize(
@@ -366,7 +410,7 @@ def mixed_report():
 
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["summary"]["drifted_pairs"] == 3
     assert data["summary"]["failed_pairs"] == 8
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
@@ -401,11 +445,12 @@ def test_markdown_matrix_and_details(mixed_report):
     assert header.count("|") == len(CONTROL_IDS) + 2
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| Account")]
     assert len(rows) == 3
-    assert 'Dev &lt;&> "quoted"' in md  # a pipe or tag in a name cannot break the table
-    assert "- **`root_mfa`**" in md and "root has no MFA" in md
-    assert "minimum_password_length: 8 -> 14" in md
-    assert "would change (details hidden by no_log)" in md
-    assert "caller is account 999999999999" in md
+    assert 'Dev \\<\\&\\> "quoted"' in md  # a pipe or tag in a name cannot break the table
+    text = md_text(md)
+    assert "- **`root_mfa`**" in md and "root has no MFA" in text
+    assert "minimum_password_length: 8 -> 14" in text
+    assert "would change (details hidden by no_log)" in text
+    assert "caller is account 999999999999" in text
     assert "`reports/x.html`" in md
 
 
@@ -486,6 +531,28 @@ def test_schema_version_matches_the_documented_schema():
     assert set(schema["$defs"]["status"]["enum"]) == set(_report.STATUS_ORDER)
 
 
+ASSESSMENT = Assessment(
+    account_id="111111111111",
+    drift=(
+        DriftItem("admin_group", "would change", "", None, "an apply run (without --check) makes it so"),
+        DriftItem("root_mfa", "root user has no MFA", ROOT_ARN, None, "sign in as root", manual=True),
+    ),
+    manual=("sign in as root",),
+    notes=(Note("iam_users", "1 user(s) not in baseline_users, kept: x", ("x",), "baseline_users_purge", "purge"),),
+)
+
+
+def test_the_gates_assessment_is_per_account_and_redacted():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "t", "ok", {}, tags=("password_policy",))
+    leaky = Assessment("111111111111", drift=(DriftItem("iam_users", f"key {SECRET_KEY} lost"),))
+    builder.add_assessment("acct", leaky)
+    builder.add_event("other", "t", "ok", {}, tags=("password_policy",))
+    accounts = {a["host"]: a for a in builder.build(run_id="r", started="s", finished="f", mode="check")["accounts"]}
+    assert accounts["acct"]["drift"][0]["message"] == "key **REDACTED** lost"
+    assert (accounts["other"]["drift"], accounts["other"]["manual"], accounts["other"]["reported"]) == (None,) * 3
+
+
 def test_reports_validate_against_the_documented_schema(mixed_report):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text())
@@ -493,7 +560,11 @@ def test_reports_validate_against_the_documented_schema(mixed_report):
     apply = build(
         [ev("changed", check_mode=False, result={"diff": {"before": {"a": 1}, "after": {"a": 2}}})], mode="apply"
     )
-    for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())])):
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event("acct", "g", "changed", {"diff": {"before": None, "after": {"a": 1}}}, tags=("admin_group",))
+    builder.add_assessment("acct", ASSESSMENT)
+    assessed = builder.build(run_id="r", started="s", finished="f", mode="check")
+    for report in (mixed_report, apply, build([]), build([ev("unreachable", tags=())]), assessed):
         jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
 
 
@@ -534,5 +605,47 @@ def test_missing_diff_explained_by_run_mode(run_diff, text):
     builder = _report.ReportBuilder(CTRLS)
     builder.add_event("acct", "group", "changed", {"changed": True}, tags=("admin_group",), check_mode=True)
     report = builder.build(run_id="r", started="s", finished="f", mode="check", diff=run_diff)
-    assert f"group: would change ({text})" in _report.render_markdown(report)
+    assert f"group: would change ({text})" in md_text(_report.render_markdown(report))
     assert text.capitalize() in _report.render_html(report)
+
+
+# -- Markdown that a hostile account name cannot break -----------------------------------------------------------
+HOSTILE = [
+    "[x](http://evil.example)",
+    "![img](http://evil.example/a.png)",
+    "<script>alert(1)</script>",
+    "<http://evil.example>",
+    "**bold** _it_ `code` ~~gone~~",
+    "# heading",
+    "a | b | c",
+    "back\\slash\\",
+    "www.evil.example and mail@evil.example",
+    "[ref]: http://evil.example",
+    "&lt;entity&gt; &#60;",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_markdown_escape_renders_exactly_the_text(name):
+    escaped = _report._md(name)
+    assert md_text(escaped) == name
+    # with the escape pairs taken out, no syntax character is left bare
+    assert not re.search(r"[\\[\]()<>*_`|#!~&]", re.sub(r"\\.", "", escaped)), escaped
+    # nor a bare URL or address that GitHub would link
+    assert "http://" not in escaped and "www." not in escaped and "@" not in escaped.replace("\\@", "")
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_account_name_never_becomes_markup(name):
+    markdown_it = pytest.importorskip("markdown_it")
+    report = build(
+        [ev("changed", host="acct", task=name, result={"msg": name})],
+        hosts={"acct": {"account_id": "111111111111", "name": name}},
+    )
+    md = _report.render_markdown(report)
+    rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    assert "<a " not in rendered and "<img" not in rendered and "<script" not in rendered
+    assert "<em>" not in rendered and "<strong>bold" not in rendered and "<h1>heading" not in rendered
+    # the table keeps one cell per control: a pipe in the name made no new cell
+    row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
+    assert row.count(" | ") == len(CONTROL_IDS)

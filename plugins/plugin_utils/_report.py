@@ -5,6 +5,7 @@
 
 Pure functions and one builder class, no Ansible imports, so the rules are unit-tested with plain tables and the
 callback plugin (plugins/callback/report.py) stays a thin adapter from Ansible events to `add_event()` calls.
+What counts as drift is _drift's, the same rules the baseline role's drift gate applies.
 The JSON shape is documented in docs/report-schema.json; bump SCHEMA_VERSION (major on breaking changes) with it.
 """
 
@@ -15,7 +16,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-SCHEMA_VERSION = "1.0"
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
+    Assessment,
+    failing_of,
+    findings_of,
+    task_drifts,
+)
+
+SCHEMA_VERSION = "1.1"
 
 COMPLIANT = "compliant"
 DRIFT = "drift"
@@ -50,6 +58,12 @@ _SECRET_VALUE_RES = (
     re.compile(r"[A-Za-z0-9/+=]{100,}"),
     re.compile(r"(?<![A-Za-z0-9])(?=[A-Z2-7]*[2-7])[A-Z2-7]{32,}={0,6}(?![A-Za-z0-9])"),
 )
+# A value named as a secret inside a message, e.g. an error quoting "SecretAccessKey=..." or
+# "aws_session_token: ...": whatever its shape, the value goes.
+_NAMED_SECRET_RE = re.compile(
+    r"(?i)((?:aws_)?(?:secret_?access_?key|session_?token|security_?token|secret_?key)[\"']?\s*[:=]\s*[\"']?)"
+    r"[^\s\"',;}]+"
+)
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SLUG_RE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -64,6 +78,7 @@ def is_secret_key(key) -> bool:
 
 
 def redact_text(text: str) -> str:
+    text = _NAMED_SECRET_RE.sub(lambda m: m.group(1) + REDACTED, text)
     for pattern in _SECRET_VALUE_RES:
         text = pattern.sub(REDACTED, text)
     return text
@@ -98,23 +113,24 @@ def worst(statuses) -> str:
 
 
 def _result_message(result: dict) -> str:
+    """What a failed task said: its msg, with the AWS error code when the msg does not carry it."""
+    message = ""
     for key in ("msg", "message", "reason", "skip_reason"):
         if result.get(key):
-            return _text(result[key])
-    return ""
-
-
-def _findings_of(result: dict):
-    """The findings a (loop) result carries, or None when it carries none at all (not a checking task)."""
-    lists = []
-    if isinstance(result.get("findings"), list):
-        lists.append(result["findings"])
-    for item in result.get("results") or []:
-        if isinstance(item, dict) and isinstance(item.get("findings"), list):
-            lists.append(item["findings"])
-    if not lists:
-        return None
-    return [f for found in lists for f in found if isinstance(f, dict)]
+            value = result[key]
+            message = "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+            break
+    # amazon.aws's fail_json_aws puts the AWS error under `error` ({code, message}) besides a msg of our own.
+    error = result.get("error")
+    if isinstance(error, dict):
+        code, text = error.get("code") or error.get("Code"), error.get("message") or error.get("Message")
+        if code and str(code) not in message:
+            message = f"{message} ({code}: {text})" if message and text else message or f"{code}: {text or ''}"
+    elif isinstance(error, str) and error and not message:
+        message = error
+    if not message and _is_censored(result):
+        return "details hidden by no_log"
+    return _text(message) if message else ""
 
 
 def _diffs_of(result: dict) -> list:
@@ -132,20 +148,27 @@ def _is_censored(result: dict) -> bool:
     return bool(result.get("censored") or result.get("_ansible_no_log"))
 
 
+CREATE, DELETE, UPDATE = "create", "delete", "update"
+
+
 def changed_fields(before, after, prefix: str = "", limit: int = 20) -> list:
-    """Flat [{field, before, after}] of what differs between two (already redacted) diff sides."""
+    """Flat [{field, before, after, action}] of what differs between two (already redacted) diff sides.
+
+    A resource that does not exist yet (or any more) is one `create` (`delete`) entry, not a list of its fields
+    against nothing; its field is "(resource)" at the top level, else its key path.
+    """
     out = []
-    # A resource that does not exist yet (or any more) diffs field by field against nothing.
+    field = prefix[:-1] or "(value)"
     if before is None and isinstance(after, dict):
-        before = {}
-    if after is None and isinstance(before, dict):
-        after = {}
-    if isinstance(before, dict) and isinstance(after, dict):
+        out.append({"field": prefix[:-1] or "(resource)", "before": None, "after": after, "action": CREATE})
+    elif after is None and isinstance(before, dict):
+        out.append({"field": prefix[:-1] or "(resource)", "before": before, "after": None, "action": DELETE})
+    elif isinstance(before, dict) and isinstance(after, dict):
         for key in list(before) + [k for k in after if k not in before]:
             if before.get(key) != after.get(key):
                 out.extend(changed_fields(before.get(key), after.get(key), f"{prefix}{key}.", limit))
     elif before != after:
-        out.append({"field": prefix[:-1] or "(value)", "before": before, "after": after})
+        out.append({"field": field, "before": before, "after": after, "action": UPDATE})
     return out[:limit]
 
 
@@ -190,6 +213,7 @@ class ReportBuilder:
                 "notes": [],
                 "unreachable": False,
                 "stopped_by": None,
+                "assessment": None,
                 "cells": {
                     cid: {"events": [], "findings": [], "changes": [], "errors": [], "tasks": []}
                     for cid in self.controls
@@ -231,7 +255,7 @@ class ReportBuilder:
 
         if status == "failed" and not ignore_errors and entry["stopped_by"] is None:
             entry["stopped_by"] = task
-        findings = None if _is_censored(result) else _findings_of(result)
+        findings = None if _is_censored(result) else findings_of(result)
         if findings is not None:
             self._add_checking_event(entry, task, status, result, findings, control_tags, check_mode)
         elif control_tags:
@@ -243,7 +267,7 @@ class ReportBuilder:
     def _add_checking_event(self, entry, task, status, result, findings, control_tags, check_mode) -> None:
         by_control = {}
         for found in findings:
-            cid = found.get("id")
+            cid = found.control
             if cid in self.selected:
                 by_control.setdefault(cid, []).append(found)
             elif cid not in self.controls:
@@ -254,17 +278,18 @@ class ReportBuilder:
         for cid in targets:
             cell = entry["cells"][cid]
             found = by_control.get(cid, [])
-            failing = [f for f in found if f.get("status") == "fail"]
+            failing = [f for f in found if f.failing]
             cell["findings"].extend(
                 {
                     "id": cid,
-                    "status": "fail" if f.get("status") == "fail" else "pass",
-                    "resource": _text(f.get("resource") or ""),
-                    "message": _text(f.get("message") or ""),
-                    "cis": [str(c) for c in f.get("cis") or []],
+                    "status": f.status,
+                    "resource": _text(f.resource),
+                    "message": _text(f.message),
+                    "cis": list(f.cis),
                 }
                 for f in found
             )
+            changed = status == "changed"
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
@@ -273,10 +298,10 @@ class ReportBuilder:
             elif status == "failed":
                 outcome = FAILED
                 cell["errors"].append({"task": task, "message": _result_message(result) or "task failed"})
-            elif status == "changed":
-                outcome = DRIFT if check_mode else CHANGED
+            elif task_drifts(changed=changed, check_mode=check_mode, failing=failing):
+                outcome = DRIFT
             else:
-                outcome = COMPLIANT
+                outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
             cell["tasks"].append({"task": task, "result": status})
             if status == "changed":
@@ -290,7 +315,8 @@ class ReportBuilder:
         elif status == "skipped":
             cell["events"].append(SKIPPED)
         elif status == "changed":
-            cell["events"].append(DRIFT if check_mode else CHANGED)
+            drifts = task_drifts(changed=True, check_mode=check_mode, failing=failing_of(result))
+            cell["events"].append(DRIFT if drifts else CHANGED)
             self._add_changes(cell, task, result)
         else:
             cell["events"].append(COMPLIANT)
@@ -314,6 +340,34 @@ class ReportBuilder:
                 }
             )
 
+    def add_assessment(self, host: str, assessment: Assessment) -> None:
+        """The drift gate's view of one account (drift items with their fixes, manual steps, notes), as the console
+        showed it: not narrowed to the controls --tags selected, so the files say what the console said."""
+        entry = self.add_host(host)
+        entry["assessment"] = {
+            "drift": [
+                {
+                    "control": item.control,
+                    "message": _text(item.message),
+                    "resource": _text(item.resource),
+                    "fix_variable": item.fix_variable,
+                    "fix": _text(item.fix) if item.fix else None,
+                    "manual": item.manual,
+                }
+                for item in assessment.drift
+            ],
+            "manual": [_text(step) for step in assessment.manual],
+            "reported": [
+                {
+                    "control": note.control,
+                    "message": _text(note.message),
+                    "fix_variable": note.fix_variable,
+                    "fix": _text(note.fix) if note.fix else None,
+                }
+                for note in assessment.notes
+            ],
+        }
+
     def _add_host_failure(self, entry, task, result) -> None:
         message = _result_message(result) or "task failed"
         entry["errors"].append({"task": task, "message": message})
@@ -334,6 +388,7 @@ class ReportBuilder:
         totals = {status: 0 for status in STATUS_ORDER}
         for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
             entry = self.hosts[host]
+            assessment = entry["assessment"]
             controls = {}
             for cid, cell in entry["cells"].items():
                 status = worst(cell["events"])
@@ -367,6 +422,10 @@ class ReportBuilder:
                     "status": worst(statuses),
                     "errors": entry["errors"],
                     "notes": entry["notes"],
+                    # null when the drift gate did not run for the account (it stopped before, or another playbook)
+                    "drift": assessment["drift"] if assessment else None,
+                    "manual": assessment["manual"] if assessment else None,
+                    "reported": assessment["reported"] if assessment else None,
                     "controls": controls,
                 }
             )
@@ -445,22 +504,49 @@ def _no_diff(run_diff: bool) -> str:
     return "the module returned no diff" if run_diff else "no diff: run with --diff for before/after"
 
 
+_VERBS = {  # (drift, changed)
+    UPDATE: ("would change", "changed"),
+    CREATE: ("would create", "created"),
+    DELETE: ("would delete", "deleted"),
+}
+
+
+def field_text(change: dict, drift: bool) -> str:
+    """One changed field in words: "name: before -> after", or "would create" for a whole new resource."""
+    action = change.get("action") or UPDATE
+    if action == UPDATE:
+        return f"{change['field']}: {_compact(change['before'], 60)} -> {_compact(change['after'], 60)}"
+    verb = _VERBS[action][0 if drift else 1]
+    return verb if change["field"] == "(resource)" else f"{change['field']}: {verb}"
+
+
 def detail_lines(control: dict, run_diff: bool = True) -> list:
     """Human lines (plain text) explaining one cell: failing findings, what would change, errors."""
     lines = [f"finding: {f['message']} [{f['resource']}]" for f in control["findings"] if f["status"] == "fail"]
-    verb = "would change" if control["status"] == DRIFT else "changed"
+    drift = control["status"] == DRIFT
+    verb = _VERBS[UPDATE][0 if drift else 1]
     for change in control["changes"]:
+        fields = change["fields"]
         if change["censored"]:
             lines.append(f"{change['task']}: {verb} (details hidden by no_log)")
-        elif change["fields"]:
-            fields = "; ".join(
-                f"{c['field']}: {_compact(c['before'], 60)} -> {_compact(c['after'], 60)}" for c in change["fields"]
-            )
-            lines.append(f"{change['task']}: {verb} {fields}")
+        elif len(fields) == 1 and fields[0]["field"] == "(resource)":
+            lines.append(f"{change['task']}: {field_text(fields[0], drift)}")
+        elif fields:
+            lines.append(f"{change['task']}: {verb} " + "; ".join(field_text(c, drift) for c in fields))
         else:
             lines.append(f"{change['task']}: {verb} ({_no_diff(run_diff)})")
     lines.extend(f"error in {e['task']}: {e['message']}" for e in control["errors"])
     return lines
+
+
+def fix_text(item: dict) -> str:
+    """How a drift item or note is fixed, naming the variable: "fix: baseline_x (set baseline_x: true ...)"."""
+    variable, words = item.get("fix_variable"), item.get("fix")
+    if variable and words and variable in words:
+        return words
+    if variable:
+        return f"{variable}: {words}" if words else variable
+    return words or ""
 
 
 def render_json(report: dict) -> str:
@@ -478,8 +564,57 @@ _MD_BADGE = {
 }
 
 
+# Everything of Markdown's inline syntax that text from an account (its name, a task name, an AWS message) could
+# use to become a link, an image, emphasis, code, a heading, raw HTML or a new table cell. CommonMark renders any
+# backslash-escaped ASCII punctuation as the character itself.
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]()<>|#!~&])")
+# GitHub also links bare URLs ("http://...", "www....") and e-mail addresses in plain text; an escaped character
+# splits the text there, so no link is recognised.
+_MD_AUTOLINK_RE = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)|(@)")
+MD_LIST_LIMIT = 50
+
+
 def _md(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """Text for any place in the Markdown report: one line, rendered as exactly these characters, never markup."""
+    text = _MD_SPECIAL_RE.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_AUTOLINK_RE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _md_code(text) -> str:
+    """A code span that no backtick inside the text can close early."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_account_sections(account: dict) -> list:
+    """What the console said of the account at the end of the run: drift with fixes, manual steps, notes."""
+    drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
+    if not (drift or manual or reported):
+        return []
+    out = [f"### {_md(account_label(account))}", ""]
+    if drift:
+        out.append(f"Drift ({len(drift)} item(s)):")
+        out.append("")
+        for item in drift[:MD_LIST_LIMIT]:
+            where = f" [{_md(item['resource'])}]" if item.get("resource") else ""
+            fix = fix_text(item)
+            out.append(f"- `{item['control']}`: {_md(item['message'])}{where}" + (f"; fix: {_md(fix)}" if fix else ""))
+        if len(drift) > MD_LIST_LIMIT:
+            out.append(f"- ... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)")
+        out.append("")
+    if manual:
+        out.extend(["Only a person can:", ""])
+        out.extend(f"- {_md(step)}" for step in manual)
+        out.append("")
+    if reported:
+        out.extend(["Reported, not changed:", ""])
+        for note in reported:
+            fix = fix_text(note)
+            out.append(f"- `{note['control']}`: {_md(note['message'])}" + (f"; to change: {_md(fix)}" if fix else ""))
+        out.append("")
+    return out
 
 
 def render_markdown(report: dict, html_path: str | None = None) -> str:
@@ -525,9 +660,14 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
                 current = account
                 out.extend([f"### {_md(account_label(account))}", ""])
             cis = short_cis(control["cis"])
-            out.append(f"- **`{cid}`** {_md(control['title'])}{f' ({cis})' if cis else ''}: **{control['status']}**")
+            out.append(
+                f"- **`{cid}`** {_md(control['title'])}{f' ({_md(cis)})' if cis else ''}: **{control['status']}**"
+            )
             out.extend(f"  - {_md(_truncate(line, 400))}" for line in detail_lines(control, run["diff"]))
         out.append("")
+    per_account = [line for account in report["accounts"] for line in _md_account_sections(account)]
+    if per_account:
+        out.extend(["## What to do, per account", "", *per_account])
     errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
     if errors:
         out.append("## Run errors")
@@ -537,7 +677,7 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
         )
         out.append("")
     if html_path:
-        out.append(f"Full report with details: `{html_path}`")
+        out.append(f"Full report with details: {_md_code(html_path)}")
         out.append("")
     return "\n".join(out)
 
@@ -578,6 +718,8 @@ ul.attention li{margin:4px 0}
 .hint{color:#57606a}
 ul.findings li.fail{color:#8a1c1c}
 .errors{border-left:4px solid var(--failed);padding-left:8px}
+.todo{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:4px 16px;margin:8px 0}
+.todo h3{font-size:14px;margin:8px 0}
 footer{padding:8px 24px 24px;color:#57606a;font-size:12px}
 """
 
@@ -630,6 +772,8 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
                     parts.extend(
                         f"<li><code>{_h(c['field'])}</code>: {_h(_compact(c['before']))} &rarr; "
                         f"{_h(_compact(c['after']))}</li>"
+                        if c.get("action", UPDATE) == UPDATE
+                        else f"<li>{_h(field_text(c, control['status'] == DRIFT))}</li>"
                         for c in change["fields"]
                     )
                     parts.append("</ul>")
@@ -637,6 +781,13 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
                     f"<details><summary>before / after</summary><pre>before: {_h(_pretty(change['before']))}\n\n"
                     f"after: {_h(_pretty(change['after']))}</pre></details>"
                 )
+    fixes = [i for i in account.get("drift") or () if i["control"] == cid and fix_text(i)]
+    if fixes:
+        parts.append("<h3>What would fix it</h3><ul>")
+        parts.extend(f"<li>{_h(i['message'])}: {_h(fix_text(i))}</li>" for i in fixes[:MD_LIST_LIMIT])
+        if len(fixes) > MD_LIST_LIMIT:
+            parts.append(f"<li>... and {len(fixes) - MD_LIST_LIMIT} more (see the JSON report)</li>")
+        parts.append("</ul>")
     if control["errors"]:
         parts.append('<h3>Errors</h3><div class="errors">')
         parts.extend(f"<p><strong>{_h(e['task'])}</strong>: {_h(e['message'])}</p>" for e in control["errors"])
@@ -649,6 +800,41 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _html_account_todo(account: dict) -> str:
+    """The drift gate's view of an account, as the console showed it: drift with fixes, manual steps, notes."""
+    drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
+    if not (drift or manual or reported):
+        return ""
+    parts = [f'<section class="todo"><h3>{_h(account_label(account))}</h3>']
+    if drift:
+        parts.append(f"<p>Drift ({len(drift)} item(s)):</p><ul>")
+        for item in drift[:MD_LIST_LIMIT]:
+            where = f' <span class="hint">{_h(item["resource"])}</span>' if item.get("resource") else ""
+            fix = fix_text(item)
+            parts.append(
+                f"<li><code>{_h(item['control'])}</code>: {_h(item['message'])}{where}"
+                + (f" &middot; fix: {_h(fix)}" if fix else "")
+                + "</li>"
+            )
+        if len(drift) > MD_LIST_LIMIT:
+            parts.append(f"<li>... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)</li>")
+        parts.append("</ul>")
+    if manual:
+        parts.append("<p>Only a person can:</p><ul>" + "".join(f"<li>{_h(m)}</li>" for m in manual) + "</ul>")
+    if reported:
+        parts.append("<p>Reported, not changed:</p><ul>")
+        for note in reported:
+            fix = fix_text(note)
+            parts.append(
+                f"<li><code>{_h(note['control'])}</code>: {_h(note['message'])}"
+                + (f" &middot; to change: {_h(fix)}" if fix else "")
+                + "</li>"
+            )
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def render_html(report: dict) -> str:
@@ -713,6 +899,10 @@ def render_html(report: dict) -> str:
                     f"{_h(_truncate(lines[0], 200) if lines else '')}{_h(more)}</li>"
                 )
             out.append("</ul>")
+        todo = [_html_account_todo(account) for account in report["accounts"]]
+        if any(todo):
+            out.append("<h2>What to do, per account</h2>")
+            out.extend(t for t in todo if t)
         errors = [(a, e) for a in report["accounts"] for e in a["errors"]]
         if errors:
             out.append('<h2>Run errors</h2><div class="errors">')

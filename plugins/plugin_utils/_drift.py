@@ -1,0 +1,364 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What counts as drift, defined once: for the baseline role's drift gate and for the report callback.
+
+Drift is (1) a task that would change something under --check, and (2) in any mode, a failing finding of a
+checking module. Besides the drift, an account's assessment says what only a person can do (no API call can:
+root credentials) and what the baseline reported but did not change (undeclared users kept, undeclared members
+of the administrators group), and for every drift item the role variable that would fix it, where one exists.
+
+Controller-only and pure: no Ansible import, no I/O, so the rules are unit-tested with plain tables. The
+drift_gate action plugin turns the role's registered results into `AccountResults` and `Settings`; the report
+callback decides each account/control cell with `task_drifts()` and shows the gate's `Assessment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
+
+# At most this many drift lines in the summary; the rest are counted.
+DRIFT_LINES = 20
+# At most this many undeclared user names in the summary's note.
+NOTE_NAMES = 10
+
+# Tasks that enforce a control, in the order their "would change" items are listed.
+ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+APPLY_RUN = "an apply run (without --check) makes it so"
+
+
+def _manual_help(root_require_hardware_mfa: bool) -> dict[str, str]:
+    """What no API can do for the operator: root credentials are managed by a person signed in as root."""
+    hardware = " (a hardware device)" if root_require_hardware_mfa else ""
+    return {
+        "root_access_keys": (
+            "sign in as the root user and delete its access keys (Security credentials page): no API call can do it"
+        ),
+        "root_mfa": f"sign in as the root user and enrol an MFA device for it{hardware}",
+        "root_usage": (
+            "stop using the root user for daily work; sign in as a member of the administrators group instead"
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of a checking module ({id, status, resource, message, cis})."""
+
+    control: str
+    status: str
+    resource: str = ""
+    message: str = ""
+    cis: tuple[str, ...] = ()
+
+    @property
+    def failing(self) -> bool:
+        return self.status == "fail"
+
+    @property
+    def check(self) -> str | None:
+        """Which check of its control the finding is (e.g. access_key_rotation's "rotation"), from its CIS ids."""
+        control = CONTROLS.get(self.control)
+        if control is None:
+            return None
+        return next((name for name in control["checks"] if tuple(cis_ids(self.control, name)) == self.cis), None)
+
+    @classmethod
+    def parse(cls, raw) -> Finding | None:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+            return None
+        return cls(
+            control=raw["id"],
+            status="fail" if raw.get("status") == "fail" else "pass",
+            resource=str(raw.get("resource") or ""),
+            message=str(raw.get("message") or ""),
+            cis=tuple(str(c) for c in raw.get("cis") or ()),
+        )
+
+
+def findings_of(result) -> list[Finding] | None:
+    """The findings a (loop) task result carries, or None when it carries none at all (not a checking task)."""
+    if not isinstance(result, Mapping):
+        return None
+    lists = []
+    if isinstance(result.get("findings"), list):
+        lists.append(result["findings"])
+    for item in result.get("results") or ():
+        if isinstance(item, Mapping) and isinstance(item.get("findings"), list):
+            lists.append(item["findings"])
+    if not lists:
+        return None
+    return [found for raw in (r for one in lists for r in one) if (found := Finding.parse(raw)) is not None]
+
+
+def failing_of(result) -> list[Finding]:
+    return [found for found in findings_of(result) or () if found.failing]
+
+
+def task_drifts(*, changed: bool, check_mode: bool, failing: Sequence[Finding] = ()) -> bool:
+    """The rule: a task drifts when it would change under --check, or returned a failing finding."""
+    return bool(changed and check_mode) or bool(failing)
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    control: str
+    message: str
+    resource: str = ""
+    # The role variable that would fix it, where one exists; `fix` says in words what would.
+    fix_variable: str | None = None
+    fix: str | None = None
+    manual: bool = False
+
+    @property
+    def line(self) -> str:
+        return f"{self.control}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {
+            "control": self.control,
+            "message": self.message,
+            "resource": self.resource,
+            "fix_variable": self.fix_variable,
+            "fix": self.fix,
+            "manual": self.manual,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> DriftItem:
+        return cls(
+            control=str(raw.get("control") or ""),
+            message=str(raw.get("message") or ""),
+            resource=str(raw.get("resource") or ""),
+            fix_variable=raw.get("fix_variable") if isinstance(raw.get("fix_variable"), str) else None,
+            fix=raw.get("fix") if isinstance(raw.get("fix"), str) else None,
+            manual=raw.get("manual") is True,
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the baseline reported and deliberately did not change."""
+
+    control: str
+    message: str
+    names: tuple[str, ...] = ()
+    fix_variable: str | None = None
+    fix: str | None = None
+
+    @property
+    def line(self) -> str:
+        return f"{self.control}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {
+            "control": self.control,
+            "message": self.message,
+            "names": list(self.names),
+            "fix_variable": self.fix_variable,
+            "fix": self.fix,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> Note:
+        return cls(
+            control=str(raw.get("control") or ""),
+            message=str(raw.get("message") or ""),
+            names=tuple(str(n) for n in raw.get("names") or ()),
+            fix_variable=raw.get("fix_variable") if isinstance(raw.get("fix_variable"), str) else None,
+            fix=raw.get("fix") if isinstance(raw.get("fix"), str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class DeclaredUser:
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The role variables the assessment reads (each commented with the variable's name)."""
+
+    account_id: str
+    users: tuple[DeclaredUser, ...] = ()  # baseline_users
+    users_purge: bool = False  # baseline_users_purge
+    admin_group_name: str = "Cloudadmin"  # baseline_admin_group_name
+    root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
+    access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
+    users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+
+    @staticmethod
+    def declared_users(raw) -> tuple[DeclaredUser, ...]:
+        """baseline_users as far as the assessment needs them (names and groups; never passwords or keys)."""
+        users = []
+        for entry in raw or ():
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                groups = entry.get("groups")
+                groups = tuple(str(g) for g in groups) if isinstance(groups, (list, tuple)) else ()
+                users.append(DeclaredUser(entry["name"], groups))
+        return tuple(users)
+
+
+@dataclass(frozen=True)
+class AccountResults:
+    """The registered results of the role's control tasks for one account ({} when a task did not run)."""
+
+    password_policy: Mapping = field(default_factory=dict)  # _baseline_password_policy
+    root: Mapping = field(default_factory=dict)  # _baseline_root
+    mfa: Mapping = field(default_factory=dict)  # _baseline_mfa
+    admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
+    iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
+    access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
+
+    def enforcing(self) -> dict[str, Mapping]:
+        """Control id -> the result of the task that enforces it, in ENFORCING order."""
+        by_control = {
+            "password_policy": self.password_policy,
+            "admin_group": self.admin_group,
+            "iam_users": self.iam_users,
+            "access_key_rotation": self.access_keys,
+        }
+        return {cid: by_control[cid] for cid in ENFORCING}
+
+    def checking(self) -> tuple[Mapping, ...]:
+        """The results that carry findings, in the order their failing findings are listed."""
+        return (self.root, self.mfa, self.access_keys, self.iam_users)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    account_id: str
+    drift: tuple[DriftItem, ...] = ()
+    manual: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    def summary(self, limit: int = DRIFT_LINES) -> list[str]:
+        """The lines the console shows: the drift (at most `limit`), what only a person can do, the notes."""
+        count = len(self.drift)
+        lines = [f"account {self.account_id}: " + (f"{count} drift item(s)" if count else "no drift")]
+        lines += [item.line for item in self.drift[:limit]]
+        if count > limit:
+            lines.append(f"... and {count - limit} more")
+        if self.manual:
+            lines += ["only a person can:", *self.manual]
+        if self.notes:
+            lines += ["reported, not changed:", *(note.line for note in self.notes)]
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "account_id": self.account_id,
+            "drift": [item.to_dict() for item in self.drift],
+            "manual": list(self.manual),
+            "notes": [note.to_dict() for note in self.notes],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> Assessment:
+        """Read back what the drift gate returned (the report callback sees the gate's task result)."""
+        return cls(
+            account_id=str(raw.get("account_id") or ""),
+            drift=tuple(DriftItem.from_dict(d) for d in raw.get("drift") or () if isinstance(d, Mapping)),
+            manual=tuple(str(m) for m in raw.get("manual") or ()),
+            notes=tuple(Note.from_dict(n) for n in raw.get("notes") or () if isinstance(n, Mapping)),
+        )
+
+
+def _changed(result: Mapping) -> bool:
+    return isinstance(result, Mapping) and result.get("changed") is True
+
+
+def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple[str | None, str | None]:
+    """(variable, words) that would fix a failing finding."""
+    if found.control in manual_help:
+        return None, manual_help[found.control]
+    if found.control == "access_key_rotation":
+        if found.check in ("rotation", "unused"):
+            variable = "baseline_access_keys_deactivate_stale"
+            if settings.access_keys_deactivate_stale:
+                return variable, f"{APPLY_RUN}: {variable} deactivates the key (never deletes it)"
+            return variable, f"set {variable}: true to deactivate the key (never deletes it)"
+        if found.check == "one_active":
+            return None, "deactivate the user's spare key: which one is spare only its owner knows"
+        return None, None
+    if found.control == "iam_users":
+        # iam_users' failing findings are access keys whose secret a killed run never saved.
+        variable = "baseline_users_replace_lost_access_keys"
+        if settings.users_replace_lost_access_keys:
+            return variable, f"{APPLY_RUN}: {variable} replaces the key"
+        return variable, f"set {variable}: true to replace the key nobody holds"
+    if found.control == "user_mfa":
+        return None, "the user enrols an MFA device (no API call can do it for them)"
+    return None, None
+
+
+def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str]:
+    if control == "access_key_rotation":
+        return "baseline_access_keys_deactivate_stale", APPLY_RUN
+    return None, APPLY_RUN
+
+
+def _notes(results: AccountResults, settings: Settings) -> tuple[Note, ...]:
+    notes = []
+    undeclared = results.iam_users.get("undeclared_users") if isinstance(results.iam_users, Mapping) else None
+    undeclared = [str(u) for u in undeclared or ()] if not settings.users_purge else []
+    if undeclared:
+        shown = ", ".join(undeclared[:NOTE_NAMES]) + (" ..." if len(undeclared) > NOTE_NAMES else "")
+        notes.append(
+            Note(
+                "iam_users",
+                f"{len(undeclared)} user(s) not in baseline_users, kept: {shown}",
+                tuple(undeclared),
+                "baseline_users_purge",
+                "set baseline_users_purge: true to delete them, or declare them in baseline_users",
+            )
+        )
+    group = results.admin_group.get("group") if isinstance(results.admin_group, Mapping) else None
+    members = group.get("users") if isinstance(group, Mapping) else None
+    declared_admins = {u.name for u in settings.users if settings.admin_group_name in u.groups}
+    extra = [
+        str(m["user_name"])
+        for m in members or ()
+        if isinstance(m, Mapping) and m.get("user_name") and m["user_name"] not in declared_admins
+    ]
+    if extra:
+        notes.append(
+            Note(
+                "admin_group",
+                f"members of {settings.admin_group_name} not declared in baseline_users: {', '.join(extra)}",
+                tuple(extra),
+                None,
+                f"declare them in baseline_users with the group {settings.admin_group_name}, or remove them from "
+                "it (baseline_users[].purge_groups for declared users)",
+            )
+        )
+    return tuple(notes)
+
+
+def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Assessment:
+    """One account's drift, what only a person can do, and what was reported but not changed."""
+    drift = []
+    if check_mode:
+        for control, result in results.enforcing().items():
+            if task_drifts(changed=_changed(result), check_mode=True):
+                variable, fix = _would_change_fix(control, settings)
+                drift.append(DriftItem(control, "would change", "", variable, fix))
+    manual_help = _manual_help(settings.root_require_hardware_mfa)
+    manual_controls = []
+    for result in results.checking():
+        for found in failing_of(result):
+            variable, fix = _finding_fix(found, settings, manual_help)
+            manual = found.control in manual_help
+            drift.append(DriftItem(found.control, found.message, found.resource, variable, fix, manual))
+            if manual and found.control not in manual_controls:
+                manual_controls.append(found.control)
+    return Assessment(
+        account_id=settings.account_id,
+        drift=tuple(drift),
+        manual=tuple(manual_help[cid] for cid in manual_controls),
+        notes=_notes(results, settings),
+    )

@@ -1,0 +1,274 @@
+"""The drift rules of plugin_utils/_drift.py, shared by the drift gate and the report callback (tables)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import cis_ids
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
+    AccountResults,
+    Assessment,
+    DeclaredUser,
+    Finding,
+    Settings,
+    assess,
+    failing_of,
+    findings_of,
+    task_drifts,
+)
+
+ACCOUNT = "111111111111"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def found(cid, status="fail", message="m", resource=ROOT, check=None):
+    return {"id": cid, "status": status, "resource": resource, "message": message, "cis": cis_ids(cid, check)}
+
+
+def gate(check_mode=True, **kwargs):
+    settings = {k: kwargs.pop(k) for k in list(kwargs) if k in Settings.__dataclass_fields__}
+    return assess(AccountResults(**kwargs), Settings(account_id=ACCOUNT, **settings), check_mode)
+
+
+# -- the rule ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changed", "check_mode", "failing", "drifts"),
+    [
+        (False, True, [], False),
+        (True, True, [], True),  # would change under --check
+        (True, False, [], False),  # changed in an apply run: fixed, not drift
+        (False, False, [Finding("root_mfa", "fail")], True),  # a failing finding is drift in any mode
+        (True, False, [Finding("user_mfa", "fail")], True),
+    ],
+)
+def test_task_drifts(changed, check_mode, failing, drifts):
+    assert task_drifts(changed=changed, check_mode=check_mode, failing=failing) is drifts
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({}, None),
+        ({"skipped": True}, None),
+        ("not a result", None),
+        ({"findings": []}, []),
+        (
+            {"findings": [found("root_mfa"), {"no": "id"}, "junk"]},
+            [Finding("root_mfa", "fail", ROOT, "m", tuple(cis_ids("root_mfa")))],
+        ),
+        (
+            {"results": [{"findings": [found("iam_users", "pass")]}, {"skipped": True}]},
+            [Finding("iam_users", "pass", ROOT, "m", tuple(cis_ids("iam_users")))],
+        ),
+    ],
+)
+def test_findings_of(result, expected):
+    assert findings_of(result) == expected
+
+
+def test_unknown_status_is_not_failing_and_failing_of_keeps_order():
+    result = {"findings": [found("user_mfa", "fail", "a"), found("user_mfa", "weird"), found("root_mfa", "fail", "b")]}
+    assert [f.message for f in failing_of(result)] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [("rotation", "rotation"), ("unused", "unused"), ("one_active", "one_active"), (None, None)],
+)
+def test_a_finding_knows_its_check_from_its_cis_ids(check, expected):
+    assert Finding.parse(found("access_key_rotation", check=check)).check == expected
+
+
+# -- the gate's assessment ----------------------------------------------------------------------------------------
+CHANGED = {"changed": True}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "lines"),
+    [
+        # nothing ran (every control switched off, or --tags drift_gate)
+        ({}, [f"account {ACCOUNT}: no drift"]),
+        # would change counts under --check only, in the enforcing order whatever the keyword order
+        (
+            {"access_keys": CHANGED, "iam_users": CHANGED, "admin_group": CHANGED, "password_policy": CHANGED},
+            [
+                f"account {ACCOUNT}: 4 drift item(s)",
+                "password_policy: would change",
+                "admin_group: would change",
+                "iam_users: would change",
+                "access_key_rotation: would change",
+            ],
+        ),
+        ({"check_mode": False, "password_policy": CHANGED}, [f"account {ACCOUNT}: no drift"]),
+        # failing findings in task order root, mfa, access keys, users; passing ones are no drift
+        (
+            {
+                "check_mode": False,
+                "iam_users": {"findings": [found("iam_users", message="lost key")]},
+                "access_keys": {"findings": [found("access_key_rotation", "pass")]},
+                "mfa": {"findings": [found("user_mfa", message="bob has no MFA")]},
+                "root": {"findings": [found("root_usage", message="root used today")]},
+            },
+            [
+                f"account {ACCOUNT}: 3 drift item(s)",
+                "root_usage: root used today",
+                "user_mfa: bob has no MFA",
+                "iam_users: lost key",
+                "only a person can:",
+                "stop using the root user for daily work; sign in as a member of the administrators group instead",
+            ],
+        ),
+    ],
+)
+def test_summary_lines(kwargs, lines):
+    assert gate(**kwargs).summary() == lines
+
+
+def test_at_most_twenty_drift_lines_the_rest_counted():
+    findings = [found("user_mfa", message=f"user{i:02d} has no MFA") for i in range(23)]
+    lines = gate(mfa={"findings": findings}).summary()
+    assert lines[0] == f"account {ACCOUNT}: 23 drift item(s)"
+    assert lines[1:21] == [f"user_mfa: user{i:02d} has no MFA" for i in range(20)]
+    assert lines[21:] == ["... and 3 more"]
+
+
+@pytest.mark.parametrize(
+    ("hardware", "text"),
+    [
+        (False, "sign in as the root user and enrol an MFA device for it"),
+        (True, "sign in as the root user and enrol an MFA device for it (a hardware device)"),
+    ],
+)
+def test_manual_steps_once_per_control_in_order_of_appearance(hardware, text):
+    root = {"findings": [found("root_access_keys"), found("root_access_keys", message="second key")]}
+    mfa = {"findings": [found("root_mfa", check="mfa")]}
+    result = gate(root=root, mfa=mfa, root_require_hardware_mfa=hardware)
+    assert result.manual == (
+        "sign in as the root user and delete its access keys (Security credentials page): no API call can do it",
+        text,
+    )
+    assert [item.manual for item in result.drift] == [True, True, True]
+    assert {item.fix_variable for item in result.drift} == {None}
+
+
+USER = "arn:aws:iam::111111111111:user/bob"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "control", "variable", "words"),
+    [
+        # stale keys: the variable that deactivates them, told to set it or, when set, to apply
+        (
+            {"access_keys": {"findings": [found("access_key_rotation", resource=USER, check="rotation")]}},
+            "access_key_rotation",
+            "baseline_access_keys_deactivate_stale",
+            "set baseline_access_keys_deactivate_stale: true",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("access_key_rotation", resource=USER, check="unused")]},
+                "access_keys_deactivate_stale": True,
+            },
+            "access_key_rotation",
+            "baseline_access_keys_deactivate_stale",
+            "an apply run",
+        ),
+        # too many active keys: which one is spare is not the playbook's to know
+        (
+            {"access_keys": {"findings": [found("access_key_rotation", resource=USER, check="one_active")]}},
+            "access_key_rotation",
+            None,
+            "spare key",
+        ),
+        # a key whose secret nobody holds
+        (
+            {"iam_users": {"findings": [found("iam_users", resource=USER)]}},
+            "iam_users",
+            "baseline_users_replace_lost_access_keys",
+            "set baseline_users_replace_lost_access_keys: true",
+        ),
+        ({"mfa": {"findings": [found("user_mfa", resource=USER)]}}, "user_mfa", None, "enrols an MFA device"),
+        ({"root": {"findings": [found("root_access_keys")]}}, "root_access_keys", None, "sign in as the root user"),
+        ({"password_policy": CHANGED}, "password_policy", None, "an apply run"),
+        ({"access_keys": CHANGED}, "access_key_rotation", "baseline_access_keys_deactivate_stale", "an apply run"),
+    ],
+)
+def test_each_drift_item_names_what_would_fix_it(kwargs, control, variable, words):
+    (item,) = gate(**kwargs).drift
+    assert (item.control, item.fix_variable) == (control, variable)
+    assert words in item.fix
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "lines"),
+    [
+        # undeclared users are kept and reported, unless baseline_users_purge deletes them
+        (
+            {"iam_users": {"undeclared_users": ["legacy", "etl"]}},
+            ["iam_users: 2 user(s) not in baseline_users, kept: legacy, etl"],
+        ),
+        ({"iam_users": {"undeclared_users": ["legacy"]}, "users_purge": True}, []),
+        # at most ten names
+        (
+            {"iam_users": {"undeclared_users": [f"u{i:02d}" for i in range(12)]}},
+            [
+                "iam_users: 12 user(s) not in baseline_users, kept: "
+                + ", ".join(f"u{i:02d}" for i in range(10))
+                + " ..."
+            ],
+        ),
+        # members of the administrators group that baseline_users does not put there
+        (
+            {
+                "admin_group": {
+                    "group": {"users": [{"user_name": "alice"}, {"user_name": "mallory"}, {"user_name": "bob"}]}
+                },
+                "users": (DeclaredUser("alice", ("Cloudadmin",)), DeclaredUser("bob", ("Developers",))),
+            },
+            ["admin_group: members of Cloudadmin not declared in baseline_users: mallory, bob"],
+        ),
+        (
+            {
+                "admin_group": {"group": {"users": [{"user_name": "root-ops"}]}},
+                "admin_group_name": "Admins",
+                "users": (DeclaredUser("root-ops", ("Admins",)),),
+            },
+            [],
+        ),
+        ({"admin_group": {"skipped": True}}, []),
+    ],
+)
+def test_reported_not_changed(kwargs, lines):
+    result = gate(check_mode=False, **kwargs)
+    assert [note.line for note in result.notes] == lines
+    assert result.summary()[1:] == (["reported, not changed:", *lines] if lines else [])
+
+
+def test_undeclared_users_note_names_the_purge_variable():
+    (note,) = gate(iam_users={"undeclared_users": ["legacy"]}).notes
+    assert note.fix_variable == "baseline_users_purge" and note.names == ("legacy",)
+
+
+def test_declared_users_reads_names_and_groups_only():
+    raw = [
+        {"name": "alice", "groups": ["Cloudadmin"], "console_access": True},
+        {"name": "bob", "groups": None},
+        {"name": "carol"},
+        {"groups": ["x"]},
+        "junk",
+    ]
+    assert Settings.declared_users(raw) == (
+        DeclaredUser("alice", ("Cloudadmin",)),
+        DeclaredUser("bob", ()),
+        DeclaredUser("carol", ()),
+    )
+
+
+def test_assessment_round_trips_through_a_task_result():
+    result = gate(
+        password_policy=CHANGED,
+        root={"findings": [found("root_mfa", check="mfa")]},
+        iam_users={"undeclared_users": ["legacy"]},
+    )
+    assert Assessment.from_dict(result.to_dict()) == result
+    assert Assessment.from_dict({}) == Assessment(account_id="")
