@@ -10,7 +10,6 @@ import sys
 
 import pytest
 import yaml
-
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from helpers.ansible_run import run_module, run_playbook
 
