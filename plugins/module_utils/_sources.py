@@ -61,9 +61,22 @@ def _read_account_summary(ctx) -> dict:
     return gateway.get_account_summary(ctx.client("iam"))
 
 
+# What the source keeps of a device: never Base32StringSeed or QRCodePNG, the MFA secret (AWS returns them only
+# on creation, an emulator or a future API may list them), since the sources travel through task results.
+DEVICE_FIELDS = ("SerialNumber", "EnableDate")
+DEVICE_USER_FIELDS = ("UserName", "UserId", "Arn")
+
+
 def _read_virtual_mfa_devices(ctx) -> list:
-    """The assigned virtual MFA devices, as ListVirtualMFADevices lists them (dates as ISO strings)."""
-    return _plain(gateway.list_assigned_virtual_mfa_devices(ctx.client("iam")))
+    """The assigned virtual MFA devices, ListVirtualMFADevices' shape limited to the serial, the enable date
+    and the user's name, id and ARN (dates as ISO strings)."""
+    devices = []
+    for device in gateway.list_assigned_virtual_mfa_devices(ctx.client("iam")):
+        kept = {name: device[name] for name in DEVICE_FIELDS if name in device}
+        if device.get("User"):
+            kept["User"] = {name: device["User"][name] for name in DEVICE_USER_FIELDS if name in device["User"]}
+        devices.append(_plain(kept))
+    return devices
 
 
 READERS[PASSWORD_POLICY] = _read_password_policy
