@@ -134,6 +134,9 @@ def run(ctx) -> dict:
         if missing:
             ctx.warn("not in the credential report (no such user, or created after the report): " + ", ".join(missing))
 
+    row = report.root_row(rows)
+    account_resource = sources.root_arn([(row or {}).get("arn"), *(k["arn"] for k in keys)])
+
     deactivated = []
     found = keys
     try:
@@ -153,8 +156,6 @@ def run(ctx) -> dict:
         ) from error
     final = ak.evaluate(final, now, *limits(params))
 
-    row = report.root_row(rows)
-    account_resource = sources.root_arn([(row or {}).get("arn"), *(k["arn"] for k in keys)])
     # Findings describe the end of the run: a key deactivated now no longer breaks a rule. Under check mode
     # nothing changed, so they describe the keys as found, which is the drift to show.
     findings = build_findings(found if ctx.check_mode else final, params, account_resource)
