@@ -12,6 +12,7 @@ options:
     description:
       - Seconds to wait for AWS to generate the credential report, from V(1) to V(900). The module polls with a
         pause between requests.
+      - Unused when O(account_sources) holds the credential report.
     type: int
     default: 120
   fail_on_noncompliance:

@@ -8,7 +8,7 @@
   AnsibleAWSModule.fail_json_aws_error turns into a failure carrying the AWS error code,
 - option validation that runs before any API call,
 - honest check mode and diff results,
-- small ARN and time helpers.
+- small time helpers.
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ def retry(**extra):
 
 # Helpers in module_utils decorate their own calls, so they take a plain or wrapped client.
 RETRY_DECORATOR = retry()
-
-
-# A failed task's message stays readable with a thousand non-compliant users; the findings hold them all.
-MAX_FAILURES_IN_MSG = 10
 
 
 class AccountGuardAWSError(AnsibleAWSError):
@@ -120,36 +116,7 @@ def exit_enforced(module, *, changed: bool, before, after, **result) -> None:
     module.exit_json(changed=changed, **result)
 
 
-def exit_checked(module, *, compliant: bool, **result) -> None:
-    """exit_json for checking modules: non-compliance is data unless fail_on_noncompliance asks to fail."""
-    result["compliant"] = compliant
-    if not compliant and module.params.get("fail_on_noncompliance"):
-        failing = [f["message"] for f in result.get("findings", []) if f.get("status") == "fail"]
-        shown = failing[:MAX_FAILURES_IN_MSG] or ["see findings"]
-        if len(failing) > MAX_FAILURES_IN_MSG:
-            shown.append(f"and {len(failing) - MAX_FAILURES_IN_MSG} more (see findings)")
-        module.fail_json(msg="Not compliant: " + "; ".join(shown), changed=False, **result)
-    module.exit_json(changed=False, **result)
-
-
-# --- ARNs and time ------------------------------------------------------------------------------------------
-
-
-def arn_account_id(arn: str | None) -> str | None:
-    """Account id of an ARN like arn:aws:iam::123456789012:root, or None when it is not one."""
-    parts = (arn or "").split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit():
-        return parts[4]
-    return None
-
-
-def arn_partition(arn: str | None, default: str = "aws") -> str:
-    parts = (arn or "").split(":", 5)
-    return parts[1] if len(parts) == 6 and parts[0] == "arn" and parts[1] else default
-
-
-def root_arn(account_id: str, partition: str = "aws") -> str:
-    return f"arn:{partition}:iam::{account_id}:root"
+# --- time ------------------------------------------------------------------------------------------
 
 
 def utcnow() -> datetime:
@@ -176,15 +143,6 @@ def days_since(value: datetime | None, now: datetime) -> int | None:
 def caller_identity(sts_client) -> dict:
     response = sts_client.get_caller_identity()
     return {"account": response["Account"], "arn": response["Arn"], "user_id": response["UserId"]}
-
-
-@IAMErrors.common_error_handler("list IAM users")
-@retry()
-def list_users(iam_client) -> list[dict]:
-    """Every IAM user as {user_name, arn}, 1,000 per call (the API's largest page)."""
-    paginator = iam_client.get_paginator("list_users")
-    pages = paginator.paginate(PaginationConfig={"PageSize": 1000})
-    return [{"user_name": user["UserName"], "arn": user["Arn"]} for page in pages for user in page.get("Users", [])]
 
 
 @IAMErrors.list_error_handler("get a login profile", False)

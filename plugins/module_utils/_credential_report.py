@@ -1,7 +1,9 @@
 # Copyright: Contributors to the accountguard.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The IAM credential report: generate it, wait for it without busy-looping, and parse it into typed rows.
+"""The IAM credential report: wait for it without busy-looping, and parse it into typed rows.
+
+The calls themselves are the gateway's (_gateway/account.py); this file only decides when to call again.
 
 One GenerateCredentialReport + GetCredentialReport pair answers questions about every user of an account,
 which is why the checking modules read it instead of calling IAM once per user.
@@ -14,9 +16,7 @@ import io
 import time
 from datetime import UTC, datetime
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
-from ._common import AccountGuardAWSError, IAMErrors, retry
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 ROOT_USER = "<root_account>"
 
@@ -45,30 +45,21 @@ KEY_SLOTS = (1, 2)
 # The options of every checking module that reads the report (documented once in the
 # accountguard.aws.credential_report doc fragment), and their ranges, checked before any call.
 REPORT_RANGES = {"report_max_wait": (1, 900)}
+DEFAULT_MAX_WAIT = 120
 
 
 def report_options() -> dict:
     """Argument spec entries of report_max_wait and fail_on_noncompliance (a fresh copy per module)."""
     return {
-        "report_max_wait": {"type": "int", "default": 120},
+        "report_max_wait": {"type": "int", "default": DEFAULT_MAX_WAIT},
         "fail_on_noncompliance": {"type": "bool", "default": False},
     }
 
 
 FIRST_PAUSE = 0.25
 
-# Not ready yet, or expired/absent (generate again): both mean "keep polling" within the bounded wait.
-_RETRY_GET_CODES = (
-    "ReportInProgress",
-    "ReportNotPresent",
-    "ReportExpired",
-    "CredentialReportNotReadyException",
-    "CredentialReportNotPresentException",
-    "CredentialReportExpiredException",
-)
 
-
-class CredentialReportTimeout(AccountGuardAWSError):
+class CredentialReportTimeout(AnsibleAWSError):
     pass
 
 
@@ -156,63 +147,67 @@ def access_key_slots(row: dict) -> list[dict]:
     return keys
 
 
-@retry()
-def _generate(client) -> str:
-    return client.generate_credential_report().get("State", "")
-
-
-@retry()
-def _get(client) -> dict:
-    return client.get_credential_report()
-
-
-@IAMErrors.common_error_handler("fetch the IAM credential report")
-def fetch_credential_report(
-    client,
+def poll_credential_report(
+    generate,
+    get,
     *,
-    max_wait: float = 120,
+    max_wait: float = DEFAULT_MAX_WAIT,
     sleep: float = 2,
     sleeper=time.sleep,
     clock=time.monotonic,
-) -> tuple[list[dict], datetime]:
-    """Generate (or reuse, AWS keeps one for 4 hours) the credential report and return (rows, generated_time).
+) -> dict:
+    """Generate (or reuse: AWS keeps one for 4 hours) the credential report and return GetCredentialReport's answer.
 
-    Polls GenerateCredentialReport until it says COMPLETE, pausing between polls (a quarter second first,
-    doubling up to `sleep` seconds: a fresh report usually takes a few seconds), and gives up after `max_wait`
-    seconds with CredentialReportTimeout; then one GetCredentialReport. `sleeper`/`clock` exist for tests.
+    ``generate()`` returns GenerateCredentialReport's state, ``get()`` the report or None while it is not ready
+    (the gateway's calls). Polls ``generate`` until it says COMPLETE, pausing between polls (a quarter second
+    first, doubling up to ``sleep`` seconds: a fresh report usually takes a few seconds), and gives up after
+    ``max_wait`` seconds with CredentialReportTimeout. In the common case (a report exists) that is one
+    generate and one get, without a pause. ``sleeper``/``clock`` exist for tests.
     """
     deadline = clock() + max_wait
     pause = min(FIRST_PAUSE, sleep)
     while True:
-        state = _generate(client)
+        state = generate()
         if state == "COMPLETE":
-            try:
-                response = _get(client)
-                break
-            except is_boto3_error_code(_RETRY_GET_CODES):
-                pass
+            response = get()
+            if response is not None:
+                return response
         if clock() + pause > deadline:
             raise CredentialReportTimeout(
                 message=f"Timeout waiting {max_wait:g}s for the IAM credential report (last state {state or 'unknown'})"
             )
         sleeper(pause)
         pause = min(pause * 2, sleep)
+
+
+def to_source(response: dict) -> dict:
+    """GetCredentialReport's answer -> the JSON-safe ``credential_report`` source: generated_time (ISO), content."""
     generated = response.get("GeneratedTime")
     if isinstance(generated, str):
         generated = parse_datetime(generated)
     elif isinstance(generated, datetime) and generated.tzinfo is None:
         generated = generated.replace(tzinfo=UTC)
-    return parse_credential_report(response["Content"]), generated
+    content = response["Content"]
+    if isinstance(content, bytes):
+        content = content.decode("utf-8-sig")
+    return {"generated_time": generated.isoformat() if generated else None, "content": content}
+
+
+def from_source(source: dict) -> tuple[list[dict], datetime | None]:
+    """The ``credential_report`` source -> (typed rows, generated time)."""
+    return parse_credential_report(source["content"]), parse_datetime(source.get("generated_time") or "")
 
 
 __all__ = [
     "ROOT_USER",
     "CredentialReportTimeout",
     "access_key_slots",
-    "fetch_credential_report",
+    "from_source",
     "parse_bool",
     "parse_credential_report",
     "parse_datetime",
+    "poll_credential_report",
     "root_row",
+    "to_source",
     "user_rows",
 ]

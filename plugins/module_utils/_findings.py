@@ -8,7 +8,9 @@ Private to accountguard.aws: import it, never copy the CIS table (the report and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 CIS_V3 = "cis-aws-3.0"
 CIS_V5 = "cis-aws-5.0"
@@ -92,7 +94,7 @@ def cis_ids(control_id: str, check: str | None = None) -> list[str]:
 
 
 def finding(control_id: str, status: str, resource: str, message: str, check: str | None = None) -> dict:
-    """One finding: {id, status, resource, message, cis}, the shape of DESIGN.md section 3."""
+    """One finding: {id, status, resource, message, cis}, the shape the report and the drift gate read."""
     if status not in STATUSES:
         raise ValueError(f"finding status must be one of {', '.join(STATUSES)}, got {status!r}")
     return {
@@ -121,3 +123,13 @@ def failing(results) -> list[dict]:
         for found in (result.get("findings") or [])
         if isinstance(found, Mapping) and found.get("status") == "fail"
     ]
+
+
+def account_root_arn(arns: Iterable[str | None]) -> str | None:
+    """The root ARN (``arn:<partition>:iam::<account>:root``), the resource of account-level findings, of the
+    first ARN that names an account; None when none does."""
+    for arn in arns:
+        parsed = parse_aws_arn(arn) if arn else None
+        if parsed and parsed["account_id"].isdigit():
+            return f"arn:{parsed['partition']}:iam::{parsed['account_id']}:root"
+    return None

@@ -13,14 +13,12 @@ virtual and FIDO devices), never from a device name, which the device's creator 
 
 from __future__ import annotations
 
-from ._common import IAMErrors, retry
+from dataclasses import dataclass, field
+
 from ._findings import finding
 
 MFA_TYPES = ("virtual", "hardware", "fido", "none", "unknown")
 REQUIRE_FOR = ("console_users", "all_users")
-
-# The API's largest page: one call covers 1,000 devices.
-PAGE_SIZE = 1000
 
 # Stands for the devices of a user with MFA that is not virtual when they were not listed: the credential report
 # says the user has MFA, the live virtual-device list says none of it is virtual, and nothing says how many
@@ -70,23 +68,6 @@ def normalize_virtual_device(device: dict) -> dict:
     }
 
 
-@IAMErrors.common_error_handler("list assigned virtual MFA devices")
-@retry()
-def list_assigned_virtual_mfa_devices(client) -> list[dict]:
-    paginator = client.get_paginator("list_virtual_mfa_devices")
-    pages = paginator.paginate(AssignmentStatus="Assigned", PaginationConfig={"PageSize": PAGE_SIZE})
-    return [normalize_virtual_device(device) for page in pages for device in page.get("VirtualMFADevices", [])]
-
-
-@IAMErrors.list_error_handler("list MFA devices of a user", None)
-@retry()
-def list_user_mfa_serials(client, user_name: str) -> list[str] | None:
-    """Serials of a user's MFA devices; None when the user no longer exists."""
-    paginator = client.get_paginator("list_mfa_devices")
-    pages = paginator.paginate(UserName=user_name)
-    return [device["SerialNumber"] for page in pages for device in page.get("MFADevices", [])]
-
-
 def virtual_devices_by_user(devices: list[dict]) -> dict[str, list[str]]:
     """User ARN -> serials of the virtual devices assigned to that user (root excluded)."""
     by_user: dict[str, list[str]] = {}
@@ -116,12 +97,20 @@ def build_user(name: str, arn: str, console_access: bool, serials: list[str], un
     }
 
 
+def user_arn(root_arn: str, name: str) -> str:
+    """The ARN a user to be created (default path) will have, in the account of ``root_arn``."""
+    return root_arn[: -len("root")] + f"user/{name}"
+
+
 def in_scope(user: dict, require_for: str) -> bool:
     return require_for == "all_users" or user["console_access"]
 
 
-def assess_users(users: list[dict], require_for: str) -> tuple[list[str], list[dict], dict]:
-    """(users_without_mfa, findings, summary) for users built with build_user."""
+def assess_users(
+    users: list[dict], require_for: str, created: frozenset[str] = frozenset()
+) -> tuple[list[str], list[dict], dict]:
+    """(users_without_mfa, findings, summary) for users built with build_user; ``created``: names of the users
+    created in this run (or that it would create, under check mode)."""
     if require_for not in REQUIRE_FOR:
         raise ValueError(f"require_for must be one of {', '.join(REQUIRE_FOR)}")
     without, findings = [], []
@@ -139,7 +128,10 @@ def assess_users(users: list[dict], require_for: str) -> tuple[list[str], list[d
             findings.append(finding("user_mfa", "pass", user["arn"], f"{who} {user['user_name']} has MFA ({types})"))
         else:
             without.append(user["user_name"])
-            findings.append(finding("user_mfa", "fail", user["arn"], f"{who} {user['user_name']} has no MFA"))
+            # Enrolling MFA needs the person, so a user created by this run cannot have it yet: said as such,
+            # the failure is expected, and the apply's report counts the user the next check will find.
+            what = "created in this run, MFA not enrolled yet" if user["user_name"] in created else "has no MFA"
+            findings.append(finding("user_mfa", "fail", user["arn"], f"{who} {user['user_name']} {what}"))
     summary = {
         "users": len(users),
         "console_users": sum(1 for u in users if u["console_access"]),
@@ -174,13 +166,37 @@ def assess_root(mfa_type: str, require_hardware: bool, resource: str) -> dict:
     return finding("root_mfa", "pass", resource, f"root user has {mfa_type} MFA", check="mfa")
 
 
+@dataclass
+class UserCheck:
+    """What the bulk data says of one user, and which calls of its own it needs."""
+
+    user_name: str
+    # None for a user that does not exist yet (created_users under check mode).
+    arn: str | None
+    virtual_serials: list[str]
+    console_access: bool
+    lookup_console: bool = False
+    lookup_devices: bool = False
+    devices_unlisted: bool = False
+    created: bool = False
+
+
+@dataclass
+class MfaPlan:
+    users: list[UserCheck] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    missing_from_report: int = 0
+    mfa_newer_than_report: int = 0
+
+
 def plan_users(
     report_rows: list[dict],
     live_users: list[dict],
     virtual_by_user: dict[str, list[str]],
     names: list[str] | None,
     lookup_for: list[str] | None = None,
-) -> dict:
+    created: list[str] | None = None,
+) -> MfaPlan:
     """Decide, per user, what the bulk data already answers and what needs a call of its own.
 
     Live listings (ListUsers, ListVirtualMFADevices) win over the report: a user the report does not know yet
@@ -188,36 +204,46 @@ def plan_users(
     report MFA but no virtual device needs its devices listed to tell FIDO from hardware, but only when
     ``lookup_for`` is None or names them (case-insensitive), else it is marked ``devices_unlisted``; a virtual
     device the report does not know yet still counts.
+
+    ``created`` names the users this run created (or would create, under check mode). One that exists is
+    checked like any other user and marked ``created``; one that does not exist yet (check mode) is planned as
+    the console user without MFA it will be, with no call, instead of being missed or reported not found.
     """
     lookup = None if lookup_for is None else {n.lower() for n in lookup_for}
+    new = {n.lower() for n in created or []}
     by_name = {row["user"]: row for row in report_rows}
     live = {user["user_name"]: user["arn"] for user in live_users}
-    wanted = sorted(live) if names is None else sorted(set(names))
-    plan = {"users": [], "not_found": [], "missing_from_report": 0, "mfa_newer_than_report": 0}
-    for name in wanted:
+    live_lower = {name.lower() for name in live}
+    wanted = set(live) if names is None else set(names)
+    if names is None:
+        wanted |= {name for name in created or [] if name.lower() not in live_lower}
+    plan = MfaPlan()
+    for name in sorted(wanted):
         if name not in live:
-            plan["not_found"].append(name)
+            if name.lower() in new and name.lower() not in live_lower:
+                plan.users.append(UserCheck(name, None, [], console_access=True, created=True))
+            else:
+                plan.not_found.append(name)
             continue
         arn = live[name]
         row = by_name.get(name)
         serials = virtual_by_user.get(arn, [])
-        item = {
-            "user_name": name,
-            "arn": arn,
-            "virtual_serials": serials,
-            "console_access": bool(row and row.get("password_enabled")),
-            "lookup_console": row is None,
-            "lookup_devices": False,
-            "devices_unlisted": False,
-        }
+        item = UserCheck(
+            name,
+            arn,
+            serials,
+            console_access=bool(row and row.get("password_enabled")),
+            lookup_console=row is None,
+            created=name.lower() in new,
+        )
         if row is None:
-            plan["missing_from_report"] += 1
-            item["lookup_devices"] = not serials
+            plan.missing_from_report += 1
+            item.lookup_devices = not serials
         elif not serials and row.get("mfa_active"):
             wanted_lookup = lookup is None or name.lower() in lookup
-            item["lookup_devices"] = wanted_lookup
-            item["devices_unlisted"] = not wanted_lookup
+            item.lookup_devices = wanted_lookup
+            item.devices_unlisted = not wanted_lookup
         elif serials and not row.get("mfa_active"):
-            plan["mfa_newer_than_report"] += 1
-        plan["users"].append(item)
+            plan.mfa_newer_than_report += 1
+        plan.users.append(item)
     return plan

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ._common import IAMErrors, iso, retry
+from ._common import iso
 from ._credential_report import access_key_slots
 from ._findings import finding
 
-
-@IAMErrors.common_error_handler("get the account summary")
-@retry()
-def get_account_summary(client) -> dict:
-    return client.get_account_summary()["SummaryMap"]
+# Days within which a sign-in or key use of root fails root_usage; 0 skips the check.
+USAGE_WINDOW_RANGE = (0, 3650)
 
 
 def public_key(key: dict) -> dict:

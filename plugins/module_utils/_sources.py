@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 
 PASSWORD_POLICY = "password_policy"
+CREDENTIAL_REPORT = "credential_report"
+ACCOUNT_SUMMARY = "account_summary"
+VIRTUAL_MFA_DEVICES = "virtual_mfa_devices"
 
 # name -> function(ctx) that reads it through the gateway; other modules register theirs below.
 READERS = {}
@@ -39,7 +44,45 @@ def _read_password_policy(ctx) -> dict:
     return {"policy": _plain(gateway.get_password_policy(ctx.client("iam")))}
 
 
+def _read_credential_report(ctx) -> dict:
+    """{"generated_time": ISO str, "content": CSV text}: one generate and one get when AWS has a report."""
+    client = ctx.client("iam")
+    max_wait = ctx.params.get("report_max_wait") or report.DEFAULT_MAX_WAIT
+    response = report.poll_credential_report(
+        lambda: gateway.generate_credential_report(client),
+        lambda: gateway.get_credential_report(client),
+        max_wait=max_wait,
+    )
+    return report.to_source(response)
+
+
+def _read_account_summary(ctx) -> dict:
+    """GetAccountSummary's SummaryMap (counts and flags, already JSON-safe)."""
+    return gateway.get_account_summary(ctx.client("iam"))
+
+
+# What the source keeps of a device: never Base32StringSeed or QRCodePNG, the MFA secret (AWS returns them only
+# on creation, an emulator or a future API may list them), since the sources travel through task results.
+DEVICE_FIELDS = ("SerialNumber", "EnableDate")
+DEVICE_USER_FIELDS = ("UserName", "UserId", "Arn")
+
+
+def _read_virtual_mfa_devices(ctx) -> list:
+    """The assigned virtual MFA devices, ListVirtualMFADevices' shape limited to the serial, the enable date
+    and the user's name, id and ARN (dates as ISO strings)."""
+    devices = []
+    for device in gateway.list_assigned_virtual_mfa_devices(ctx.client("iam")):
+        kept = {name: device[name] for name in DEVICE_FIELDS if name in device}
+        if device.get("User"):
+            kept["User"] = {name: device["User"][name] for name in DEVICE_USER_FIELDS if name in device["User"]}
+        devices.append(_plain(kept))
+    return devices
+
+
 READERS[PASSWORD_POLICY] = _read_password_policy
+READERS[CREDENTIAL_REPORT] = _read_credential_report
+READERS[ACCOUNT_SUMMARY] = _read_account_summary
+READERS[VIRTUAL_MFA_DEVICES] = _read_virtual_mfa_devices
 SOURCE_NAMES = tuple(READERS)
 
 # Option of every module that can take the sources instead of reading them (doc fragment accountguard.aws.sources).
@@ -60,3 +103,11 @@ class AccountSources:
 
     def read_all(self, names) -> dict:
         return {name: self.get(name) for name in names}
+
+    def root_arn(self, known_arns) -> str:
+        """The account's root ARN, for account-level findings: from any ARN of the account already at hand,
+        else from GetCallerIdentity (an account with no user and a report without a root row)."""
+        found = account_root_arn(known_arns)
+        if found is None:
+            found = account_root_arn([gateway.get_caller_identity(self._ctx.client("sts"))["Arn"]])
+        return found

@@ -61,7 +61,8 @@ options:
     type: bool
     default: false
 notes:
-  - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport). Only a
+  - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport), none
+    when O(account_sources) holds the credential report. Only a
     real run with O(deactivate_stale=true) also calls C(iam:ListAccessKeys), once for each user with a key to
     deactivate, and C(iam:UpdateAccessKey) for each key deactivated."
   - Findings describe the keys at the end of the run; under check mode that is the state found.
@@ -72,6 +73,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - accountguard.aws.connection
+  - accountguard.aws.sources
 seealso:
   - module: accountguard.aws.iam_users
   - module: accountguard.aws.root_key_check
@@ -191,207 +194,12 @@ credential_report:
   sample: {"generated_time": "2026-11-27T22:00:00+00:00"}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._access_keys import (
-    REASON_AGE,
-    REASON_TOO_MANY,
-    REASON_UNUSED,
-    deactivation_reasons,
-    describe,
-    evaluate,
-    keys_from_rows,
-    match_key_ids,
-    to_result,
-    users_to_deactivate,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    IAMErrors,
-    arn_account_id,
-    arn_partition,
-    caller_identity,
-    client,
-    iam_client,
-    iso,
-    range_errors,
-    retry,
-    root_arn,
-    utcnow,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
-    REPORT_RANGES,
-    fetch_credential_report,
-    report_options,
-    root_row,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
-
-RANGES = {
-    "max_age_days": (1, 3650),
-    "max_unused_days": (1, 3650),
-    "max_active_keys": (0, 2),
-    **REPORT_RANGES,
-}
-# Which CIS recommendation each reason tests (the check names of _findings.CONTROLS["access_key_rotation"]).
-CHECK_OF_REASON = {REASON_AGE: "rotation", REASON_UNUSED: "unused", REASON_TOO_MANY: "one_active"}
-CONTROL = "access_key_rotation"
-
-
-@IAMErrors.list_error_handler("list access keys", default_value=[])
-@retry()
-def list_access_keys(iam, user_name: str) -> list:
-    paginator = iam.get_paginator("list_access_keys")
-    return paginator.paginate(UserName=user_name).build_full_result().get("AccessKeyMetadata", [])
-
-
-@IAMErrors.common_error_handler("deactivate an access key")
-@retry()
-def deactivate(iam, user_name: str, access_key_id: str) -> None:
-    iam.update_access_key(UserName=user_name, AccessKeyId=access_key_id, Status="Inactive")
-
-
-def match_live_keys(iam, keys: list, now, params: dict) -> list:
-    """Give the keys about to be deactivated their ids and live status (one ListAccessKeys per such user).
-
-    The live status wins over the report (up to four hours old), so a key deactivated since is left alone.
-    """
-    to_list = users_to_deactivate(keys)
-    if not to_list:
-        return keys
-    live = {name: list_access_keys(iam, name) for name in to_list}
-    matched = []
-    for name in dict.fromkeys(k["user_name"] for k in keys):
-        user_keys = [k for k in keys if k["user_name"] == name]
-        matched.extend(match_key_ids(user_keys, live[name]) if name in live else user_keys)
-    return evaluate(matched, now, *limits(params))
-
-
-def validate(module) -> None:
-    errors = range_errors(module.params, RANGES)
-    names = module.params["users"]
-    if names is not None:
-        bad = [name for name in names if not isinstance(name, str) or not name.strip()]
-        if bad:
-            errors.append(f"users must be IAM user names, got {bad!r}")
-    if errors:
-        module.fail_json(msg="; ".join(errors) + " (nothing was read)")
-
-
-def limits(params: dict) -> tuple:
-    return params["max_age_days"], params["max_unused_days"], params["max_active_keys"]
-
-
-def build_findings(keys: list, params: dict, account_resource: str) -> list:
-    findings = []
-    by_user = {}
-    for key in keys:
-        by_user.setdefault(key["user_name"], []).append(key)
-    for user_name, user_keys in by_user.items():
-        resource = user_keys[0]["arn"] or account_resource
-        failing = False
-        for key in user_keys:
-            for reason in key["stale_reasons"]:
-                failing = True
-                message = describe({**key, "stale_reasons": [reason]}, *limits(params))
-                findings.append(finding(CONTROL, "fail", resource, message, check=CHECK_OF_REASON[reason]))
-        if not failing:
-            findings.append(
-                finding(CONTROL, "pass", resource, f"the {len(user_keys)} access key(s) of {user_name} comply")
-            )
-    if not by_user:
-        findings.append(finding(CONTROL, "pass", account_resource, "no IAM user checked has an access key"))
-    return findings
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.access_keys import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        max_age_days=dict(type="int", default=90),
-        max_unused_days=dict(type="int", default=45),
-        max_active_keys=dict(type="int", default=1, no_log=False),
-        users=dict(type="list", elements="str"),
-        deactivate_stale=dict(type="bool", default=False),
-        **report_options(),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    validate(module)
-    params = module.params
-    iam = iam_client(module)
-    now = utcnow()
-    deactivated = []
-    try:
-        rows, generated_time = fetch_credential_report(iam, max_wait=params["report_max_wait"])
-        keys = evaluate(keys_from_rows(rows, params["users"]), now, *limits(params))
-        if params["users"]:
-            known = {(row.get("user") or "").lower() for row in rows}
-            missing = [name for name in params["users"] if name.lower() not in known]
-            if missing:
-                module.warn(
-                    "not in the credential report (no such user, or created after the report): " + ", ".join(missing)
-                )
-
-        found = keys
-        if params["deactivate_stale"] and not module.check_mode:
-            found = match_live_keys(iam, keys, now, params)
-        final = [dict(k) for k in found]
-        if params["deactivate_stale"]:
-            for key in final:
-                reasons = deactivation_reasons(key)
-                if not reasons:
-                    continue
-                if not module.check_mode:
-                    if not key["access_key_id"]:
-                        module.warn(
-                            f"access key {key['slot']} of {key['user_name']} was not deactivated: no live key "
-                            "matches it (changed since the credential report); the next report will tell"
-                        )
-                        continue
-                    deactivate(iam, key["user_name"], key["access_key_id"])
-                deactivated.append(
-                    {
-                        "user_name": key["user_name"],
-                        "key_slot": key["slot"],
-                        "access_key_id": key["access_key_id"],
-                        "stale_reasons": reasons,
-                    }
-                )
-                key["active"] = False
-        final = evaluate(final, now, *limits(params))
-
-        row = root_row(rows)
-        account_arn = (row or {}).get("arn") or next((k["arn"] for k in keys if k["arn"]), None)
-        if arn_account_id(account_arn):
-            account_resource = root_arn(arn_account_id(account_arn), arn_partition(account_arn))
-        else:
-            identity = caller_identity(client(module, "sts"))
-            account_resource = root_arn(identity["account"], arn_partition(identity["arn"]))
-    except AccountGuardAWSError as e:
-        fail(module, e, changed=bool(deactivated), deactivated=deactivated)
-
-    # Findings describe the end of the run: a key deactivated now no longer breaks a rule. Under check mode
-    # nothing changed, so they describe the keys as found, which is the drift to show.
-    findings = build_findings(found if module.check_mode else final, params, account_resource)
-    compliant = all(f["status"] == "pass" for f in findings)
-    result = dict(
-        changed=bool(deactivated),
-        compliant=compliant,
-        access_keys=[
-            {**to_result(e), "stale_reasons": list(f["stale_reasons"])} for f, e in zip(found, final, strict=True)
-        ],
-        findings=findings,
-        deactivated=deactivated,
-        credential_report={"generated_time": iso(generated_time)},
-    )
-    if not compliant and params["fail_on_noncompliance"]:
-        failing = [f["message"] for f in findings if f["status"] == "fail"]
-        module.fail_json(msg="Not compliant: " + "; ".join(failing), **result)
-    module.exit_json(**result)
-
-
-def fail(module, error, **result):
-    if error.exception is not None:
-        module.fail_json_aws(error.exception, msg=error.message, **result)
-    module.fail_json(msg=error.message, **result)
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

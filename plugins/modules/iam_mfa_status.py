@@ -12,10 +12,11 @@ description:
   - Reports which IAM users have MFA and of which type (virtual, hardware TOTP or FIDO security key), which
     users break the requirement, and whether the root user has MFA and of which type.
   - Reads the credential report (who has a console password and MFA), one listing of IAM users, one listing
-    of assigned virtual MFA devices and the account summary. Only users whose MFA is not virtual cost one
-    more call each (C(ListMFADevices)), so a thousand users with virtual MFA cost the same handful of calls
-    as ten; O(lookup_devices_for) limits those calls to the users you name, so the cost does not grow with
-    users at all.
+    of assigned virtual MFA devices and the account summary; the report, the device list and the summary are
+    taken from O(account_sources) when given there, without reading them again. Only users whose MFA is not
+    virtual cost one more call each (C(ListMFADevices)), so a thousand users with virtual MFA cost the same
+    handful of calls as ten; O(lookup_devices_for) limits those calls to the users you name, so the cost does
+    not grow with users at all.
   - The device type comes from its serial number (C(arn:...:mfa/...) virtual, C(arn:...:u2f/...) FIDO,
     anything else a hardware token), never from a device name, which whoever creates a device chooses freely.
   - Live listings win over the credential report, which AWS may return up to four hours old. Users created
@@ -52,6 +53,17 @@ options:
       - Root's MFA type never needs it (the list of virtual devices tells virtual from hardware).
     type: list
     elements: str
+  created_users:
+    description:
+      - Names of the IAM users (case-insensitive) created in this run, or, under check mode, that the run would
+        create (the baseline role passes the console users its M(accountguard.aws.iam_users) task created).
+      - Such a user without MFA gets a failing C(user_mfa) finding saying it was created in this run and its MFA
+        is not enrolled yet, since only its person can enrol MFA.
+      - A named user that does not exist yet (check mode) is reported as the console user without MFA it will
+        be, without any call, unless O(users) is set and does not name it; it is not reported as not found.
+    type: list
+    elements: str
+    default: []
   include_root:
     description:
       - Also check the root user's MFA (C(root_mfa), CIS v3.0 1.5, v5.0 1.4).
@@ -71,6 +83,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - accountguard.aws.connection
+  - accountguard.aws.sources
 notes:
   - "Required IAM permissions: C(iam:GenerateCredentialReport), C(iam:GetCredentialReport), C(iam:ListUsers),
     C(iam:ListVirtualMFADevices), C(iam:ListMFADevices), C(iam:GetLoginProfile) and, with O(include_root=true),
@@ -106,6 +120,10 @@ EXAMPLES = r"""
   accountguard.aws.iam_mfa_status:
     users: [alice, bob]
     include_root: false
+
+- name: After creating users, report their missing MFA as expected rather than as a surprise
+  accountguard.aws.iam_mfa_status:
+    created_users: "{{ created.users | map(attribute='name') | list }}"
 
 - name: Every user, but list the devices (FIDO or hardware) of the people we manage only
   accountguard.aws.iam_mfa_status:
@@ -337,137 +355,12 @@ credential_report:
       sample: true
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    arn_account_id,
-    arn_partition,
-    caller_identity,
-    client,
-    exit_checked,
-    fail_on_errors,
-    has_login_profile,
-    iam_client,
-    iso,
-    list_users,
-    range_errors,
-    root_arn,
-    warn,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
-    REPORT_RANGES,
-    fetch_credential_report,
-    report_options,
-    root_row,
-    user_rows,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
-from ansible_collections.accountguard.aws.plugins.module_utils._mfa import (
-    assess_root,
-    assess_users,
-    build_user,
-    list_assigned_virtual_mfa_devices,
-    list_user_mfa_serials,
-    plan_users,
-    root_mfa_type,
-    virtual_devices_by_user,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._root import get_account_summary
-
-RANGES = REPORT_RANGES
-
-
-def validate(module):
-    errors = range_errors(module.params, RANGES)
-    for option in ("users", "lookup_devices_for"):
-        names = module.params[option]
-        if names is not None and any(not isinstance(name, str) or not name.strip() for name in names):
-            errors.append(f"{option} must be a list of non-empty IAM user names")
-    fail_on_errors(module, errors)
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.mfa_status import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        require_mfa_for=dict(type="str", choices=["console_users", "all_users"], default="console_users"),
-        users=dict(type="list", elements="str"),
-        lookup_devices_for=dict(type="list", elements="str"),
-        include_root=dict(type="bool", default=True),
-        require_hardware_mfa_for_root=dict(type="bool", default=False),
-        **report_options(),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    validate(module)
-    params = module.params
-
-    iam = iam_client(module)
-    try:
-        rows, generated_time = fetch_credential_report(iam, max_wait=params["report_max_wait"])
-        live_users = list_users(iam)
-        virtual = list_assigned_virtual_mfa_devices(iam)
-        summary_map = get_account_summary(iam) if params["include_root"] else {}
-
-        virtual_by_user = virtual_devices_by_user(virtual)
-        plan = plan_users(user_rows(rows), live_users, virtual_by_user, params["users"], params["lookup_devices_for"])
-        per_user_calls = 0
-        users = []
-        for item in plan["users"]:
-            serials = item["virtual_serials"]
-            console = item["console_access"]
-            if item["lookup_console"]:
-                console = has_login_profile(iam, item["user_name"])
-                per_user_calls += 1
-            if item["lookup_devices"]:
-                serials = list_user_mfa_serials(iam, item["user_name"]) or []
-                per_user_calls += 1
-            users.append(build_user(item["user_name"], item["arn"], console, serials, item["devices_unlisted"]))
-
-        row = root_row(rows)
-        account_arn = (row or {}).get("arn") or next((u["arn"] for u in live_users), None)
-        if arn_account_id(account_arn):
-            resource = root_arn(arn_account_id(account_arn), arn_partition(account_arn))
-        else:
-            identity = caller_identity(client(module, "sts"))
-            resource = root_arn(identity["account"], arn_partition(identity["arn"]))
-    except AccountGuardAWSError as e:
-        module.fail_json_aws_error(e)
-
-    without, findings, summary = assess_users(users, params["require_mfa_for"])
-    # An explicit empty list checks no user at all: a pass would mark user_mfa compliant for a run
-    # (e.g. --tags root_mfa) that never looked at a user.
-    if not summary["users_in_scope"] and params["users"] != []:
-        scope = "console users" if params["require_mfa_for"] == "console_users" else "IAM users"
-        findings.append(finding("user_mfa", "pass", resource, f"no {scope} to check"))
-    summary["users_not_found"] = plan["not_found"]
-    summary["users_missing_from_report"] = plan["missing_from_report"]
-    summary["per_user_calls"] = per_user_calls
-    if plan["not_found"]:
-        warn(f"not IAM users of this account: {', '.join(plan['not_found'])}")
-
-    consistent = not plan["missing_from_report"] and not plan["mfa_newer_than_report"]
-    root = None
-    if params["include_root"]:
-        mfa_enabled = bool(summary_map.get("AccountMFAEnabled"))
-        root = {"mfa_enabled": mfa_enabled, "mfa_type": root_mfa_type(mfa_enabled, virtual)}
-        if row is not None and bool(row.get("mfa_active")) != mfa_enabled:
-            consistent = False
-            warn(
-                f"root MFA is {'on' if mfa_enabled else 'off'} in the live account summary but "
-                f"{'on' if row.get('mfa_active') else 'off'} in the credential report generated at "
-                f"{iso(generated_time)}; trusting the summary"
-            )
-        findings.insert(0, assess_root(root["mfa_type"], params["require_hardware_mfa_for_root"], resource))
-
-    exit_checked(
-        module,
-        compliant=all(f["status"] == "pass" for f in findings),
-        root=root,
-        users=users,
-        users_without_mfa=without,
-        summary=summary,
-        findings=findings,
-        credential_report={"generated_time": iso(generated_time), "consistent_with_summary": consistent},
-    )
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

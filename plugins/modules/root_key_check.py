@@ -11,7 +11,8 @@ version_added: 0.1.0
 description:
   - Reports whether the root user of an AWS account has access keys, how many are active or inactive, when
     they were rotated and last used, whether root has MFA, and when root last signed in.
-  - Reads the live account summary (C(GetAccountSummary)) and the credential report's C(<root_account>) row.
+  - Reads the live account summary (C(GetAccountSummary)) and the credential report's C(<root_account>) row,
+    or takes both from O(account_sources) without reading them again.
     AWS may return a credential report up to four hours old; when it disagrees with the live summary the
     summary decides whether keys exist, a warning says the report is stale, and
     RV(credential_report.consistent_with_summary) is V(false). A disagreement is never silently trusted.
@@ -29,13 +30,15 @@ options:
         default is V(false).
     type: bool
     default: false
-  root_usage_days:
+  root_usage_window_days:
     description:
       - Report a C(root_usage) failure when root signed in with its password or used an access key within this
-        many days (CIS v3.0 1.7, v5.0 1.6).
+        many days (CIS v3.0 1.7, v5.0 1.6). From V(0) to V(3650).
       - V(0) skips the root usage check.
+      - The baseline role sets it from its variable C(baseline_root_usage_window_days).
     type: int
     default: 1
+    aliases: [root_usage_days]
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.credential_report
@@ -43,11 +46,13 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - accountguard.aws.connection
+  - accountguard.aws.sources
 notes:
   - "Required IAM permissions: C(iam:GetAccountSummary), C(iam:GenerateCredentialReport),
     C(iam:GetCredentialReport); C(sts:GetCallerIdentity) only when the report has no root row."
   - API calls per run are constant; one account summary, one or more credential report generation polls and one
-    report download.
+    report download, none of them for a source given in O(account_sources).
 seealso:
   - module: accountguard.aws.iam_mfa_status
   - module: accountguard.aws.iam_password_policy
@@ -75,7 +80,7 @@ EXAMPLES = r"""
 
 - name: Only the key check, without the root usage check
   accountguard.aws.root_key_check:
-    root_usage_days: 0
+    root_usage_window_days: 0
 """
 
 RETURN = r"""
@@ -152,7 +157,7 @@ root:
     mfa_active: false
     password_last_used: null
 findings:
-  description: One finding per check (C(root_access_keys), and C(root_usage) unless O(root_usage_days=0)).
+  description: One finding per check (C(root_access_keys), and C(root_usage) unless O(root_usage_window_days=0)).
   returned: always
   type: list
   elements: dict
@@ -205,66 +210,12 @@ credential_report:
       sample: true
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    arn_partition,
-    caller_identity,
-    client,
-    exit_checked,
-    fail_on_errors,
-    iam_client,
-    range_errors,
-    root_arn,
-    utcnow,
-    warn,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
-    REPORT_RANGES,
-    fetch_credential_report,
-    report_options,
-    root_row,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._root import assess_root, get_account_summary
-
-RANGES = {"root_usage_days": (0, 3650), **REPORT_RANGES}
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.root_key_check import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        allow_inactive_keys=dict(type="bool", default=False),
-        root_usage_days=dict(type="int", default=1),
-        **report_options(),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    fail_on_errors(module, range_errors(module.params, RANGES))
-
-    iam = iam_client(module)
-    try:
-        summary = get_account_summary(iam)
-        rows, generated_time = fetch_credential_report(iam, max_wait=module.params["report_max_wait"])
-        row = root_row(rows)
-        if row is not None:
-            resource = row["arn"]
-        else:
-            identity = caller_identity(client(module, "sts"))
-            resource = root_arn(identity["account"], arn_partition(identity["arn"]))
-    except AccountGuardAWSError as e:
-        module.fail_json_aws_error(e)
-
-    result = assess_root(
-        summary,
-        row,
-        resource=resource,
-        generated_time=generated_time,
-        now=utcnow(),
-        allow_inactive_keys=module.params["allow_inactive_keys"],
-        usage_days=module.params["root_usage_days"],
-    )
-    for warning in result.pop("warnings"):
-        warn(warning)
-    exit_checked(module, **result)
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

@@ -10,15 +10,20 @@ import sys
 
 import pytest
 import yaml
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from helpers.ansible_run import run_module, run_playbook
 
 # The stale-report test runs the module's own module_utils in-process (tests/conftest.py makes them importable).
 from ansible_collections.accountguard.aws.plugins.module_utils._common import utcnow
+from ansible_collections.accountguard.aws.plugins.module_utils._connection import RETRY_DECORATOR
 from ansible_collections.accountguard.aws.plugins.module_utils._credential_report import (
-    fetch_credential_report,
+    from_source,
+    poll_credential_report,
     root_row,
+    to_source,
 )
-from ansible_collections.accountguard.aws.plugins.module_utils._root import assess_root, get_account_summary
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._root import assess_root
 
 MODULE = "accountguard.aws.root_key_check"
 ACCOUNT = "123456789012"
@@ -97,7 +102,8 @@ def test_fail_on_noncompliance_fails_with_the_findings(emulator):
 
 BAD_INPUTS = [
     ({"report_max_wait": 0}, "report_max_wait must be between 1 and 900"),
-    ({"root_usage_days": -1}, "root_usage_days must be between 0 and 3650"),
+    ({"root_usage_days": -1}, "root_usage_window_days must be between 0 and 3650"),
+    ({"root_usage_window_days": 3651}, "root_usage_window_days must be between 0 and 3650"),
     ({"allow_inactive_keys": "sometimes"}, "allow_inactive_keys"),
 ]
 
@@ -122,11 +128,14 @@ def test_stale_report_disagreeing_with_live_summary_is_reported(emulator):
     The emulator always serves a fresh report, so the stale one is captured first, for real, then the
     account changes; the module's own code path (assess_root) judges the pair.
     """
-    iam = emulator.client("iam")
+    iam = RetryingBotoClientWrapper(emulator.client("iam"), RETRY_DECORATOR)
     emulator.set_root(ACCOUNT, access_keys=[])
-    rows, generated = fetch_credential_report(iam, max_wait=30)
+    response = poll_credential_report(
+        lambda: gateway.generate_credential_report(iam), lambda: gateway.get_credential_report(iam), max_wait=30
+    )
+    rows, generated = from_source(to_source(response))
     emulator.set_root(ACCOUNT, access_keys=[INACTIVE], mfa="hardware")
-    summary = get_account_summary(iam)
+    summary = gateway.get_account_summary(iam)
 
     result = assess_root(
         summary, root_row(rows), resource=ROOT_ARN, generated_time=generated, now=utcnow(), allow_inactive_keys=True

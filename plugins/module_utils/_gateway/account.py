@@ -1,7 +1,7 @@
 # Copyright: Contributors to the accountguard.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Gateway of the account-wide IAM sources: every boto3 call on them, and nothing else.
+"""Gateway of the account-wide IAM sources (and of who the caller is): every boto3 call on them, and nothing else.
 
 Each function is the one reader (or writer) of its AWS call: it passes ``aws_retry=True`` (the client is
 amazon.aws's retrying wrapper, see _connection) and maps errors with amazon.aws's ``IAMErrorHandler``,
@@ -11,7 +11,12 @@ them into the collection's.
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+
+# The API's largest page: one call covers 1,000 users or devices.
+PAGE_SIZE = 1000
 
 
 @IAMErrorHandler.list_error_handler("get the account password policy", None)
@@ -29,3 +34,67 @@ def update_password_policy(client, request: dict) -> None:
 def delete_password_policy(client) -> bool:
     client.delete_account_password_policy(aws_retry=True)
     return True
+
+
+# Not ready yet, or expired/absent (generate again): both mean "poll again" to the caller.
+REPORT_NOT_READY_CODES = (
+    "ReportInProgress",
+    "ReportNotPresent",
+    "ReportExpired",
+    "CredentialReportNotReadyException",
+    "CredentialReportNotPresentException",
+    "CredentialReportExpiredException",
+)
+
+
+def iam_pages(call, key: str, **request) -> list:
+    """Every item of a Marker-paginated IAM list call, each page requested with ``aws_retry=True``.
+
+    A paginator would bypass the retrying wrapper (amazon.aws never wraps ``get_paginator``), so one
+    throttled page would fail the whole listing.
+    """
+    items = []
+    while True:
+        page = call(aws_retry=True, **request)
+        items.extend(page.get(key, []))
+        if not page.get("IsTruncated") or not page.get("Marker"):
+            return items
+        request["Marker"] = page["Marker"]
+
+
+@IAMErrorHandler.common_error_handler("generate the IAM credential report")
+def generate_credential_report(client) -> str:
+    """GenerateCredentialReport's State (STARTED, INPROGRESS or COMPLETE)."""
+    return client.generate_credential_report(aws_retry=True).get("State", "")
+
+
+@IAMErrorHandler.common_error_handler("fetch the IAM credential report")
+def get_credential_report(client) -> dict | None:
+    """GetCredentialReport's answer, or None while the report is not ready (or expired: generate again)."""
+    try:
+        return client.get_credential_report(aws_retry=True)
+    except is_boto3_error_code(REPORT_NOT_READY_CODES):
+        return None
+
+
+@IAMErrorHandler.common_error_handler("get the account summary")
+def get_account_summary(client) -> dict:
+    return client.get_account_summary(aws_retry=True)["SummaryMap"]
+
+
+@IAMErrorHandler.common_error_handler("list assigned virtual MFA devices")
+def list_assigned_virtual_mfa_devices(client) -> list[dict]:
+    """ListVirtualMFADevices of the assigned devices, 1,000 per page (the API's largest)."""
+    return iam_pages(
+        client.list_virtual_mfa_devices, "VirtualMFADevices", AssignmentStatus="Assigned", MaxItems=PAGE_SIZE
+    )
+
+
+@IAMErrorHandler.common_error_handler("list IAM users")
+def list_users(client) -> list[dict]:
+    return iam_pages(client.list_users, "Users", MaxItems=PAGE_SIZE)
+
+
+@AWSErrorHandler.common_error_handler("get the caller identity")
+def get_caller_identity(sts_client) -> dict:
+    return sts_client.get_caller_identity(aws_retry=True)

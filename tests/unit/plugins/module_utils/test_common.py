@@ -9,26 +9,6 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _common
 
 
 @pytest.mark.parametrize(
-    ("arn", "account", "partition"),
-    [
-        ("arn:aws:iam::123456789012:root", "123456789012", "aws"),
-        ("arn:aws-us-gov:iam::210987654321:user/path/alice", "210987654321", "aws-us-gov"),
-        ("arn:aws:iam::aws:policy/AdministratorAccess", None, "aws"),
-        ("not-an-arn", None, "aws"),
-        (None, None, "aws"),
-    ],
-)
-def test_arn_helpers(arn, account, partition):
-    assert _common.arn_account_id(arn) == account
-    assert _common.arn_partition(arn) == partition
-
-
-def test_root_arn():
-    assert _common.root_arn("123456789012") == "arn:aws:iam::123456789012:root"
-    assert _common.root_arn("123456789012", "aws-cn") == "arn:aws-cn:iam::123456789012:root"
-
-
-@pytest.mark.parametrize(
     ("value", "expected"),
     [
         (None, None),
@@ -128,31 +108,3 @@ def test_exit_enforced_adds_diff_only_under_diff(diff):
     assert ("diff" in exc.value.kwargs) is diff
     if diff:
         assert exc.value.kwargs["diff"] == {"before": None, "after": {"a": 1}}
-
-
-def failing(n):
-    return [{"id": "user_mfa", "status": "fail", "message": f"user u{i} has no MFA"} for i in range(n)]
-
-
-@pytest.mark.parametrize(
-    ("fail_on", "compliant", "kind"),
-    [(False, False, "exit"), (True, True, "exit"), (True, False, "fail")],
-)
-def test_exit_checked(fail_on, compliant, kind):
-    module = FakeModule({"fail_on_noncompliance": fail_on})
-    with pytest.raises(Exit) as exc:
-        _common.exit_checked(module, compliant=compliant, findings=[] if compliant else failing(2))
-    assert exc.value.kind == kind
-    assert exc.value.kwargs["changed"] is False
-    assert exc.value.kwargs["compliant"] is compliant
-    if kind == "fail":
-        assert exc.value.kwargs["msg"] == "Not compliant: user u0 has no MFA; user u1 has no MFA"
-        assert len(exc.value.kwargs["findings"]) == 2
-
-
-def test_exit_checked_keeps_the_message_short():
-    module = FakeModule({"fail_on_noncompliance": True})
-    with pytest.raises(Exit) as exc:
-        _common.exit_checked(module, compliant=False, findings=failing(1000))
-    assert exc.value.kwargs["msg"].count("has no MFA") == _common.MAX_FAILURES_IN_MSG
-    assert exc.value.kwargs["msg"].endswith("and 990 more (see findings)")

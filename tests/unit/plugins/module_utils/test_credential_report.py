@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 import botocore.exceptions
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as cr
-from ansible_collections.accountguard.aws.plugins.module_utils._common import AccountGuardAWSError
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 
 HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
@@ -129,11 +130,13 @@ class FakeIAM:
         self.gets = list(gets or [])
         self.calls = []
 
-    def generate_credential_report(self):
+    def generate_credential_report(self, aws_retry=False):
+        assert aws_retry is True
         self.calls.append("generate")
         return {"State": self.states.pop(0) if len(self.states) > 1 else self.states[0]}
 
-    def get_credential_report(self):
+    def get_credential_report(self, aws_retry=False):
+        assert aws_retry is True
         self.calls.append("get")
         if self.gets and isinstance(self.gets[0], Exception):
             raise self.gets.pop(0)
@@ -153,13 +156,21 @@ class FakeClock:
         self.now += seconds
 
 
+def fetch(client, **options):
+    """What the credential_report source reader does: the gateway's calls, polled, as (rows, generated time)."""
+    response = cr.poll_credential_report(
+        lambda: gateway.generate_credential_report(client), lambda: gateway.get_credential_report(client), **options
+    )
+    return cr.from_source(cr.to_source(response))
+
+
 def client_error(code):
     return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, "GetCredentialReport")
 
 
 def test_fetch_polls_with_sleep_until_complete():
     client, clock = FakeIAM(["STARTED", "INPROGRESS", "COMPLETE"]), FakeClock()
-    rows, generated = cr.fetch_credential_report(client, max_wait=30, sleep=2, sleeper=clock.sleep, clock=clock)
+    rows, generated = fetch(client, max_wait=30, sleep=2, sleeper=clock.sleep, clock=clock)
     assert client.calls == ["generate", "generate", "generate", "get"]
     assert clock.sleeps == [0.25, 0.5]
     assert generated == utc(2024, 5, 2)
@@ -168,35 +179,35 @@ def test_fetch_polls_with_sleep_until_complete():
 
 def test_fetch_complete_at_once_makes_two_calls_and_never_sleeps():
     client, clock = FakeIAM(["COMPLETE"]), FakeClock()
-    cr.fetch_credential_report(client, sleeper=clock.sleep, clock=clock)
+    fetch(client, sleeper=clock.sleep, clock=clock)
     assert client.calls == ["generate", "get"]
     assert clock.sleeps == []
 
 
 def test_fetch_naive_generated_time_becomes_utc():
     client, clock = FakeIAM(["COMPLETE"], [{"Content": REPORT, "GeneratedTime": datetime(2024, 5, 2)}]), FakeClock()
-    generated = cr.fetch_credential_report(client, sleeper=clock.sleep, clock=clock)[1]
+    generated = fetch(client, sleeper=clock.sleep, clock=clock)[1]
     assert generated == utc(2024, 5, 2)
 
 
 def test_fetch_retries_a_report_not_ready_on_get():
     client = FakeIAM(["COMPLETE"], [client_error("ReportInProgress")])
     clock = FakeClock()
-    rows = cr.fetch_credential_report(client, sleep=1, sleeper=clock.sleep, clock=clock)[0]
+    rows = fetch(client, sleep=1, sleeper=clock.sleep, clock=clock)[0]
     assert client.calls == ["generate", "get", "generate", "get"]
     assert rows
 
 
 def test_fetch_pause_doubles_up_to_sleep():
     client, clock = FakeIAM(["STARTED"] * 7 + ["COMPLETE"]), FakeClock()
-    cr.fetch_credential_report(client, max_wait=60, sleep=2, sleeper=clock.sleep, clock=clock)
+    fetch(client, max_wait=60, sleep=2, sleeper=clock.sleep, clock=clock)
     assert clock.sleeps == [0.25, 0.5, 1, 2, 2, 2, 2]
 
 
 def test_fetch_gives_up_after_max_wait():
     client, clock = FakeIAM(["INPROGRESS"]), FakeClock()
     with pytest.raises(cr.CredentialReportTimeout, match="Timeout waiting 10s"):
-        cr.fetch_credential_report(client, max_wait=10, sleep=3, sleeper=clock.sleep, clock=clock)
+        fetch(client, max_wait=10, sleep=3, sleeper=clock.sleep, clock=clock)
     assert clock.now <= 10
     assert "get" not in client.calls
 
@@ -204,6 +215,14 @@ def test_fetch_gives_up_after_max_wait():
 def test_fetch_maps_other_errors():
     client = FakeIAM(["COMPLETE"], [client_error("AccessDenied")])
     clock = FakeClock()
-    with pytest.raises(AccountGuardAWSError, match="credential report") as exc:
-        cr.fetch_credential_report(client, sleeper=clock.sleep, clock=clock)
+    with pytest.raises(AnsibleIAMError, match="credential report") as exc:
+        fetch(client, sleeper=clock.sleep, clock=clock)
     assert exc.value.exception.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_source_is_json_safe_and_round_trips():
+    source = cr.to_source({"Content": ("\ufeff" + REPORT).encode(), "GeneratedTime": datetime(2024, 5, 2)})
+    assert source == {"generated_time": "2024-05-02T00:00:00+00:00", "content": REPORT}
+    rows, generated = cr.from_source(source)
+    assert generated == utc(2024, 5, 2)
+    assert [row["user"] for row in rows] == ["<root_account>", "alice", "bob"]

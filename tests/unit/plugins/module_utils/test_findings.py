@@ -107,3 +107,22 @@ def test_failing_keeps_the_failing_findings_of_every_result_in_order():
         *mfa["findings"],
     ]
     assert failing([]) == []
+
+
+@pytest.mark.parametrize(
+    ("arns", "expected"),
+    [
+        (["arn:aws:iam::123456789012:user/alice"], "arn:aws:iam::123456789012:root"),
+        ([None, "arn:aws-cn:iam::012345678901:root"], "arn:aws-cn:iam::012345678901:root"),
+        (["arn:aws-us-gov:iam::111111111111:user/path/bob"], "arn:aws-us-gov:iam::111111111111:root"),
+        # AWS-managed ARNs name no account: skipped for the next one
+        (
+            ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::222222222222:user/x"],
+            "arn:aws:iam::222222222222:root",
+        ),
+        (["not-an-arn", ""], None),
+        ([], None),
+    ],
+)
+def test_account_root_arn(arns, expected):
+    assert _findings.account_root_arn(arns) == expected

@@ -83,7 +83,7 @@ VIRTUAL = {arn("alice"): ["arn:aws:iam::1:mfa/alice"], arn("dave"): ["arn:aws:ia
 
 
 def by_name(plan):
-    return {item["user_name"]: item for item in plan["users"]}
+    return {item.user_name: item for item in plan.users}
 
 
 def test_plan_users_uses_bulk_data_and_looks_up_only_what_it_must():
@@ -91,18 +91,18 @@ def test_plan_users_uses_bulk_data_and_looks_up_only_what_it_must():
     items = by_name(plan)
     assert list(items) == ["alice", "bob", "carol", "dave", "erin"]
     # alice: virtual device found in bulk -> no call
-    assert not items["alice"]["lookup_devices"] and not items["alice"]["lookup_console"]
+    assert not items["alice"].lookup_devices and not items["alice"].lookup_console
     # bob: no MFA in report and no virtual device -> no call
-    assert not items["bob"]["lookup_devices"]
+    assert not items["bob"].lookup_devices
     # carol: MFA per report but no virtual device -> FIDO or hardware: one ListMFADevices
-    assert items["carol"]["lookup_devices"] and not items["carol"]["lookup_console"]
+    assert items["carol"].lookup_devices and not items["carol"].lookup_console
     # dave: virtual device newer than the report -> counts, no call, report flagged as behind
-    assert items["dave"]["virtual_serials"] and not items["dave"]["lookup_devices"]
-    assert plan["mfa_newer_than_report"] == 1
+    assert items["dave"].virtual_serials and not items["dave"].lookup_devices
+    assert plan.mfa_newer_than_report == 1
     # erin: newer than the report -> login profile and devices looked up
-    assert items["erin"]["lookup_console"] and items["erin"]["lookup_devices"]
-    assert plan["missing_from_report"] == 1
-    assert plan["not_found"] == []
+    assert items["erin"].lookup_console and items["erin"].lookup_devices
+    assert plan.missing_from_report == 1
+    assert plan.not_found == []
 
 
 @pytest.mark.parametrize(
@@ -116,8 +116,8 @@ def test_plan_users_uses_bulk_data_and_looks_up_only_what_it_must():
 )
 def test_plan_users_limits_device_lookups(lookup_for, looked_up, unlisted):
     plan = _mfa.plan_users(ROWS, LIVE, VIRTUAL, None, lookup_for)
-    assert [i["user_name"] for i in plan["users"] if i["lookup_devices"]] == looked_up
-    assert [i["user_name"] for i in plan["users"] if i["devices_unlisted"]] == unlisted
+    assert [i.user_name for i in plan.users if i.lookup_devices] == looked_up
+    assert [i.user_name for i in plan.users if i.devices_unlisted] == unlisted
 
 
 def test_device_lookups_do_not_grow_with_users_not_named():
@@ -127,19 +127,19 @@ def test_device_lookups_do_not_grow_with_users_not_named():
         rows = [row(n, True, True) for n in names]
         live = [{"user_name": n, "arn": arn(n)} for n in names]
         plan = _mfa.plan_users(rows, live, {}, None, ["hw001", "nobody"])
-        assert [i["user_name"] for i in plan["users"] if i["lookup_devices"]] == ["hw001"]
-        assert sum(i["devices_unlisted"] for i in plan["users"]) == count - 1
+        assert [i.user_name for i in plan.users if i.lookup_devices] == ["hw001"]
+        assert sum(i.devices_unlisted for i in plan.users) == count - 1
 
 
 def test_plan_users_filter_and_unknown_names():
     plan = _mfa.plan_users(ROWS, LIVE, VIRTUAL, ["bob", "zed", "alice", "bob"])
-    assert [item["user_name"] for item in plan["users"]] == ["alice", "bob"]
-    assert plan["not_found"] == ["zed"]
+    assert [item.user_name for item in plan.users] == ["alice", "bob"]
+    assert plan.not_found == ["zed"]
 
 
 def test_plan_users_drops_users_deleted_since_the_report():
     plan = _mfa.plan_users(ROWS, [{"user_name": "alice", "arn": arn("alice")}], VIRTUAL, None)
-    assert [item["user_name"] for item in plan["users"]] == ["alice"]
+    assert [item.user_name for item in plan.users] == ["alice"]
 
 
 def test_build_user_types_devices_from_serials():
@@ -234,3 +234,48 @@ def test_assess_root(mfa_type, require_hardware, status, cis):
     assert result["id"] == "root_mfa"
     assert result["status"] == status
     assert result["cis"] == cis
+
+
+# Issue #13.5: users the run creates. created, users option, live users -> (user, arn known, console, created)
+CREATED_CASES = {
+    "check-mode-user-not-yet-created": (["frank"], None, LIVE, [("frank", False, True)]),
+    "apply-created-user-exists-newer-than-report": (["erin"], None, LIVE, [("erin", True, False)]),
+    "case-insensitive-match-of-an-existing-user": (["ERIN"], None, LIVE, [("erin", True, False)]),
+    "outside-an-explicit-users-list": (["frank"], ["bob"], LIVE, []),
+    "named-in-users-and-not-created-yet": (["frank"], ["frank"], LIVE, [("frank", False, True)]),
+}
+
+
+@pytest.mark.parametrize(
+    ("created", "names", "live", "expected"), list(CREATED_CASES.values()), ids=list(CREATED_CASES)
+)
+def test_plan_users_created_in_this_run(created, names, live, expected):
+    plan = _mfa.plan_users(ROWS, live, VIRTUAL, names, created=created)
+    got = [(i.user_name, i.arn is not None, i.console_access) for i in plan.users if i.created]
+    assert got == expected
+    assert plan.not_found == []
+    # a user that does not exist yet costs no call
+    assert not any(i.lookup_console or i.lookup_devices for i in plan.users if i.arn is None)
+
+
+@pytest.mark.parametrize(
+    ("created", "message"),
+    [
+        (frozenset({"frank"}), "console user frank created in this run, MFA not enrolled yet"),
+        (frozenset(), "console user frank has no MFA"),
+    ],
+)
+def test_created_console_user_without_mfa_fails_with_its_own_message(created, message):
+    frank = _mfa.build_user("frank", _mfa.user_arn("arn:aws:iam::1:root", "frank"), True, [])
+    without, findings, summary = _mfa.assess_users([frank], "console_users", created)
+    assert without == ["frank"]
+    assert [(f["id"], f["status"], f["resource"], f["message"]) for f in findings] == [
+        ("user_mfa", "fail", "arn:aws:iam::1:user/frank", message)
+    ]
+    assert summary["users_without_mfa"] == 1
+
+
+def test_created_user_with_mfa_passes():
+    dave = _mfa.build_user("dave", arn("dave"), True, ["arn:aws:iam::1:mfa/dave"])
+    _without, findings, _summary = _mfa.assess_users([dave], "console_users", frozenset({"dave"}))
+    assert findings[0]["status"] == "pass"
