@@ -312,7 +312,10 @@ undeclared_users:
   elements: str
   sample: ["legacy-admin"]
 deleted_users:
-  description: Undeclared users that were (would be) deleted because of O(purge_users=true).
+  description:
+    - Undeclared users that were (would be) deleted because of O(purge_users=true).
+    - A user is listed once C(iam:GetUser) confirms it is gone. When removing anything of a user fails, the
+      task fails naming the call, and that user is not listed.
   returned: always
   type: list
   elements: str
