@@ -127,3 +127,78 @@ def test_users_same_failure_of_an_aws_error(emulator, tmp_path):
     assert "create the login profile" in controller["msg"] and "AccessDenied" in controller["msg"]
     assert controller["error"]["code"] == "AccessDenied"
     assert normalized(controller) == normalized(module)
+
+
+# --- iam_admin_group --------------------------------------------------------------------------------------
+
+GROUP_MODULE = "accountguard.aws.iam_admin_group"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+GUARD = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "NotAction": ["iam:ChangePassword"],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    ],
+}
+GROUP_ARGS = {
+    "name": "Cloudadmin",
+    "path": "/admins/",
+    "managed_policies": [ADMIN],
+    "purge_policies": True,
+    "mfa_guard": {"policy_name": "RequireMFA", "policy_document": GUARD},
+}
+
+
+def arrange_group(emulator):
+    iam = emulator.client("iam")
+    iam.create_group(GroupName="Cloudadmin")
+    iam.attach_group_policy(GroupName="Cloudadmin", PolicyArn=READONLY)
+    iam.create_user(UserName="alice")
+    iam.add_user_to_group(GroupName="Cloudadmin", UserName="alice")
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "apply"])
+def test_admin_group_same_result_changed_and_diff(emulator, tmp_path, check):
+    controller, module = both_front_ends(emulator, tmp_path, GROUP_MODULE, GROUP_ARGS, arrange_group, check=check)
+    assert controller["_rc"] == 0 and module["_rc"] == 0, (controller.get("msg"), module.get("msg"))
+    assert controller["changed"] is True
+    assert controller["diff"]["after"]["managed_policies"] == [ADMIN]
+    assert normalized(controller) == normalized(module)
+
+
+def test_admin_group_same_failure_of_bad_input(emulator, tmp_path):
+    args = {"name": "Cloud admin", "path": "admins", "managed_policies": ["AdministratorAccess"]}
+    controller, module = both_front_ends(emulator, tmp_path, GROUP_MODULE, args, lambda emulator: None)
+    assert controller.get("failed") is True and "name must be 1 to 128 characters" in controller["msg"]
+    assert controller["msg"] == module["msg"]
+    assert emulator.requests() == []
+
+
+def test_admin_group_same_failure_of_an_aws_error(emulator, tmp_path):
+    def arrange(emulator):
+        arrange_group(emulator)
+        iam = emulator.client("iam")
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:AttachGroupPolicy", "Resource": "*"},
+            ],
+        }
+        iam.create_user(UserName="runner")
+        iam.put_user_policy(UserName="runner", PolicyName="all-but", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName="runner")["AccessKey"]
+        emulator.enforce_iam_authorization()
+        return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+    env = emulator.env()
+    env.pop("AWS_SESSION_TOKEN", None)
+    controller, module = both_front_ends(emulator, tmp_path, GROUP_MODULE, GROUP_ARGS, arrange, env=env)
+    assert controller.get("failed") is True
+    assert "AttachGroupPolicy" in controller["msg"] and "AccessDenied" in controller["msg"], controller["msg"]
+    assert normalized(controller) == normalized(module)

@@ -504,3 +504,65 @@ def test_password_file_decision(file_exists, marker_exists, decision):
 )
 def test_may_have_landed(error, landed):
     assert u.may_have_landed(error) is landed
+
+
+# --- options, caller, labels -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"users": [], "purge_users": True, "max_concurrency": 8}, "would delete every IAM user"),
+        ({"users": [want()], "purge_users": False, "max_concurrency": 0}, "max_concurrency must be between 1 and 32"),
+        ({"users": [want()], "purge_users": False, "max_concurrency": 33}, "got 33"),
+        ({"users": [want("bad name")], "purge_users": False, "max_concurrency": 8}, "(bad name).name must be"),
+    ],
+)
+def test_validate_params(params, message):
+    errors = u.validate_params(params)
+    assert len(errors) == 1 and message in errors[0]
+
+
+def test_validate_params_accepts_empty_users_without_purge():
+    assert u.validate_params({"users": [], "purge_users": False, "max_concurrency": 1}) == []
+
+
+@pytest.mark.parametrize(
+    ("arn", "name"),
+    [
+        ("arn:aws:iam::123456789012:user/alice", "alice"),
+        ("arn:aws:iam::123456789012:user/ops/team/alice", "alice"),
+        ("arn:aws:sts::123456789012:assumed-role/Admin/session", None),
+        ("arn:aws:iam::123456789012:root", None),
+    ],
+)
+def test_own_user_name(arn, name):
+    assert u.own_user_name(arn) == name
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        (u.Action(u.Op.CREATE_USER, path="/", tags=(("b", "1"), ("a", "2"))), "create_user"),
+        (u.Action(u.Op.TAG_USER, tags=(("b", "1"), ("a", "2"))), "tag_user:a,b"),
+        (u.Action(u.Op.UNTAG_USER, tag_keys=("x", "y")), "untag_user:x,y"),
+        (u.Action(u.Op.UPDATE_PATH, path="/ops/"), "update_path:/ops/"),
+        (u.Action(u.Op.DELETE_ACCESS_KEY, access_key_id="AKIA1"), "delete_access_key:AKIA1"),
+        (u.Action(u.Op.DELETE_ACCESS_KEY, access_key_id="AKIA1", lost=True), "delete_lost_access_key:AKIA1"),
+        (u.Action(u.Op.CREATE_LOGIN_PROFILE, password_reset_required=False), "create_login_profile"),
+    ],
+)
+def test_action_labels_carry_no_secret_and_name_the_target(action, label):
+    assert action.label == label
+
+
+def test_retry_while_unknown_rides_out_a_temporarily_unmodifiable_login_profile():
+    answers = [FakeAWSError("EntityTemporarilyUnmodifiable"), "done"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert u.retry_while_unknown(call, sleep=lambda _delay: None, delays=(1,)) == "done"
