@@ -18,7 +18,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _secret_files as files
-from ansible_collections.accountguard.aws.plugins.module_utils import _users as plan
+from ansible_collections.accountguard.aws.plugins.module_utils import _users as model
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as group_gateway
@@ -64,11 +64,11 @@ EMPTY_RESULT = dict(users=[], undeclared_users=[], deleted_users=[], secrets_fil
 class Entry:
     """One declared user through the run: its plan, and what applying it did and left on disk."""
 
-    plan: plan.UserPlan
+    plan: model.UserPlan
     key_marker: str | None = None  # the pending access-key marker found at read time
     login_marker: str | None = None  # a pending login marker whose CreateLoginProfile did land
     keep_key_marker: bool = False
-    done: list[plan.Action] = field(default_factory=list)
+    done: list[model.Action] = field(default_factory=list)
     secrets_files: list[str] = field(default_factory=list)
 
 
@@ -92,21 +92,21 @@ class UsersRun:
         details = gateway.list_user_details(self.iam)
         self.details = {d["UserName"].lower(): d for d in details}
         for detail in details:
-            self.account_id = self.account_id or plan.account_id_from_arn(detail.get("Arn"))
+            self.account_id = self.account_id or model.account_id_from_arn(detail.get("Arn"))
         haves = [self.details.get(want["name"].lower()) for want in self.params["users"]]
-        haves = [plan.state_from_details(d) if d is not None else None for d in haves]
+        haves = [model.state_from_details(d) if d is not None else None for d in haves]
 
         def read_access(have):
             have.console_access = gateway.get_login_profile(self.iam, have.name) is not None
-            have.access_keys = plan.access_keys_from_api(gateway.list_access_keys(self.iam, have.name))
+            have.access_keys = model.access_keys_from_api(gateway.list_access_keys(self.iam, have.name))
 
         # Two reads per existing declared user, independent of each other: overlap them (IAM latency, not
         # CPU, is the cost), bounded so one account cannot burst into IAM's rate limit.
         self.parallel(read_access, [h for h in haves if h is not None])
         self.haves = haves
-        self.undeclared = plan.undeclared([d["UserName"] for d in details], [u["name"] for u in self.params["users"]])
+        self.undeclared = model.undeclared([d["UserName"] for d in details], [u["name"] for u in self.params["users"]])
 
-    def saved_key_ids(self, name: str, keys: list[plan.AccessKey]) -> set:
+    def saved_key_ids(self, name: str, keys: list[model.AccessKey]) -> set:
         return {
             k.access_key_id
             for k in keys
@@ -116,7 +116,7 @@ class UsersRun:
     def plan_users(self) -> None:
         params = self.params
         for want, have in zip(params["users"], self.haves, strict=True):
-            user_plan = plan.plan_user(
+            user_plan = model.plan_user(
                 want,
                 have,
                 purge_console_access=params["purge_console_access"],
@@ -136,29 +136,29 @@ class UsersRun:
                 continue
             entry.key_marker = marker_path
             keys = have.access_keys
-            lost = [plan.LostKey(k) for k in plan.lost_access_keys(marker, keys, self.saved_key_ids(have.name, keys))]
+            lost = [model.LostKey(k) for k in model.lost_access_keys(marker, keys, self.saved_key_ids(have.name, keys))]
             if params["replace_lost_access_keys"]:
                 # Only to decide a replacement: a key that was used has a holder, marker or not.
                 for item in lost:
                     item.last_used_date = iso(gateway.access_key_last_used(self.iam, item.key.access_key_id))
-            plan.plan_lost_keys(user_plan, lost, replace_lost=params["replace_lost_access_keys"])
+            model.plan_lost_keys(user_plan, lost, replace_lost=params["replace_lost_access_keys"])
             user_plan.reported += [
-                plan.lost_key_message(have.name, item, self.base) for item in user_plan.lost if not item.replaced
+                model.lost_key_message(have.name, item, self.base) for item in user_plan.lost if not item.replaced
             ]
         self.resolve_groups()
         if params["purge_users"] and self.undeclared:
             me = gateway.caller_identity(self.ctx.client("sts"))
             self.account_id = self.account_id or me["Account"]
-            own = plan.own_user_name(me["Arn"])
+            own = model.own_user_name(me["Arn"])
             self.to_delete = [n for n in self.undeclared if n.lower() != (own or "").lower()]
 
     def resolve_groups(self) -> None:
         plans = [e.plan for e in self.entries]
-        needed = plan.groups_to_resolve(plans)
+        needed = model.groups_to_resolve(plans)
         if not needed:
             return
         existing = group_gateway.list_group_names(self.iam)
-        missing = plan.missing_groups(needed, existing, self.params["pending_groups"], self.ctx.check_mode)
+        missing = model.missing_groups(needed, existing, self.params["pending_groups"], self.ctx.check_mode)
         if missing:
             declared = sorted({g for p in plans for g in p.want["groups"] or [] if g.lower() in missing})
             raise ControlFailure(
@@ -168,7 +168,7 @@ class UsersRun:
             )
         names = {g.lower(): g for g in existing}
         for user_plan in plans:
-            plan.use_existing_group_names(user_plan, names)
+            model.use_existing_group_names(user_plan, names)
 
     def preflight_secrets(self) -> None:
         """Refuse, before any write, a run whose secrets could not be stored safely.
@@ -177,7 +177,7 @@ class UsersRun:
         secret is drift worth showing before anyone applies it. A password file an apply would refuse to
         replace is reported there, not a failure: check mode shows what an apply would do.
         """
-        creating = [e for e in self.entries if e.plan.has(*plan.SECRET_OPS)]
+        creating = [e for e in self.entries if e.plan.has(*model.SECRET_OPS)]
         if not creating:
             return
         if self.account_id is None:
@@ -189,9 +189,9 @@ class UsersRun:
             name = entry.plan.name
             path = files.password_file(self.base, self.account_id, name)
             marker = files.pending_login_marker(self.base, self.account_id, name)
-            entry.plan.password_file = plan.password_file_decision(os.path.lexists(path), os.path.lexists(marker))
+            entry.plan.password_file = model.password_file_decision(os.path.lexists(path), os.path.lexists(marker))
             if entry.plan.password_file is PasswordFile.REFUSE:
-                message = plan.refused_password_file_message(path, entry.plan.want["name"])
+                message = model.refused_password_file_message(path, entry.plan.want["name"])
                 if self.ctx.check_mode:
                     note = f"an apply would fail before any write: {message}"
                     entry.plan.reported.append(note)
@@ -222,14 +222,14 @@ class UsersRun:
         if any(e.plan.password_file is PasswordFile.CREATE and e.plan.has(Op.CREATE_LOGIN_PROFILE) for e in pending):
             # Read once, before the threads: every generated password satisfies the same policy.
             self.sources.get(PASSWORD_POLICY)
-        if any(e.plan.has(*plan.SECRET_OPS) for e in pending):
+        if any(e.plan.has(*model.SECRET_OPS) for e in pending):
             files.ensure_dir(files.account_dir(self.base, self.account_id))
 
         def converge(entry: Entry):
             created_now = entry.plan.have is None
             for action in entry.plan.actions:
                 if (created_now and action.op is not Op.CREATE_USER) or action.op in LOGIN_PROFILE_OPS:
-                    plan.retry_while_unknown(lambda action=action: self.execute(entry, action))
+                    model.retry_while_unknown(lambda action=action: self.execute(entry, action))
                 else:
                     self.execute(entry, action)
                 entry.done.append(action)
@@ -247,7 +247,7 @@ class UsersRun:
             self.delete_user_completely(self.details[name.lower()])
             self.deleted.append(name)
 
-    def execute(self, entry: Entry, action: plan.Action) -> None:
+    def execute(self, entry: Entry, action: model.Action) -> None:
         name, iam, op = entry.plan.name, self.iam, action.op
         if op is Op.CREATE_USER:
             entry.plan.after.arn = gateway.create_user(iam, name, action.path, dict(action.tags))["Arn"]
@@ -270,7 +270,7 @@ class UsersRun:
         elif op is Op.DELETE_ACCESS_KEY:
             gateway.delete_access_key(iam, name, action.access_key_id)
 
-    def create_console_access(self, entry: Entry, action: plan.Action) -> None:
+    def create_console_access(self, entry: Entry, action: model.Action) -> None:
         name = entry.plan.name
 
         def create(password):
@@ -282,7 +282,7 @@ class UsersRun:
             password = generate_password(self.sources.get(PASSWORD_POLICY)["policy"])
             reset = action.password_reset_required
             path = files.store_login_profile(
-                self.base, self.account_id, name, password, reset, create, plan.may_have_landed
+                self.base, self.account_id, name, password, reset, create, model.may_have_landed
             )
         entry.secrets_files.append(path)
 
@@ -297,23 +297,23 @@ class UsersRun:
         )
         after = entry.plan.after
         after.access_keys = [k for k in after.access_keys if k.access_key_id is not None]
-        after.access_keys.append(plan.AccessKey(key["AccessKeyId"], key["Status"]))
+        after.access_keys.append(model.AccessKey(key["AccessKeyId"], key["Status"]))
         entry.secrets_files.append(path)
         # Read back: a retried CreateAccessKey whose first answer was lost on the way made a second key.
-        keys = plan.access_keys_from_api(gateway.list_access_keys(self.iam, name))
+        keys = model.access_keys_from_api(gateway.list_access_keys(self.iam, name))
         # A key this run deleted a moment ago may still be listed (IAM is eventually consistent).
         deleted = {a.access_key_id for a in entry.done if a.op is Op.DELETE_ACCESS_KEY}
         keys = [k for k in keys if k.access_key_id not in deleted]
-        extra = plan.lost_access_keys(marker, keys, self.saved_key_ids(name, keys))
+        extra = model.lost_access_keys(marker, keys, self.saved_key_ids(name, keys))
         marker_path = files.pending_key_marker(self.base, self.account_id, name)
         if not extra:
             files.remove_marker(marker_path)
             return
         entry.keep_key_marker = True
         entry.key_marker = marker_path
-        decided = [plan.LostKey(k, reason="it appeared while this run created a key") for k in extra]
+        decided = [model.LostKey(k, reason="it appeared while this run created a key") for k in extra]
         entry.plan.lost += decided
-        entry.plan.reported += [plan.lost_key_message(name, item, self.base) for item in decided]
+        entry.plan.reported += [model.lost_key_message(name, item, self.base) for item in decided]
 
     def delete_user_completely(self, detail: dict) -> None:
         """DeleteUser refuses a user that still has credentials, policies or groups: remove those first.
@@ -343,7 +343,7 @@ class UsersRun:
         try:
             gateway.delete_user(iam, name)
         except AnsibleAWSError as error:
-            if plan.error_code(error) != "DeleteConflict":
+            if model.error_code(error) != "DeleteConflict":
                 raise
             # Service-specific credentials (CodeCommit, Keyspaces) are rare: list them only when they block.
             for credential in gateway.list_service_specific_credentials(iam, name):
@@ -364,7 +364,7 @@ class UsersRun:
             # After a failure part-way, a user that was not fully converged is shown as it was read.
             state = user_plan.after if len(actions) == len(user_plan.actions) else None
             source = state if state is not None else user_plan.have
-            shown = plan.view(source)
+            shown = model.view(source)
             users.append(
                 {
                     "user_name": user_plan.name,
@@ -378,13 +378,13 @@ class UsersRun:
                 }
             )
             if actions:
-                before[user_plan.name] = plan.view(user_plan.have)
+                before[user_plan.name] = model.view(user_plan.have)
                 after[user_plan.name] = shown
         deleted = self.deleted if applied else self.to_delete
         for name in deleted:
             changed = True
             detail = self.details[name.lower()]
-            before[detail["UserName"]] = plan.view(plan.state_from_details(detail))
+            before[detail["UserName"]] = model.view(model.state_from_details(detail))
             after[detail["UserName"]] = None
         result = {
             "changed": changed,
@@ -409,12 +409,12 @@ class UsersRun:
                         "user_name": entry.plan.name,
                         "access_key_id": item.key.access_key_id,
                         "status": item.key.status,
-                        "created": iso(plan.as_utc(item.key.create_date)),
+                        "created": iso(model.as_utc(item.key.create_date)),
                         "replaced": replaced,
                     }
                 )
                 if not replaced:
-                    message = plan.lost_key_message(entry.plan.name, item, self.base)
+                    message = model.lost_key_message(entry.plan.name, item, self.base)
                     arn = entry.plan.have.arn if entry.plan.have else ""
                     findings.append(finding("iam_users", "fail", arn or "", message))
         return {"lost_access_keys": lost, "findings": findings}
@@ -455,7 +455,7 @@ def warned(ctx, result: dict) -> dict:
 
 
 def run(ctx) -> dict:
-    errors = plan.validate_params(ctx.params)
+    errors = model.validate_params(ctx.params)
     if errors:
         raise ControlFailure("Invalid users (nothing was read or changed): " + "; ".join(errors))
     if ctx.params["validate_only"]:
