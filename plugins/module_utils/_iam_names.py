@@ -1,18 +1,16 @@
 # Copyright: (c) 2026, accountguard.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""IAM's naming rules, one copy for every module that validates names before any call.
+"""IAM's path rule, one copy for every module that validates paths before any call.
 
-From the IAM API reference (CreateUser, CreateGroup, PutGroupPolicy: the User/Group/PolicyName and Path
-patterns) and the IAM quotas.
+Names are checked with amazon.aws's ``validate_iam_identifiers``; its path check is not used because it
+refuses characters IAM accepts in a path. From the IAM API reference (CreateUser, CreateGroup: the Path
+pattern ``(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)``).
 """
 
 from __future__ import annotations
 
 import re
 
-USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 PATH_RE = re.compile(r"^(/|/[\x21-\x7e]+/)$")
 PATH_MAX = 512
 

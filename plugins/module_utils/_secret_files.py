@@ -23,6 +23,8 @@ import contextlib
 import json
 import os
 import stat
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -196,3 +198,106 @@ def _sync_directory(path: str) -> None:
 def remove_quietly(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+# --- the protocol around a call that creates a secret ----------------------------------------------------------
+# The AWS call is handed in: this file only orders file writes around it.
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def resume_login_profile(credentials_dir: str, account_id: str, user_name: str, create: Callable[[str], None]) -> str:
+    """Create the login profile with the password a run that died before CreateLoginProfile left; return its file.
+
+    That password was never in use, and the file stays the operator's one copy. On failure file and marker
+    both stay, for the next run.
+    """
+    path = password_file(credentials_dir, account_id, user_name)
+    password = read_secret_file(path).get("password")
+    if not isinstance(password, str) or not password:
+        raise SecretFileError(f"{path} holds no password; move it away to create a new login profile")
+    create(password)
+    remove_marker(pending_login_marker(credentials_dir, account_id, user_name))
+    return path
+
+
+def store_login_profile(
+    credentials_dir: str,
+    account_id: str,
+    user_name: str,
+    password: str,
+    reset_required: bool,
+    create: Callable[[str], None],
+    may_have_landed: Callable[[BaseException], bool],
+) -> str:
+    """Write ``password`` to its file, then ``create(password)`` the login profile; return the file."""
+    path = password_file(credentials_dir, account_id, user_name)
+    marker = pending_login_marker(credentials_dir, account_id, user_name)
+    write_marker(marker, {"account_id": account_id, "user_name": user_name, "started": _now()})
+    # The file first: if it cannot be written, no login profile exists whose password nobody knows.
+    try:
+        write_secret_file(
+            path,
+            {
+                "account_id": account_id,
+                "user_name": user_name,
+                "console_sign_in_url": f"https://{account_id}.signin.aws.amazon.com/console",
+                "password": password,
+                "password_reset_required": reset_required,
+                "created": _now(),
+            },
+        )
+    except BaseException:
+        remove_marker(marker)
+        raise
+    try:
+        create(password)
+    except Exception as error:
+        # Refused: nothing uses this password, drop it. Perhaps landed: keep file and marker, so the next run
+        # either finds the login profile (and the operator holds its password) or resumes with it.
+        if not may_have_landed(error):
+            remove_quietly(path)
+            remove_marker(marker)
+        raise
+    remove_marker(marker)
+    return path
+
+
+def store_access_key(
+    credentials_dir: str,
+    account_id: str,
+    user_name: str,
+    create: Callable[[], dict],
+    delete: Callable[[str], object],
+) -> tuple[dict, str, dict]:
+    """Mark, ``create()`` an access key (CreateAccessKey's AccessKey), write its secret to its file.
+
+    Returns the key, its file and the marker, which stays on disk: the caller removes it once it has checked
+    that no other key appeared meanwhile (a retried CreateAccessKey whose first answer was lost).
+    """
+    marker_path = pending_key_marker(credentials_dir, account_id, user_name)
+    marker = {"account_id": account_id, "user_name": user_name, "started": _now()}
+    # On disk before the key exists: if the run dies before the secret is saved, the next run knows the key
+    # it finds was made here and that nobody received its secret.
+    write_marker(marker_path, marker)
+    key = create()
+    path = access_key_file(credentials_dir, account_id, user_name, key["AccessKeyId"])
+    try:
+        write_secret_file(
+            path,
+            {
+                "account_id": account_id,
+                "user_name": user_name,
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "created": _now(),
+            },
+        )
+    except (OSError, SecretFileError):
+        # A key whose secret is lost is useless and a liability: remove it, then fail.
+        delete(key["AccessKeyId"])
+        remove_marker(marker_path)
+        raise
+    return key, path, marker

@@ -78,6 +78,7 @@ options:
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.attributes.enforcing
+  - accountguard.aws.connection
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -268,95 +269,12 @@ diff:
         policy_document: {Version: "2012-10-17", Statement: []}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._admin_group import (
-    action_label,
-    attached_policies,
-    execute,
-    guard_status,
-    parse_document,
-    plan,
-    predicted,
-    read_back,
-    read_state,
-    validate,
-    view,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    exit_enforced,
-    fail_on_errors,
-    iam_client,
-)
-
-
-def desired_state(params: dict) -> dict:
-    guard = params["mfa_guard"]
-    if guard is not None:
-        guard = {"policy_name": guard["policy_name"], "policy_document": parse_document(guard["policy_document"])}
-    return {
-        "name": params["name"],
-        "path": params["path"],
-        "managed_policies": params["managed_policies"],
-        "purge_policies": params["purge_policies"],
-        "mfa_guard": guard,
-    }
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.admin_group import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True, aliases=["group_name"]),
-        path=dict(type="str"),
-        managed_policies=dict(type="list", elements="str", default=[]),
-        purge_policies=dict(type="bool", default=False),
-        mfa_guard=dict(
-            type="dict",
-            options=dict(
-                policy_name=dict(type="str", required=True),
-                policy_document=dict(type="json", required=True),
-            ),
-        ),
-        state=dict(type="str", choices=["present"], default="present"),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-
-    # Validate before creating a client: bad input must never reach AWS.
-    fail_on_errors(module, validate(module.params))
-    desired = desired_state(module.params)
-    guard = desired["mfa_guard"]
-    guard_name = guard["policy_name"] if guard else None
-
-    iam = iam_client(module)
-    try:
-        current = read_state(iam, desired["name"], guard_name)
-        ops = plan(current, desired)
-        if not ops or module.check_mode:
-            after = predicted(current, desired, ops)
-        else:
-            # IAM names are case-insensitive: write to the group under the name IAM stores.
-            name = current["group"]["group_name"] if current else desired["name"]
-            execute(iam, name, ops, desired)
-            after = read_back(iam, name, guard_name)
-            if after is None:
-                module.fail_json(msg=f"The group {name} was created but IAM still does not show it; run again")
-    except AccountGuardAWSError as e:
-        module.fail_json_aws_error(e)
-
-    result = {
-        "group": after["group"],
-        "attached_policies": attached_policies(after),
-        "actions": [action_label(op) for op in ops],
-    }
-    if guard:
-        result["mfa_guard"] = guard_status(current, guard)
-    exit_enforced(
-        module,
-        changed=bool(ops),
-        before=view(current, guard_name),
-        after=view(after, guard_name),
-        **result,
-    )
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

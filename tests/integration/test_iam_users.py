@@ -427,3 +427,120 @@ def test_lost_access_key_reported_and_replaced_only_when_asked(emulator, iam, tm
     assert len(iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]) == 1
     assert markers() == ["dave.access-key-pending.json"]
     assert [f["resource"].rsplit("/", 1)[-1] for f in replace["findings"]] == ["dave"]
+
+
+def self_signed_certificate() -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "legacy")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now.replace(year=now.year + 1))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+SSH_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDM0u1oNVpVZqyP2tfDpjcWDXy1jPJgk7H8ndTzJxu1lW0bIiYZeCIUzCRLRGzUXjJV2w"
+    "9hO8Vl3tN5y2vXH0h8ybd4sGWh6Xy7vR9rBqHfXc8MU1lQnoNMSk1v1O4s4zk3x9OqqJf1kzJFe9cMcRBV1YwG2iiuQq3W9vbm0mUq"
+    "sJ3B5o6a8hX7wVhlIS9C9M2o6cH3N1J2bQe7m6vN0c5y9Hj0bXr1zN3p8bG1+Q8lq5WnXl3TnWJv0P9Kp6N8dZ6cW3YvU0yHk4Jm2"
+    "C6b7G8lPqFhRZ2m9uE0h5n1fD3Kq1j4oX8v2sYtLrZ9wQe7aB1c legacy@example"
+)
+
+
+def legacy_user_with_everything(emulator, iam) -> None:
+    """An undeclared user holding every kind of thing DeleteUser refuses to delete a user with."""
+    emulator.create_users(ACCOUNT, [{"name": "legacy", "console": True, "mfa": "virtual", "access_keys": [{}, {}]}])
+    iam.add_user_to_group(UserName="legacy", GroupName="Cloudadmin")
+    iam.upload_ssh_public_key(UserName="legacy", SSHPublicKeyBody=SSH_KEY)
+    iam.upload_signing_certificate(UserName="legacy", CertificateBody=self_signed_certificate())
+    iam.put_user_policy(
+        UserName="legacy",
+        PolicyName="inline",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+        ),
+    )
+    iam.attach_user_policy(UserName="legacy", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    # Arranged as intended: each of these would make DeleteUser answer DeleteConflict.
+    assert iam.list_mfa_devices(UserName="legacy")["MFADevices"]
+    assert iam.list_ssh_public_keys(UserName="legacy")["SSHPublicKeys"]
+    assert iam.list_signing_certificates(UserName="legacy")["Certificates"]
+
+
+def test_purge_removes_everything_of_a_user_and_getuser_confirms_it(emulator, iam, tmp_path):
+    legacy_user_with_everything(emulator, iam)
+    serial = iam.list_mfa_devices(UserName="legacy")["MFADevices"][0]["SerialNumber"]
+    result = run(emulator, tmp_path, [{"name": "ivan"}], purge_users=True)
+    assert result["_rc"] == 0, result.get("msg")
+    assert result["deleted_users"] == ["legacy"]
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_user(UserName="legacy")
+    # The virtual MFA device went with its user, not left behind unassigned.
+    assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert iam.get_group(GroupName="Cloudadmin")["Users"] == []
+
+
+def test_purge_that_fails_inside_keeps_the_user_out_of_deleted_users(emulator, iam, tmp_path):
+    legacy_user_with_everything(emulator, iam)
+    # The module runs as an IAM user allowed everything but deleting SSH keys.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:DeleteSSHPublicKey", "Resource": "*"},
+        ],
+    }
+    iam.create_user(UserName="runner")
+    iam.put_user_policy(UserName="runner", PolicyName="all-but", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="runner")["AccessKey"]
+    env = emulator.env() | LOCAL_PYTHON
+    env.pop("AWS_SESSION_TOKEN", None)
+    env |= {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    args = {"users": [{"name": "runner"}], "credentials_dir": str(tmp_path / "credentials"), "purge_users": True}
+    emulator.enforce_iam_authorization()
+    try:
+        result = run_module(MODULE, args, env=env)
+    finally:
+        emulator.enforce_iam_authorization(False)
+    assert result["_rc"] != 0
+    assert result.get("failed") is True
+    assert "delete an SSH public key" in result["msg"] and "AccessDenied" in result["msg"], result["msg"]
+    assert result["deleted_users"] == []
+    assert iam.get_user(UserName="legacy")["User"]["UserName"] == "legacy"
+    assert iam.list_ssh_public_keys(UserName="legacy")["SSHPublicKeys"]
+
+
+def test_check_mode_reports_a_leftover_password_file_instead_of_failing(emulator, iam, tmp_path):
+    # A password file an earlier run today handed out, and no login profile: apply refuses, check reports.
+    target = tmp_path / "credentials" / ACCOUNT
+    target.mkdir(parents=True, mode=0o700)
+    (tmp_path / "credentials").chmod(0o700)
+    leftover = target / "kate.password.json"
+    leftover.write_text("{}")
+    iam.create_user(UserName="kate")
+    emulator.clear_requests()
+    check = run(emulator, tmp_path, [{"name": "kate", "console_access": True}], check=True)
+    assert check["_rc"] == 0, check.get("msg")
+    assert check["changed"] is True
+    assert check["users"][0]["actions"] == ["create_login_profile"]
+    note = " ".join(check["users"][0]["reported"])
+    assert str(leftover) in note and "an apply would fail" in note
+    assert any(str(leftover) in w for w in check.get("warnings", [])), check.get("warnings")
+    assert writes(emulator) == []
+    assert leftover.read_text() == "{}"
+
+    applied = run(emulator, tmp_path, [{"name": "kate", "console_access": True}])
+    assert applied["_rc"] != 0 and "never overwritten" in applied["msg"]
+    assert writes(emulator) == []

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _admin_group as ag
+from ansible_collections.accountguard.aws.plugins.module_utils._backends import admin_group as backend
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -193,12 +194,12 @@ def test_documents_differ_by_meaning(current, desired, differ):
 )
 def test_plan(current, overrides, expected):
     want = params(**overrides)
-    assert [ag.action_label(op) for op in ag.plan(current, want)] == expected
+    assert [action.label for action in ag.plan(current, want)] == expected
 
 
 def test_plan_never_deletes_without_purge():
     ops = ag.plan(state(policies=[READONLY, CUSTOM], document=OUTDATED), params(managed_policies=[]))
-    assert {op["op"] for op in ops} == {"put_group_policy"}
+    assert {action.op for action in ops} == {ag.GroupOp.PUT_GROUP_POLICY}
 
 
 # --- predicted state, views, guard status --------------------------------------------------------------------------
@@ -283,14 +284,14 @@ def test_attached_policies_name_each_arn():
 
 def test_read_back_waits_while_a_new_group_is_not_visible(monkeypatch):
     answers = iter([None, None, state()])
-    monkeypatch.setattr(ag, "read_state", lambda iam, name, guard: next(answers))
+    monkeypatch.setattr(backend, "read_state", lambda iam, name, guard: next(answers))
     slept = []
-    assert ag.read_back(None, "Cloudadmin", "RequireMFA", sleep=slept.append) == state()
+    assert backend.read_back(None, "Cloudadmin", "RequireMFA", sleep=slept.append) == state()
     assert slept == [1, 2]
 
 
 def test_read_back_gives_up_after_its_delays(monkeypatch):
-    monkeypatch.setattr(ag, "read_state", lambda iam, name, guard: None)
+    monkeypatch.setattr(backend, "read_state", lambda iam, name, guard: None)
     slept = []
-    assert ag.read_back(None, "Cloudadmin", None, sleep=slept.append, delays=(1, 2)) is None
+    assert backend.read_back(None, "Cloudadmin", None, sleep=slept.append, delays=(1, 2)) is None
     assert slept == [1, 2]

@@ -34,11 +34,12 @@ def have(name="alice", **kw):
         "access_keys": [],
     }
     base.update(kw)
-    return base
+    base["access_keys"] = [k if isinstance(k, u.AccessKey) else u.AccessKey(**k) for k in base["access_keys"]]
+    return u.UserState(**base)
 
 
 def ops(plan):
-    return [u.action_label(op) for op in plan["ops"]]
+    return [action.label for action in plan.actions]
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -217,8 +218,8 @@ PLANS = [
 def test_plan_table(w, h, opts, expected_ops, expected_reported):
     plan = u.plan_user(w, h, **opts)
     assert ops(plan) == expected_ops
-    assert len(plan["reported"]) == len(expected_reported)
-    for fragment, line in zip(expected_reported, plan["reported"], strict=True):
+    assert len(plan.reported) == len(expected_reported)
+    for fragment, line in zip(expected_reported, plan.reported, strict=True):
         assert fragment in line
 
 
@@ -240,15 +241,15 @@ def test_plan_of_a_converged_user_is_empty_and_after_equals_before():
         purge_groups=True,
     )
     plan = u.plan_user(w, h)
-    assert plan["ops"] == []
-    assert u.view(plan["after"]) == u.view(h)
+    assert plan.actions == []
+    assert u.view(plan.after) == u.view(h)
 
 
 def test_create_plan_carries_path_tags_and_reset_flag():
     plan = u.plan_user(want(path="/x/", tags={"a": 1}, console_access=True, password_reset_required=False), None)
-    assert plan["ops"][0] == {"op": "create_user", "path": "/x/", "tags": {"a": "1"}}
-    assert plan["ops"][1] == {"op": "create_login_profile", "password_reset_required": False}
-    after = u.view(plan["after"])
+    assert plan.actions[0] == u.Action(u.Op.CREATE_USER, path="/x/", tags=(("a", "1"),))
+    assert plan.actions[1] == u.Action(u.Op.CREATE_LOGIN_PROFILE, password_reset_required=False)
+    after = u.view(plan.after)
     assert after == {
         "path": "/x/",
         "tags": {"a": "1"},
@@ -261,7 +262,7 @@ def test_create_plan_carries_path_tags_and_reset_flag():
 
 def test_plan_does_not_mutate_current_state():
     h = have(tags={"x": "1"}, groups=["Old"])
-    snapshot = {**h, "tags": dict(h["tags"]), "groups": list(h["groups"])}
+    snapshot = h.copy()
     u.plan_user(want(tags={"a": "b"}, purge_tags=True, groups=["New"], purge_groups=True), h)
     assert h == snapshot
 
@@ -301,9 +302,9 @@ def test_state_from_details():
         "Tags": [{"Key": "team", "Value": "p"}],
     }
     state = u.state_from_details(detail)
-    assert state["groups"] == ["A", "B"]
-    assert state["tags"] == {"team": "p"}
-    assert u.account_id_from_arn(state["arn"]) == "111111111111"
+    assert state.groups == ["A", "B"]
+    assert state.tags == {"team": "p"}
+    assert u.account_id_from_arn(state.arn) == "111111111111"
 
 
 @pytest.mark.parametrize(
@@ -356,7 +357,7 @@ def test_groups_joined_are_spelled_as_iam_spells_them():
     plan = u.plan_user(want(groups=["cloudadmin", "NewOne"]), have())
     u.use_existing_group_names(plan, {"cloudadmin": "Cloudadmin"})
     assert ops(plan) == ["add_to_group:Cloudadmin", "add_to_group:NewOne"]
-    assert plan["after"]["groups"] == ["Cloudadmin", "NewOne"]
+    assert plan.after.groups == ["Cloudadmin", "NewOne"]
 
 
 # --- access keys whose secret an interrupted run never saved ----------------------------------------------------
@@ -364,8 +365,12 @@ def test_groups_joined_are_spelled_as_iam_spells_them():
 STARTED = "2026-11-28T01:00:00+00:00"
 
 
-def key(key_id, created="2026-11-28T01:00:01+00:00", status="Active", **kw):
-    return {"access_key_id": key_id, "status": status, "create_date": created, **kw}
+def key(key_id, created="2026-11-28T01:00:01+00:00", status="Active"):
+    return u.AccessKey(key_id, status, created)
+
+
+def lost(key_id, last_used_date=None):
+    return u.LostKey(key(key_id), last_used_date=last_used_date)
 
 
 @pytest.mark.parametrize(
@@ -394,7 +399,7 @@ def key(key_id, created="2026-11-28T01:00:01+00:00", status="Active", **kw):
     ],
 )
 def test_lost_access_keys(marker, keys, saved, lost):
-    assert [k["access_key_id"] for k in u.lost_access_keys(marker, keys, saved)] == lost
+    assert [k.access_key_id for k in u.lost_access_keys(marker, keys, saved)] == lost
 
 
 def test_lost_access_keys_accepts_boto3_datetimes():
@@ -405,12 +410,12 @@ def test_lost_access_keys_accepts_boto3_datetimes():
 
 
 @pytest.mark.parametrize(
-    ("w", "keys", "lost", "replace", "expected_ops", "replaced", "reason"),
+    ("w", "keys", "lost_keys", "replace", "expected_ops", "replaced", "reason"),
     [
         pytest.param(
             want(programmatic_access=True),
             [key("AKIA1")],
-            [key("AKIA1")],
+            [lost("AKIA1")],
             False,
             [],
             [False],
@@ -420,7 +425,7 @@ def test_lost_access_keys_accepts_boto3_datetimes():
         pytest.param(
             want(programmatic_access=True),
             [key("AKIA1")],
-            [key("AKIA1", last_used_date=None)],
+            [lost("AKIA1")],
             True,
             ["delete_lost_access_key:AKIA1", "create_access_key"],
             [True],
@@ -430,7 +435,7 @@ def test_lost_access_keys_accepts_boto3_datetimes():
         pytest.param(
             want(programmatic_access=True),
             [key("AKIA1")],
-            [key("AKIA1", last_used_date="2026-11-28T02:00:00+00:00")],
+            [lost("AKIA1", last_used_date="2026-11-28T02:00:00+00:00")],
             True,
             [],
             [False],
@@ -440,7 +445,7 @@ def test_lost_access_keys_accepts_boto3_datetimes():
         pytest.param(
             want(programmatic_access=False),
             [key("AKIA1")],
-            [key("AKIA1", last_used_date=None)],
+            [lost("AKIA1")],
             True,
             [],
             [False],
@@ -450,7 +455,7 @@ def test_lost_access_keys_accepts_boto3_datetimes():
         pytest.param(
             want(programmatic_access=True),
             [key("AKIAMINE", created="2026-01-01T00:00:00+00:00"), key("AKIA1")],
-            [key("AKIA1", last_used_date=None)],
+            [lost("AKIA1")],
             True,
             ["delete_lost_access_key:AKIA1"],
             [True],
@@ -459,24 +464,24 @@ def test_lost_access_keys_accepts_boto3_datetimes():
         ),
     ],
 )
-def test_plan_lost_keys(w, keys, lost, replace, expected_ops, replaced, reason):
+def test_plan_lost_keys(w, keys, lost_keys, replace, expected_ops, replaced, reason):
     plan = u.plan_user(w, have(access_keys=keys))
-    decided = u.plan_lost_keys(plan, w, lost, replace=replace)
+    u.plan_lost_keys(plan, lost_keys, replace_lost=replace)
     assert ops(plan) == expected_ops
-    assert [k["replaced"] for k in decided] == replaced
+    assert [item.replaced for item in plan.lost] == replaced
     if reason:
-        assert reason in decided[0]["reason"]
-    after_ids = [k["access_key_id"] for k in plan["after"]["access_keys"]]
+        assert reason in plan.lost[0].reason
+    after_ids = [k.access_key_id for k in plan.after.access_keys]
     assert ("AKIA1" in after_ids) is not replaced[0]
     if expected_ops and expected_ops[-1] == "create_access_key":
         assert after_ids == [None]
 
 
 def test_lost_key_message_names_key_user_directory_and_the_way_out():
-    kept = u.lost_key_message("bob", {"access_key_id": "AKIA1", "replaced": False, "reason": "x"}, "/creds")
+    kept = u.lost_key_message("bob", u.LostKey(key("AKIA1"), replaced=False, reason="x"), "/creds")
     assert "AKIA1" in kept and "bob" in kept and "/creds" in kept
     assert "replace_lost_access_keys" in kept and "baseline_users_replace_lost_access_keys" in kept
-    replaced = u.lost_key_message("bob", {"access_key_id": "AKIA1", "replaced": True, "reason": None}, "/creds")
+    replaced = u.lost_key_message("bob", u.LostKey(key("AKIA1"), replaced=True), "/creds")
     assert "replaced by a new key" in replaced
 
 
@@ -485,7 +490,7 @@ def test_lost_key_message_names_key_user_directory_and_the_way_out():
     [(False, False, "create"), (False, True, "create"), (True, True, "resume"), (True, False, "refuse")],
 )
 def test_password_file_decision(file_exists, marker_exists, decision):
-    assert u.password_file_decision(file_exists, marker_exists) == decision
+    assert u.password_file_decision(file_exists, marker_exists).value == decision
 
 
 @pytest.mark.parametrize(
@@ -499,3 +504,65 @@ def test_password_file_decision(file_exists, marker_exists, decision):
 )
 def test_may_have_landed(error, landed):
     assert u.may_have_landed(error) is landed
+
+
+# --- options, caller, labels -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"users": [], "purge_users": True, "max_concurrency": 8}, "would delete every IAM user"),
+        ({"users": [want()], "purge_users": False, "max_concurrency": 0}, "max_concurrency must be between 1 and 32"),
+        ({"users": [want()], "purge_users": False, "max_concurrency": 33}, "got 33"),
+        ({"users": [want("bad name")], "purge_users": False, "max_concurrency": 8}, "(bad name).name must be"),
+    ],
+)
+def test_validate_params(params, message):
+    errors = u.validate_params(params)
+    assert len(errors) == 1 and message in errors[0]
+
+
+def test_validate_params_accepts_empty_users_without_purge():
+    assert u.validate_params({"users": [], "purge_users": False, "max_concurrency": 1}) == []
+
+
+@pytest.mark.parametrize(
+    ("arn", "name"),
+    [
+        ("arn:aws:iam::123456789012:user/alice", "alice"),
+        ("arn:aws:iam::123456789012:user/ops/team/alice", "alice"),
+        ("arn:aws:sts::123456789012:assumed-role/Admin/session", None),
+        ("arn:aws:iam::123456789012:root", None),
+    ],
+)
+def test_own_user_name(arn, name):
+    assert u.own_user_name(arn) == name
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        (u.Action(u.Op.CREATE_USER, path="/", tags=(("b", "1"), ("a", "2"))), "create_user"),
+        (u.Action(u.Op.TAG_USER, tags=(("b", "1"), ("a", "2"))), "tag_user:a,b"),
+        (u.Action(u.Op.UNTAG_USER, tag_keys=("x", "y")), "untag_user:x,y"),
+        (u.Action(u.Op.UPDATE_PATH, path="/ops/"), "update_path:/ops/"),
+        (u.Action(u.Op.DELETE_ACCESS_KEY, access_key_id="AKIA1"), "delete_access_key:AKIA1"),
+        (u.Action(u.Op.DELETE_ACCESS_KEY, access_key_id="AKIA1", lost=True), "delete_lost_access_key:AKIA1"),
+        (u.Action(u.Op.CREATE_LOGIN_PROFILE, password_reset_required=False), "create_login_profile"),
+    ],
+)
+def test_action_labels_carry_no_secret_and_name_the_target(action, label):
+    assert action.label == label
+
+
+def test_retry_while_unknown_rides_out_a_temporarily_unmodifiable_login_profile():
+    answers = [FakeAWSError("EntityTemporarilyUnmodifiable"), "done"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert u.retry_while_unknown(call, sleep=lambda _delay: None, delays=(1,)) == "done"
