@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Asks C(sts:GetCallerIdentity) who the connection options lead to and compares the account with
     O(account_id) (the account guard). With O(role_arn), botocore first assumes that role (C(sts:AssumeRole)),
-    exactly as every other module of the collection does with O(assume_role_arn): the assumed-role session is
+    exactly as every other module of the collection does with O(assume_role_arn). The assumed-role session is
     cached in O(credential_cache_dir) and shared by the later tasks of the account, so a run assumes each
     account's role once.
   - Both calls are read-only, so the module runs under C(--check) too, unlike M(amazon.aws.sts_assume_role),

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: baseline_preflight
 short_description: Check the baseline's input on the controller, before any AWS call
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Applies the validation of M(accountguard.aws.iam_users), M(accountguard.aws.iam_admin_group) and
     M(accountguard.aws.iam_password_policy) to the users, the administrators group and the password policy,
