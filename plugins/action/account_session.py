@@ -1,11 +1,12 @@
-# Copyright: (c) 2026, accountguard.aws contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runs the account_session module in the Ansible worker when the connection is local (see _direct_execution)."""
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs account_session's backend on the controller for local-connection hosts (see _controller)."""
 
 from __future__ import annotations
 
-from ansible_collections.accountguard.aws.plugins.plugin_utils._direct_execution import DirectExecutionAction
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.account_session import SPEC
+from ansible_collections.accountguard.aws.plugins.plugin_utils._controller import ControllerAction
 
 
-class ActionModule(DirectExecutionAction):
-    pass
+class ActionModule(ControllerAction):
+    spec = SPEC

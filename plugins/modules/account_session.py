@@ -6,18 +6,23 @@
 DOCUMENTATION = r"""
 ---
 module: account_session
-short_description: Open a session in one AWS account and prove the caller is really in it
+short_description: Open a session in one AWS account, prove the caller is really in it, read its shared sources
 version_added: 0.1.0
 description:
-  - Assumes O(role_arn) when it is given (C(sts:AssumeRole)), then asks C(sts:GetCallerIdentity) who the
-    resulting credentials are and compares the account with O(account_id) (the account guard).
+  - Asks C(sts:GetCallerIdentity) who the connection options lead to and compares the account with
+    O(account_id) (the account guard). With O(role_arn), botocore first assumes that role (C(sts:AssumeRole)),
+    exactly as every other module of the collection does with O(assume_role_arn). The assumed-role session is
+    cached in O(credential_cache_dir) and shared by the later tasks of the account, so a run assumes each
+    account's role once.
   - Both calls are read-only, so the module runs under C(--check) too, unlike M(amazon.aws.sts_assume_role),
     which is skipped in check mode and so cannot open per-account sessions for a drift check.
-  - Returns the connection options later tasks need (RV(aws_connection)), ready for C(module_defaults) of
-    C(group/amazon.aws.aws) and C(group/accountguard.aws.aws). They hold session credentials, so
-    run this module with C(no_log=true).
-  - Because C(no_log) also hides failure messages, O(fail_on_error=false) returns failures in RV(error)
-    instead, for a following task without C(no_log) to report; the C(accountguard.aws.baseline) role does that.
+  - It returns no credentials, so nothing secret ever sits in a task variable that C(-vvv) or C(debug) could
+    print; later tasks reach the account through the same connection options (for example in
+    C(module_defaults) of C(group/accountguard.aws.aws)).
+  - After the guard passed, it reads the account's shared sources named in O(sources) once and returns them
+    in RV(sources), for the O(accountguard.aws.iam_password_policy#module:account_sources) option of the
+    controls that need them.
+  - O(fail_on_error=false) returns failures in RV(error) instead of failing, for a following task to report.
 author:
   - accountguard.aws maintainers (@accountguard)
 options:
@@ -30,7 +35,10 @@ options:
     description:
       - ARN of a role in O(account_id) to assume, for example
         V(arn:aws:iam::111111111111:role/OrganizationAccountAccessRole).
-      - Omit it to use the module's own connection options (profile, keys, environment) as they are.
+      - The module's name for O(assume_role_arn); when set, O(role_session_name), O(duration_seconds) and
+        O(external_id) replace O(assume_role_session_name), O(assume_role_duration_seconds) and
+        O(assume_role_external_id).
+      - Omit both to use the connection options (profile, keys, environment) as they are.
     type: str
   role_session_name:
     description:
@@ -39,55 +47,60 @@ options:
     default: accountguard
   duration_seconds:
     description:
-      - Lifetime of the assumed-role credentials, 900 to 43200 seconds (the role's maximum session
-        duration applies as well).
+      - Lifetime of the assumed-role session, 900 to 43200 seconds (the role's maximum session
+        duration applies as well). botocore renews it before it expires.
     type: int
     default: 3600
   external_id:
     description:
       - External id the role's trust policy requires, if any.
     type: str
+  sources:
+    description:
+      - Shared sources of the account to read once, after the account guard passed, and return in RV(sources),
+        for example V(password_policy).
+      - Unknown names fail before any API call, listing the known ones.
+    type: list
+    elements: str
+    default: []
   fail_on_error:
     description:
       - When V(false), invalid options, AWS errors and an account mismatch do not fail the task; the module
-        returns RV(ok=false) and the reason in RV(error), so that a task without C(no_log) can fail with a
-        readable message.
+        returns RV(ok=false) and the reason in RV(error).
     type: bool
     default: true
 notes:
-  - Calls C(sts:AssumeRole) (only with O(role_arn)) and C(sts:GetCallerIdentity); both are read-only.
-  - RV(aws_connection) contains a secret access key and a session token whenever a role was assumed.
-  - To renew the session before it expires on long runs, pass the registered result through the
-    P(accountguard.aws.session_connection#filter) filter in C(module_defaults) instead of using
-    RV(aws_connection) directly.
+  - Calls C(sts:AssumeRole) (only with a role, and only when no cached session of it is valid) and
+    C(sts:GetCallerIdentity); both are read-only. O(sources) adds the reads of those sources.
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.attributes.checking
+  - accountguard.aws.connection
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 seealso:
-  - plugin: accountguard.aws.session_connection
-    plugin_type: filter
   - module: amazon.aws.sts_assume_role
   - module: amazon.aws.aws_caller_info
 """
 
 EXAMPLES = r"""
-- name: Open the account session (assume the role, verify the account)
+- name: Open the account session (assume the role, verify the account, read the password policy once)
   accountguard.aws.account_session:
     account_id: "111111111111"
     role_arn: arn:aws:iam::111111111111:role/OrganizationAccountAccessRole
+    sources: [password_policy]
   register: session
-  no_log: true
 
-- name: Every AWS task of the block runs in that account
+- name: Every AWS task of the block runs in that account, on the same cached role session
   module_defaults:
-    group/amazon.aws.aws: "{{ session.aws_connection }}"
-    group/accountguard.aws.aws: "{{ session.aws_connection }}"
+    group/accountguard.aws.aws:
+      assume_role_arn: arn:aws:iam::111111111111:role/OrganizationAccountAccessRole
   block:
-    - name: Check the root account
-      accountguard.aws.root_key_check:
+    - name: Enforce the password policy with what the session read
+      accountguard.aws.iam_password_policy:
+        minimum_password_length: 14
+        account_sources: "{{ session.sources }}"
 
 - name: Only verify that the ambient credentials are in the expected account
   accountguard.aws.account_session:
@@ -101,7 +114,9 @@ ok:
   type: bool
   sample: true
 error:
-  description: Why the session could not be opened, when O(fail_on_error=false); V(null) otherwise.
+  description:
+    - Why the session could not be opened, when O(fail_on_error=false); V(null) otherwise.
+    - An AWS error names its code and message, a dead endpoint its URL.
   returned: always
   type: str
   sample: "account guard: the credentials act in account 222222222222 (...), but this host is account 111111111111"
@@ -121,141 +136,25 @@ user_id:
   type: str
   sample: AROAEXAMPLE:accountguard
 assumed_role:
-  description: Whether O(role_arn) was assumed.
+  description: Whether a role was assumed (O(role_arn) or O(assume_role_arn)).
   returned: always
   type: bool
   sample: true
-expiration:
-  description: When the assumed-role credentials expire (ISO 8601), V(null) without a role.
-  returned: always
-  type: str
-  sample: "2026-11-27T23:00:00+00:00"
-aws_connection:
+sources:
   description:
-    - amazon.aws connection options for the following tasks, for C(module_defaults).
-    - C(access_key), C(secret_key) and C(session_token) after assuming a role; C(profile) when only a
-      profile was given; empty when the ambient credentials are used as they are.
-    - Secret. Register it only in a task with C(no_log).
-  returned: always
+    - The shared sources named in O(sources), keyed by name, as plain data (dates as ISO 8601 strings).
+    - Pass it to the O(accountguard.aws.iam_password_policy#module:account_sources) option of later tasks.
+  returned: when the session is open and O(sources) is not empty
   type: dict
-  sample: {"access_key": "ASIAEXAMPLE", "secret_key": "...", "session_token": "..."}
-renewal:
-  description:
-    - The non-secret parameters that open this session again, for the P(accountguard.aws.session_connection#filter)
-      filter, which renews the session shortly before RV(expiration) with the controller's credentials.
-    - V(null) without O(role_arn) and when the session could not be opened or proved.
-  returned: always
-  type: dict
-  sample:
-    account_id: "111111111111"
-    role_arn: arn:aws:iam::111111111111:role/OrganizationAccountAccessRole
-    role_session_name: accountguard
-    duration_seconds: 3600
-    external_id: null
-    profile: null
-    endpoint_url: null
-    region: us-east-1
+  sample: {"password_policy": {"policy": {"MinimumPasswordLength": 14}}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.accountguard.aws.plugins.module_utils._common import (
-    AccountGuardAWSError,
-    STSErrors,
-    caller_identity,
-    client,
-    iso,
-    retry,
-)
-from ansible_collections.accountguard.aws.plugins.module_utils._session import (
-    assume_role_request,
-    connection_options,
-    guard_error,
-    renewal_parameters,
-    validate,
-)
-
-
-@STSErrors.common_error_handler("assume the role")
-@retry()
-def assume_role(sts, params: dict) -> dict:
-    request = assume_role_request(
-        params["role_arn"], params["role_session_name"], params["duration_seconds"], params["external_id"]
-    )
-    return sts.assume_role(**request)["Credentials"]
-
-
-def open_session(module) -> dict:
-    params = module.params
-    credentials = None
-    if params["role_arn"]:
-        credentials = assume_role(client(module, "sts"), params)
-        sts = client(
-            module,
-            "sts",
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-    else:
-        sts = client(module, "sts")
-    identity = caller_identity(sts)
-    return {
-        "account_id": identity["account"],
-        "arn": identity["arn"],
-        "user_id": identity["user_id"],
-        "assumed_role": credentials is not None,
-        "expiration": iso(credentials["Expiration"]) if credentials else None,
-        "aws_connection": connection_options(credentials, params["profile"]),
-        "renewal": renewal_parameters(params, identity["account"]),
-        "guard": guard_error(params["account_id"], identity, params["role_arn"]),
-    }
+from ansible_collections.accountguard.aws.plugins.module_utils._backends.account_session import SPEC
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import run_module
 
 
 def main():
-    argument_spec = dict(
-        account_id=dict(type="str"),
-        role_arn=dict(type="str"),
-        role_session_name=dict(type="str", default="accountguard"),
-        duration_seconds=dict(type="int", default=3600),
-        external_id=dict(type="str", no_log=False),
-        fail_on_error=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    failed = {
-        "changed": False,
-        "ok": False,
-        "assumed_role": False,
-        "expiration": None,
-        "aws_connection": {},
-        "renewal": None,
-    }
-
-    def fail(msg, exception=None):
-        if params["fail_on_error"]:
-            if exception is not None:
-                module.fail_json_aws_error(exception)
-            module.fail_json(msg=msg, **failed)
-        module.exit_json(error=msg, **failed)
-
-    errors = validate(params["account_id"], params["role_arn"], params["role_session_name"], params["duration_seconds"])
-    if errors:
-        fail("; ".join(errors))
-
-    try:
-        session = open_session(module)
-    except AccountGuardAWSError as e:
-        fail(str(e), e)
-
-    guard = session.pop("guard")
-    if guard:
-        # Never hand out credentials of the wrong account: no later task may use them.
-        session.update(aws_connection={}, expiration=None, renewal=None)
-        if params["fail_on_error"]:
-            module.fail_json(msg=guard, ok=False, changed=False, **session)
-        module.exit_json(changed=False, ok=False, error=guard, **session)
-    module.exit_json(changed=False, ok=True, error=None, **session)
+    run_module(SPEC)
 
 
 if __name__ == "__main__":

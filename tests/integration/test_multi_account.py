@@ -43,7 +43,8 @@ def test_baseline_across_an_organization(emulator, tmp_path):
         "baseline_user_mfa_enabled": False,
         "baseline_access_keys_enabled": False,
     }
-    env = emulator.env()
+    # A private cache of the assumed-role sessions: the emulator forgets them at every reset.
+    env = {**emulator.env(), "ACCOUNTGUARD_CREDENTIAL_CACHE_DIR": str(tmp_path / "sts-cache")}
     forks = ["--forks", str(len(EXPECTED_HOSTS))]  # every account in one wave, as a real rollout would
     converging = {host: acct for host, acct in accounts.items() if host != DENIED}
 
@@ -55,6 +56,9 @@ def test_baseline_across_an_organization(emulator, tmp_path):
     assert set(check.stats()) == set(EXPECTED_HOSTS), check.stderr[-2000:]
     assert emulator.requests(writes_only=True) == []
     assert {c["account_id"] for c in emulator.requests() if c["service"] == "iam"} == set(converging.values())
+    # one AssumeRole per account for the whole run, whatever the number of tasks
+    assume = Counter(c["account_id"] for c in emulator.requests() if c["action"] == "AssumeRole")
+    assert assume == Counter({MANAGEMENT: len(EXPECTED_HOSTS)})
 
     # Apply: the account whose role refuses fails alone, with a message naming it; the others converge.
     emulator.clear_requests()

@@ -1,0 +1,104 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""accountguard.aws.baseline_preflight: every input check of the baseline, on the controller, before any AWS call.
+
+Controller-only on purpose: the checks are the modules' own validation functions applied to plain data, so
+there is nothing to gain from a module process, and nothing here reads AWS or writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.accountguard.aws.plugins.module_utils import _admin_group, _password_policy, _users
+from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
+from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import directory_problem
+
+ARGUMENT_SPEC = dict(
+    users=dict(type="list", elements="raw", default=[]),
+    credentials_dir=dict(type="path"),
+    admin_group=dict(
+        type="dict",
+        options=dict(
+            name=dict(type="raw"),
+            path=dict(type="str"),
+            managed_policies=dict(type="list", elements="raw", default=[]),
+            mfa_guard=dict(type="dict", options=dict(policy_name=dict(type="raw"), policy_document=dict(type="raw"))),
+        ),
+    ),
+    password_policy=dict(type="dict"),
+    variables=dict(type="dict", default={}),
+)
+# Characters that may follow a name at the start of a validation message (name, name.sub, name[0], name:).
+_BOUNDARIES = (" ", ":", ".", "[")
+
+
+def renamed(problem: str, variables: Mapping) -> str:
+    """``problem`` with its leading option path replaced by the user's variable of the longest match."""
+    for option in sorted(variables, key=len, reverse=True):
+        if problem.startswith(option) and problem[len(option) : len(option) + 1] in _BOUNDARIES:
+            return str(variables[option]) + problem[len(option) :]
+    return problem
+
+
+def _user_problems(users: list) -> list[str]:
+    not_dicts = [
+        f"users[{index}] must be a dictionary" for index, user in enumerate(users) if not isinstance(user, Mapping)
+    ]
+    return not_dicts or _users.validate_users([dict(user) for user in users])
+
+
+def _password_policy_problems(policy: Mapping) -> list[str]:
+    problems, numbers = [], {}
+    for name in _password_policy.RANGES:
+        value = policy.get(name)
+        if value is None:
+            continue
+        try:
+            numbers[name] = int(value)
+        except (TypeError, ValueError):
+            problems.append(f"{name} must be an integer, got {value!r}")
+    return problems + range_errors(numbers, _password_policy.RANGES)
+
+
+def problems(params: Mapping) -> list[str]:
+    """Every problem with the baseline's input, each naming the user's variable, found without any AWS call."""
+    found = []
+    users = params.get("users") or []
+    found += _user_problems(users)
+    if params.get("credentials_dir") and any(
+        isinstance(u, Mapping) and (u.get("console_access") or u.get("programmatic_access")) for u in users
+    ):
+        problem = directory_problem(params["credentials_dir"])
+        if problem:
+            found.append(f"credentials_dir: {problem}")
+    if params.get("admin_group") is not None:
+        found += ["admin_group." + p for p in _admin_group.validate(dict(params["admin_group"]))]
+    if params.get("password_policy") is not None:
+        found += ["password_policy." + p for p in _password_policy_problems(params["password_policy"])]
+    variables = params.get("variables") or {}
+    return [renamed(problem, variables) for problem in found]
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # no effect since ansible-core 2.5
+        try:
+            _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        except AnsibleActionFail as failure:
+            return {**result, "failed": True, "msg": failure.message}
+        found = problems(params)
+        result["changed"] = False
+        if found:
+            result.update(failed=True, msg="Invalid input (nothing was read or changed): " + "; ".join(found))
+        else:
+            result["validated"] = True
+        return result

@@ -1,0 +1,81 @@
+"""baseline_preflight's checks: the modules' own validation, messages in the user's variable names, no AWS."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.accountguard.aws.plugins.action.baseline_preflight import problems, renamed
+
+VARIABLES = {
+    "users": "baseline_users",
+    "credentials_dir": "baseline_credentials_dir",
+    "admin_group.name": "baseline_admin_group_name",
+    "admin_group.path": "baseline_admin_group_path",
+    "admin_group.managed_policies": "baseline_admin_group_policies",
+    "admin_group.mfa_guard.policy_name": "baseline_admin_group_mfa_policy_name",
+    "password_policy": "baseline_password_policy",
+}
+GROUP = {
+    "name": "Cloudadmin",
+    "path": "/",
+    "managed_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+    "mfa_guard": {"policy_name": "RequireMFA", "policy_document": {"Version": "2012-10-17", "Statement": [{}]}},
+}
+POLICY = {"minimum_password_length": 14, "max_password_age": 90, "password_reuse_prevention": 24}
+
+
+@pytest.mark.parametrize(
+    ("params", "fragments"),
+    [
+        ({"users": [{"name": "alice"}], "admin_group": GROUP, "password_policy": POLICY}, []),
+        ({}, []),
+        ({"users": [{"name": "a b"}]}, ["baseline_users[0] (a b).name must be 1 to 64"]),
+        ({"users": [{"name": "alice"}, {"name": "Alice"}]}, ["baseline_users[1] (Alice).name duplicates"]),
+        ({"users": ["alice"]}, ["baseline_users[0] must be a dictionary"]),
+        ({"admin_group": {**GROUP, "name": "bad name"}}, ["baseline_admin_group_name must be 1 to 128"]),
+        ({"admin_group": {**GROUP, "path": "x"}}, ["baseline_admin_group_path must be /"]),
+        ({"admin_group": {**GROUP, "managed_policies": ["nope"]}}, ["baseline_admin_group_policies: 'nope'"]),
+        (
+            {"admin_group": {**GROUP, "mfa_guard": {**GROUP["mfa_guard"], "policy_name": "a b"}}},
+            ["baseline_admin_group_mfa_policy_name must be"],
+        ),
+        ({"password_policy": {"minimum_password_length": 5}}, ["baseline_password_policy.minimum_password_length"]),
+        ({"password_policy": {"max_password_age": "often"}}, ["baseline_password_policy.max_password_age must be an"]),
+        (
+            {"users": [{"name": ""}], "password_policy": {"password_reuse_prevention": 25}},
+            ["baseline_users[0].name", "password_reuse_prevention must be between 0 and 24"],
+        ),
+    ],
+)
+def test_problems(params, fragments):
+    found = problems({**params, "variables": VARIABLES})
+    assert len(found) == len(fragments), found
+    for problem, fragment in zip(found, fragments, strict=True):
+        assert fragment in problem
+
+
+def test_without_variables_the_options_are_named():
+    assert problems({"admin_group": {**GROUP, "path": "x"}})[0].startswith("admin_group.path must be")
+
+
+def test_credentials_dir_is_checked_only_when_secrets_are_due(tmp_path):
+    open_dir = tmp_path / "creds"
+    open_dir.mkdir(mode=0o755)
+    open_dir.chmod(0o755)
+    users = [{"name": "alice", "console_access": True}]
+    found = problems({"users": users, "credentials_dir": str(open_dir), "variables": VARIABLES})
+    assert len(found) == 1 and found[0].startswith("baseline_credentials_dir: ") and "0755" in found[0]
+    assert problems({"users": [{"name": "alice"}], "credentials_dir": str(open_dir)}) == []
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("users[0].name bad", "baseline_users[0].name bad"),
+        ("admin_group.mfa_guard.policy_name bad", "baseline_admin_group_mfa_policy_name bad"),
+        ("admin_group.mfa_guard.policy_document bad", "admin_group.mfa_guard.policy_document bad"),
+        ("usersx bad", "usersx bad"),
+    ],
+)
+def test_renamed(problem, expected):
+    assert renamed(problem, VARIABLES) == expected
