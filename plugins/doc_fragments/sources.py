@@ -9,9 +9,10 @@ class ModuleDocFragment:
 options:
   account_sources:
     description:
-      - The account's shared sources as M(accountguard.aws.account_session) returned them (its RV(accountguard.aws.account_session#module:sources)
-        return, read once per run). The module reads none of the sources given here again; a source missing
-        from the dictionary is read by the module itself.
+      - The account's shared sources as M(accountguard.aws.account_session) returned them
+        (its RV(accountguard.aws.account_session#module:sources) return, read once per run).
+        The module reads none of the sources given here again; a source missing from the dictionary is read
+        by the module itself.
       - Unset reads every source the module needs.
     type: dict
 """

@@ -19,6 +19,7 @@ from datetime import datetime
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
 
 PASSWORD_POLICY = "password_policy"
 CREDENTIAL_REPORT = "credential_report"
@@ -109,5 +110,5 @@ class AccountSources:
         else from GetCallerIdentity (an account with no user and a report without a root row)."""
         found = account_root_arn(known_arns)
         if found is None:
-            found = account_root_arn([gateway.get_caller_identity(self._ctx.client("sts"))["Arn"]])
+            found = account_root_arn([sts_gateway.get_caller_identity(self._ctx.client("sts"))["Arn"]])
         return found

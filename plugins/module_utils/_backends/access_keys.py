@@ -13,7 +13,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _access_ke
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso, range_errors, utcnow
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
-from ansible_collections.accountguard.aws.plugins.module_utils._gateway import access_keys as gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import ControlFailure, ControlSpec
 from ansible_collections.accountguard.aws.plugins.module_utils._sources import (
     CREDENTIAL_REPORT,

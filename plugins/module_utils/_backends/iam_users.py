@@ -22,6 +22,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _users as 
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as group_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import ControlFailure, ControlSpec
@@ -147,7 +148,7 @@ class UsersRun:
             ]
         self.resolve_groups()
         if params["purge_users"] and self.undeclared:
-            me = gateway.caller_identity(self.ctx.client("sts"))
+            me = sts_gateway.get_caller_identity(self.ctx.client("sts"))
             self.account_id = self.account_id or me["Account"]
             own = model.own_user_name(me["Arn"])
             self.to_delete = [n for n in self.undeclared if n.lower() != (own or "").lower()]
@@ -181,7 +182,7 @@ class UsersRun:
         if not creating:
             return
         if self.account_id is None:
-            self.account_id = gateway.caller_identity(self.ctx.client("sts"))["Account"]
+            self.account_id = sts_gateway.get_caller_identity(self.ctx.client("sts"))["Account"]
         problems = files.check_target(self.base, self.account_id)
         for entry in creating:
             if not entry.plan.has(Op.CREATE_LOGIN_PROFILE):

@@ -10,7 +10,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _mfa as mf
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso, range_errors
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import finding
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as account_gateway
-from ansible_collections.accountguard.aws.plugins.module_utils._gateway import mfa as gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as users_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
     ControlSpec,
     checked_result,
@@ -74,10 +74,10 @@ def run(ctx) -> dict:
     for item in plan.users:
         serials, console = item.virtual_serials, item.console_access
         if item.lookup_console:
-            console = gateway.has_login_profile(iam, item.user_name)
+            console = users_gateway.get_login_profile(iam, item.user_name) is not None
             per_user_calls += 1
         if item.lookup_devices:
-            serials = gateway.list_mfa_device_serials(iam, item.user_name) or []
+            serials = [device["SerialNumber"] for device in users_gateway.list_mfa_devices(iam, item.user_name)]
             per_user_calls += 1
         arn = item.arn or mfa.user_arn(resource, item.user_name)
         users.append(mfa.build_user(item.user_name, arn, console, serials, item.devices_unlisted))

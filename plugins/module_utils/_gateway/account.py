@@ -12,8 +12,9 @@ them into the collection's.
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import paginated
 
 # The API's largest page: one call covers 1,000 users or devices.
 PAGE_SIZE = 1000
@@ -47,21 +48,6 @@ REPORT_NOT_READY_CODES = (
 )
 
 
-def iam_pages(call, key: str, **request) -> list:
-    """Every item of a Marker-paginated IAM list call, each page requested with ``aws_retry=True``.
-
-    A paginator would bypass the retrying wrapper (amazon.aws never wraps ``get_paginator``), so one
-    throttled page would fail the whole listing.
-    """
-    items = []
-    while True:
-        page = call(aws_retry=True, **request)
-        items.extend(page.get(key, []))
-        if not page.get("IsTruncated") or not page.get("Marker"):
-            return items
-        request["Marker"] = page["Marker"]
-
-
 @IAMErrorHandler.common_error_handler("generate the IAM credential report")
 def generate_credential_report(client) -> str:
     """GenerateCredentialReport's State (STARTED, INPROGRESS or COMPLETE)."""
@@ -85,16 +71,15 @@ def get_account_summary(client) -> dict:
 @IAMErrorHandler.common_error_handler("list assigned virtual MFA devices")
 def list_assigned_virtual_mfa_devices(client) -> list[dict]:
     """ListVirtualMFADevices of the assigned devices, 1,000 per page (the API's largest)."""
-    return iam_pages(
-        client.list_virtual_mfa_devices, "VirtualMFADevices", AssignmentStatus="Assigned", MaxItems=PAGE_SIZE
+    return paginated(
+        client,
+        "list_virtual_mfa_devices",
+        "VirtualMFADevices",
+        AssignmentStatus="Assigned",
+        PaginationConfig={"PageSize": PAGE_SIZE},
     )
 
 
 @IAMErrorHandler.common_error_handler("list IAM users")
 def list_users(client) -> list[dict]:
-    return iam_pages(client.list_users, "Users", MaxItems=PAGE_SIZE)
-
-
-@AWSErrorHandler.common_error_handler("get the caller identity")
-def get_caller_identity(sts_client) -> dict:
-    return sts_client.get_caller_identity(aws_retry=True)
+    return paginated(client, "list_users", "Users", PaginationConfig={"PageSize": PAGE_SIZE})

@@ -10,31 +10,28 @@ amazon.aws's ``IAMErrorHandler``, which raises ``AnsibleIAMError`` naming what f
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 
-from ansible_collections.accountguard.aws.plugins.module_utils._connection import RETRY_DECORATOR
-
-
-def _paginated(client, operation: str, **params) -> dict:
-    return paginated_query_with_retries(client, operation, retry_decorator=RETRY_DECORATOR, **params)
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import paginated
 
 
 @IAMErrorHandler.common_error_handler("list groups")
 def list_group_names(client) -> list[str]:
-    return [group["GroupName"] for group in _paginated(client, "list_groups").get("Groups", [])]
+    return [group["GroupName"] for group in paginated(client, "list_groups", "Groups")]
 
 
 @IAMErrorHandler.list_error_handler("get the IAM group (GetGroup)", None)
 def get_group(client, name: str) -> dict | None:
     """GetGroup's answer with every member (all pages), or None when there is no such group."""
-    return _paginated(client, "get_group", GroupName=name, PaginationConfig={"PageSize": 1000})
+    return paginated(client, "get_group", None, GroupName=name, PaginationConfig={"PageSize": 1000})
 
 
 @IAMErrorHandler.common_error_handler("list the group's managed policies (ListAttachedGroupPolicies)")
 def list_attached_policy_arns(client, name: str) -> list[str]:
-    answer = _paginated(client, "list_attached_group_policies", GroupName=name, PaginationConfig={"PageSize": 1000})
-    return [policy["PolicyArn"] for policy in answer.get("AttachedPolicies", [])]
+    attached = paginated(
+        client, "list_attached_group_policies", "AttachedPolicies", GroupName=name, PaginationConfig={"PageSize": 1000}
+    )
+    return [policy["PolicyArn"] for policy in attached]
 
 
 @IAMErrorHandler.list_error_handler("get the group's inline policy (GetGroupPolicy)", None)

@@ -13,23 +13,17 @@ own shapes; the plan in ``_users`` turns them into the collection's.
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.accountguard.aws.plugins.module_utils._connection import RETRY_DECORATOR
-
-
-def _paginated(client, operation: str, key: str, **params) -> list:
-    return paginated_query_with_retries(client, operation, retry_decorator=RETRY_DECORATOR, **params).get(key, [])
-
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import paginated
 
 # --- reads --------------------------------------------------------------------------------------------------
 
 
 @IAMErrorHandler.common_error_handler("list the account's users (GetAccountAuthorizationDetails)")
 def list_user_details(client) -> list[dict]:
-    return _paginated(client, "get_account_authorization_details", "UserDetailList", Filter=["User"])
+    return paginated(client, "get_account_authorization_details", "UserDetailList", Filter=["User"])
 
 
 @IAMErrorHandler.list_error_handler("get the user", None)
@@ -44,9 +38,10 @@ def get_login_profile(client, user_name: str) -> dict | None:
     return client.get_login_profile(aws_retry=True, UserName=user_name)["LoginProfile"]
 
 
-@IAMErrorHandler.common_error_handler("list access keys")
+@IAMErrorHandler.list_error_handler("list access keys", default_value=[])
 def list_access_keys(client, user_name: str) -> list[dict]:
-    return _paginated(client, "list_access_keys", "AccessKeyMetadata", UserName=user_name)
+    """ListAccessKeys' AccessKeyMetadata of a user (empty when the user no longer exists)."""
+    return paginated(client, "list_access_keys", "AccessKeyMetadata", UserName=user_name)
 
 
 @IAMErrorHandler.common_error_handler("get when an access key was last used")
@@ -55,10 +50,9 @@ def access_key_last_used(client, access_key_id: str):
     return answer.get("AccessKeyLastUsed", {}).get("LastUsedDate")
 
 
-@IAMErrorHandler.common_error_handler("get the caller identity")
-def caller_identity(sts_client) -> dict:
-    """GetCallerIdentity's Account, Arn and UserId."""
-    return sts_client.get_caller_identity(aws_retry=True)
+@IAMErrorHandler.common_error_handler("deactivate an access key")
+def deactivate_access_key(client, user_name: str, access_key_id: str) -> None:
+    client.update_access_key(aws_retry=True, UserName=user_name, AccessKeyId=access_key_id, Status="Inactive")
 
 
 # --- writes -------------------------------------------------------------------------------------------------
@@ -129,9 +123,10 @@ def delete_access_key(client, user_name: str, access_key_id: str) -> bool:
 # that the user is gone, only GetUser says that (see the backend).
 
 
-@IAMErrorHandler.common_error_handler("list the user's MFA devices")
+@IAMErrorHandler.list_error_handler("list the user's MFA devices", default_value=[])
 def list_mfa_devices(client, user_name: str) -> list[dict]:
-    return _paginated(client, "list_mfa_devices", "MFADevices", UserName=user_name)
+    """ListMFADevices' MFADevices of a user (empty when the user no longer exists)."""
+    return paginated(client, "list_mfa_devices", "MFADevices", UserName=user_name)
 
 
 @IAMErrorHandler.common_error_handler("deactivate an MFA device of the user")
@@ -146,7 +141,7 @@ def delete_virtual_mfa_device(client, serial: str) -> None:
 
 @IAMErrorHandler.common_error_handler("list the user's signing certificates")
 def list_signing_certificates(client, user_name: str) -> list[dict]:
-    return _paginated(client, "list_signing_certificates", "Certificates", UserName=user_name)
+    return paginated(client, "list_signing_certificates", "Certificates", UserName=user_name)
 
 
 @IAMErrorHandler.common_error_handler("delete a signing certificate of the user")
@@ -156,7 +151,7 @@ def delete_signing_certificate(client, user_name: str, certificate_id: str) -> N
 
 @IAMErrorHandler.common_error_handler("list the user's SSH public keys")
 def list_ssh_public_keys(client, user_name: str) -> list[dict]:
-    return _paginated(client, "list_ssh_public_keys", "SSHPublicKeys", UserName=user_name)
+    return paginated(client, "list_ssh_public_keys", "SSHPublicKeys", UserName=user_name)
 
 
 @IAMErrorHandler.common_error_handler("delete an SSH public key of the user")

@@ -54,6 +54,23 @@ class FakeIAM:
     def __getattr__(self, name):
         raise AssertionError(f"unexpected call {name}")
 
+    def can_paginate(self, operation):
+        return True
+
+    def get_paginator(self, operation):
+        """Listings go through botocore paginators (amazon.aws's paginated query): one page here."""
+        method = getattr(self, operation)
+
+        class Paginator:
+            def paginate(self, PaginationConfig=None, **params):
+                class Result:
+                    def build_full_result(self):
+                        return method(aws_retry=True, **params)
+
+                return Result()
+
+        return Paginator()
+
     def list_users(self, aws_retry=False, **_request):
         self.calls.append("ListUsers")
         return {"Users": [{"UserName": n, "Arn": f"arn:aws:iam::123456789012:user/{n}"} for n in self.users]}
