@@ -76,6 +76,26 @@ def source_errors(names: list[str], known) -> list[str]:
     return [f"sources: unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}"]
 
 
+def missing_groups_error(required: list[str], existing: list[str]) -> str | None:
+    """The groups the declared users join that the account lacks, as the message that stops the host."""
+    have = {name.lower() for name in existing}
+    missing = sorted({name for name in required if name.lower() not in have}, key=str.lower)
+    if not missing:
+        return None
+    return (
+        f"IAM group(s) {', '.join(missing)} do not exist and no task of this run creates them; create them first "
+        "or remove them from the users' groups. Nothing was changed."
+    )
+
+
+def failure_message(error, role_arn: str | None) -> str:
+    """An AWS failure of the session: an assumed role refused is named as such, not as the call it broke."""
+    cause = getattr(error, "exception", None)
+    if role_arn and getattr(cause, "operation_name", None) == "AssumeRole":
+        return f"Failed to assume the role {role_arn}: {cause}"
+    return str(error)
+
+
 def guard_error(expected: str | None, identity: Identity, role_arn: str | None) -> str | None:
     """The account guard: a message when the caller is not in the expected account, else None."""
     if expected is None or identity.account == expected:

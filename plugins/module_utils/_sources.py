@@ -19,12 +19,14 @@ from datetime import datetime
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as groups_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
 
 PASSWORD_POLICY = "password_policy"
 CREDENTIAL_REPORT = "credential_report"
 ACCOUNT_SUMMARY = "account_summary"
 VIRTUAL_MFA_DEVICES = "virtual_mfa_devices"
+GROUP_NAMES = "group_names"
 
 # name -> function(ctx) that reads it through the gateway; other modules register theirs below.
 READERS = {}
@@ -84,6 +86,7 @@ READERS[PASSWORD_POLICY] = _read_password_policy
 READERS[CREDENTIAL_REPORT] = _read_credential_report
 READERS[ACCOUNT_SUMMARY] = _read_account_summary
 READERS[VIRTUAL_MFA_DEVICES] = _read_virtual_mfa_devices
+READERS[GROUP_NAMES] = lambda ctx: groups_gateway.list_group_names(ctx.client("iam"))
 SOURCE_NAMES = tuple(READERS)
 
 # Option of every module that can take the sources instead of reading them (doc fragment accountguard.aws.sources).

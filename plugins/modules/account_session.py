@@ -60,6 +60,16 @@ options:
       - Shared sources of the account to read once, after the account guard passed, and return in RV(sources),
         for example V(password_policy).
       - Unknown names fail before any API call, listing the known ones.
+      - "Known sources: V(password_policy), V(credential_report), V(account_summary), V(virtual_mfa_devices),
+        V(group_names)."
+    type: list
+    elements: str
+    default: []
+  required_groups:
+    description:
+      - IAM groups that must already exist in the account (compared case-insensitively, as IAM does), for
+        example the groups declared users join that no task of the run creates. A missing one fails like the
+        account guard, before any later task can write. Costs one C(ListGroups) when not empty.
     type: list
     elements: str
     default: []

@@ -20,6 +20,7 @@ ARGUMENT_SPEC = dict(
     external_id=dict(type="str", no_log=False),
     fail_on_error=dict(type="bool", default=True),
     sources=dict(type="list", elements="str", default=[]),
+    required_groups=dict(type="list", elements="str", default=[]),
 )
 
 # role_arn and its settings are this module's names of the connection's assume-role options.
@@ -58,9 +59,7 @@ def run(ctx) -> dict:
     try:
         identity = plan.Identity.from_api(gateway.get_caller_identity(ctx.client("sts")))
     except AnsibleAWSError as error:
-        if params["fail_on_error"]:
-            raise
-        return fail(str(error))
+        return fail(plan.failure_message(error, role["role_arn"]))
     guard = plan.guard_error(params["account_id"], identity, role["role_arn"])
     if guard:
         return fail(guard, **identity.as_result())
@@ -72,13 +71,16 @@ def run(ctx) -> dict:
         "error": None,
         "assumed_role": failed["assumed_role"],
     }
-    if params["sources"]:
-        try:
-            result["sources"] = _sources.AccountSources(ctx).read_all(params["sources"])
-        except AnsibleAWSError as error:
-            if params["fail_on_error"]:
-                raise
-            return fail(str(error), **identity.as_result())
+    sources = _sources.AccountSources(ctx)
+    try:
+        if params["required_groups"]:
+            missing = plan.missing_groups_error(params["required_groups"], sources.get(_sources.GROUP_NAMES))
+            if missing:
+                return fail(missing, **identity.as_result())
+        if params["sources"]:
+            result["sources"] = sources.read_all(params["sources"])
+    except AnsibleAWSError as error:
+        return fail(str(error), **identity.as_result())
     return result
 
 
