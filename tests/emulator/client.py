@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from emulator.environ import scrubbed_environ
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -333,11 +335,13 @@ def _mark_internal(request, **kwargs) -> None:
 def spawn(port: int, state_file: Path, log_file: str | os.PathLike | None, detach: bool = False) -> subprocess.Popen:
     """Start ``python -m emulator serve``. A detached server outlives its parent (the CLI's ``start``); an
     attached one stops by itself when the process that started it dies, so a killed pytest leaves no server."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
-    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    # The server must not inherit credentials or an endpoint meant for the code under test.
-    env.pop("MOTO_ACCOUNT_ID", None)
+    # The server must not inherit credentials, a profile or an endpoint meant for the code under test.
+    env = scrubbed_environ(
+        {
+            "PYTHONPATH": os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH", "")) if p),
+            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        }
+    )
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
     try:
         return subprocess.Popen(
