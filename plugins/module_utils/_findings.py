@@ -92,7 +92,7 @@ def cis_ids(control_id: str, check: str | None = None) -> list[str]:
 
 
 def finding(control_id: str, status: str, resource: str, message: str, check: str | None = None) -> dict:
-    """One finding: {id, status, resource, message, cis}, the shape of DESIGN.md section 3."""
+    """One finding: {id, status, resource, message, cis}, the shape docs/report.md describes."""
     if status not in STATUSES:
         raise ValueError(f"finding status must be one of {', '.join(STATUSES)}, got {status!r}")
     return {
