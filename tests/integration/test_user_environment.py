@@ -163,3 +163,15 @@ def test_subprocesses_get_no_aws_setting_of_the_parent(monkeypatch, tmp_path):
         "AWS_REGION": "us-east-1",
     }
     assert scrubbed_environ(base={"AWS_X": "1", "aws_lower": "1", "HOME": "/h"}) == {"HOME": "/h"}
+
+
+def test_the_checkouts_ansible_cfg_has_no_default_inventory(emulator):
+    """A run from the checkout that forgets -i targets nothing, even with working credentials at hand."""
+    emulator.seed_demo()
+    env = ansible_env(emulator.env(), json_output=False)
+    env.pop("ANSIBLE_INVENTORY", None)
+    proc = subprocess.run(
+        [str(BIN / "ansible-inventory"), "--list"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert json.loads(proc.stdout)["_meta"]["hostvars"] == {}
+    assert emulator.requests() == []
