@@ -23,6 +23,9 @@ from collections.abc import Mapping
 # would make the emulator answer as another account than the one the tests seed.
 DROPPED_PREFIXES = ("AWS_",)
 DROPPED_NAMES = ("MOTO_ACCOUNT_ID",)
+# The user's ~/.aws/config and ~/.aws/credentials are AWS settings too (a default region, endpoint_url,
+# ca_bundle, credential_process): without the variables above boto3 would read them, so it reads nothing.
+NO_AWS_FILES = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 
 
 def _dropped(name: str) -> bool:
@@ -30,8 +33,10 @@ def _dropped(name: str) -> bool:
 
 
 def scrubbed_environ(settings: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None) -> dict:
-    """``base`` (default: this process's environment) without any AWS setting, then ``settings`` on top."""
+    """``base`` (default: this process's environment) without any AWS setting and with no AWS config or
+    credentials file, then ``settings`` on top (a test that writes its own config file names it there)."""
     env = {name: value for name, value in (os.environ if base is None else base).items() if not _dropped(name)}
+    env.update(NO_AWS_FILES)
     env.update(settings or {})
     return env
 
@@ -43,9 +48,10 @@ def scrub_os_environ() -> None:
     botocore reads AWS_PROFILE and friends from os.environ even when keys and endpoint are passed explicitly,
     and a profile that does not exist here fails every client.
     """
-    keep = scrubbed_environ()
-    for name in [name for name in os.environ if name not in keep]:
+    clean = scrubbed_environ()
+    for name in [name for name in os.environ if name not in clean]:
         del os.environ[name]
+    os.environ.update(clean)
 
 
 def main(argv: list[str]) -> int:

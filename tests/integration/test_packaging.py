@@ -106,10 +106,43 @@ def members_of(artifact: Path) -> list[str]:
         return [m.name.removeprefix("./") for m in tar.getmembers()]
 
 
+def make_build(output: Path) -> Path:
+    """What `make build` runs: scripts/build.sh, with this test's ansible-galaxy."""
+    run([str(ROOT / "scripts" / "build.sh"), str(output)], env={**os.environ, "VENV": str(BIN.parent)})
+    artifact = output / TARBALL
+    assert artifact.is_file()
+    return artifact
+
+
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory) -> Path:
     """The artifact built from the checkout itself, exactly as `make build` does."""
-    return build(ROOT, tmp_path_factory.mktemp("dist"))
+    return make_build(tmp_path_factory.mktemp("dist"))
+
+
+def git_status() -> str:
+    return run(["git", "status", "--porcelain", "--untracked-files=all"]).stdout
+
+
+def test_build_packs_tracked_files_only_and_leaves_the_checkout_as_it_was(tmp_path):
+    """A user's inventory beside the collection (untracked, not ignored) never ships, and building rewrites
+    no tracked file (CHANGELOG.md is generated into the build's own copy)."""
+    mine = ROOT / "inventories" / f"mine-{os.getpid()}"
+    mine.mkdir()
+    try:
+        (mine / "hosts.yml").write_text("all:\n  hosts:\n    my-account:\n", encoding="utf-8")
+        before = git_status()
+        assert f"inventories/{mine.name}/hosts.yml" in before
+        members = members_of(make_build(tmp_path / "dist"))
+        assert git_status() == before
+    finally:
+        shutil.rmtree(mine)
+    assert [m for m in members if m.startswith(f"inventories/{mine.name}")] == []
+    tracked = set(run(["git", "ls-files"]).stdout.splitlines())
+    generated = {"MANIFEST.json", "FILES.json"}
+    files = {m for m in members if m not in generated and not (ROOT / m).is_dir()}
+    assert sorted(files - tracked) == []
+    assert "CHANGELOG.md" in files
 
 
 @pytest.fixture(scope="module")

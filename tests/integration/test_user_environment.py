@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 from emulator import Emulator
-from emulator.environ import scrubbed_environ
+from emulator.environ import NO_AWS_FILES, scrubbed_environ
 from helpers.ansible_run import BIN, ROOT, ansible_env
 
 DEMO_INVENTORY = ROOT / "inventories" / "demo"
@@ -154,15 +154,16 @@ def test_subprocesses_get_no_aws_setting_of_the_parent(monkeypatch, tmp_path):
     # The emulator process itself, read from /proc: what it really got.
     with Emulator(log_file=tmp_path / "emulator.log") as emu:
         server_env = proc_environ(emu._proc.pid)
-    assert [name for name in server_env if name.startswith("AWS_") or name == "MOTO_ACCOUNT_ID"] == []
+    assert {k: v for k, v in server_env.items() if k.startswith("AWS_") or k == "MOTO_ACCOUNT_ID"} == NO_AWS_FILES
     assert server_env["MOTO_IAM_LOAD_MANAGED_POLICIES"] == "true"
     # ansible-playbook's environment: only what the emulator says, none of the parent's.
     env = ansible_env({"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_REGION": "us-east-1"})
     assert {k: v for k, v in env.items() if k.startswith("AWS_")} == {
+        **NO_AWS_FILES,
         "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
         "AWS_REGION": "us-east-1",
     }
-    assert scrubbed_environ(base={"AWS_X": "1", "aws_lower": "1", "HOME": "/h"}) == {"HOME": "/h"}
+    assert scrubbed_environ(base={"AWS_X": "1", "aws_lower": "1", "HOME": "/h"}) == {"HOME": "/h", **NO_AWS_FILES}
 
 
 def test_the_checkouts_ansible_cfg_has_no_default_inventory(emulator):
