@@ -427,3 +427,12 @@ def test_docs_yaml_examples_parse_and_local_links_resolve():
             if "://" not in target and not (page.parent / target).exists():
                 broken.append(f"{page.name}: link to {target}")
     assert broken == []
+
+
+def test_the_role_and_the_collection_claim_the_same_oldest_ansible_core():
+    """meta/runtime.yml's requires_ansible and the role's min_ansible_version name one version, the oldest the
+    CI matrix tests (docs/ci.md)."""
+    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
+    role = yaml.safe_load((ROOT / "roles" / "baseline" / "meta" / "main.yml").read_text(encoding="utf-8"))
+    oldest = re.fullmatch(r">=\s*([0-9.]+)", runtime["requires_ansible"]).group(1)
+    assert oldest.removesuffix(".0") == str(role["galaxy_info"]["min_ansible_version"]).removesuffix(".0")
