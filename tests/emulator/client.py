@@ -312,7 +312,7 @@ class Emulator:
         from botocore.config import Config
 
         if self._session is None:
-            self._session = boto3.session.Session()
+            self._session = boto3.session.Session(botocore_session=_isolated_botocore_session())
         client = self._session.client(
             service,
             endpoint_url=self.url,
@@ -326,6 +326,26 @@ class Emulator:
             client.meta.events.register("before-sign", _mark_internal)
         self._clients[cache_key] = client
         return client
+
+
+def _isolated_botocore_session():
+    """A botocore session that reads no AWS_* variable and no ~/.aws file.
+
+    The emulator's clients get endpoint, region and keys explicitly; without this a user's AWS_PROFILE (a
+    profile that does not exist here) would still fail every one of them, whoever started the process.
+    """
+    import botocore.session
+    from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES
+
+    # (config file key, environment variable(s), default, conversion) per setting: drop the variables.
+    without_env = {
+        name: (config_key, None, default, convert)
+        for name, (config_key, _env, default, convert) in BOTOCORE_DEFAUT_SESSION_VARIABLES.items()
+    }
+    session = botocore.session.Session(session_vars=without_env)
+    session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("credentials_file", os.devnull)
+    return session
 
 
 def _mark_internal(request, **kwargs) -> None:

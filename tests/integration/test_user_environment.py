@@ -176,3 +176,12 @@ def test_the_checkouts_ansible_cfg_has_no_default_inventory(emulator):
     )
     assert json.loads(proc.stdout)["_meta"]["hostvars"] == {}
     assert emulator.requests() == []
+
+
+def test_the_emulators_own_clients_ignore_the_processs_aws_settings(emulator, monkeypatch):
+    """Even in a process nobody scrubbed (a bench script, a notebook), the emulator's boto3 clients work."""
+    for name, value in USER_AWS.items():
+        monkeypatch.setenv(name, value)
+    attached = Emulator(url=emulator.url)
+    attached.client("iam").create_user(UserName="ivy")
+    assert [u["UserName"] for u in emulator.client("iam").list_users()["Users"]] == ["ivy"]
