@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: units-quick changelog-lint changelog-release build-roundtrip ee venv-newest test-newest units-newest sanity-newest integration-newest
 .PHONY: venv-pre test-pre units-pre sanity-pre integration-pre test-home
 
-# Test tools keep state under $$HOME and the XDG directories (ansible-test's sanity virtual environments and
+# Test tools keep state under $HOME and the XDG directories (ansible-test's sanity virtual environments and
 # get-pip cache in ~/.ansible/test, Ansible's ~/.ansible/tmp, molecule's and ansible-lint's ~/.cache, boto3's
 # ~/.aws): these targets use .build/home instead, and .build/tmp for temporary files, so they write nothing
 # outside the checkout and read no AWS file of the user. Configuration is still read where the user keeps it
@@ -180,5 +180,5 @@ sanity-pre: venv-pre
 integration-pre: venv-pre collection-link
 	PATH=$(CURDIR)/$(PRE_VENV)/bin:$$PATH $(PRE_VENV)/bin/python -m pytest -q -n $(JOBS) tests/integration
 
-clean:  ## remove build outputs (keeps .venv)
+clean:  ## remove build outputs, ansible-test's environments and the test HOME in .build (keeps the venvs)
 	rm -rf .build tests/output reports .pytest_cache .ruff_cache

@@ -149,9 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     inventory = parser.parse_args(argv).inventory.resolve()
     # This process reads the emulator with boto3 too: a user's AWS_PROFILE would break those clients.
     scrub_os_environ()
-    # A fresh emulator means fresh users: secrets of an earlier demo belong to accounts that no longer exist.
-    shutil.rmtree(CREDENTIALS_DIR, ignore_errors=True)
-    shutil.rmtree(REPORTS_DIR, ignore_errors=True)
     banner("Starting the local AWS emulator and seeding the demo Organization")
     with Emulator() as emu:
         demo = emu.seed_demo()
@@ -177,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"\ndemo failed: {problem}", file=sys.stderr)
             return 1
+        # A fresh emulator means fresh users: secrets of an earlier demo belong to accounts that no longer
+        # exist. Removed only now, so a demo that stops above leaves an earlier one's files alone.
+        shutil.rmtree(CREDENTIALS_DIR, ignore_errors=True)
+        shutil.rmtree(REPORTS_DIR, ignore_errors=True)
 
         runs = [("drift check", run_baseline("1/3 Drift check (changes nothing)", inventory, env, "--check", "--diff"))]
         print_drift_report()
