@@ -21,18 +21,20 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # Test tools keep state under $HOME and the XDG directories (ansible-test's sanity virtual environments and
 # get-pip cache in ~/.ansible/test, Ansible's ~/.ansible/tmp, molecule's and ansible-lint's ~/.cache, boto3's
-# ~/.aws): these targets use .build/home instead, and .build/tmp for temporary files, so they write nothing
-# outside the checkout and read no AWS file of the user. Configuration is still read where the user keeps it
-# (XDG_CONFIG_HOME, e.g. pip's index settings in ~/.config/pip; a legacy ~/.pip/pip.conf via PIP_CONFIG_FILE).
+# ~/.aws, Chromium's profile under ~/.config): these targets use .build/home instead, and .build/tmp for
+# temporary files, so they write nothing outside the checkout and read no AWS file of the user. Only pip's user
+# configuration (the package index to use) is still read where the user keeps it, through PIP_CONFIG_FILE.
 REAL_HOME := $(HOME)
+USER_PIP_CONFIG := $(or $(PIP_CONFIG_FILE),$(firstword $(wildcard \
+	$(or $(XDG_CONFIG_HOME),$(REAL_HOME)/.config)/pip/pip.conf $(REAL_HOME)/.pip/pip.conf)))
 TEST_HOME := $(CURDIR)/.build/home
 TEST_TMP := $(CURDIR)/.build/tmp
 TEST_TARGETS := demo test lint sanity units units-quick integration molecule bench-quick build-roundtrip \
 	test-newest units-newest sanity-newest integration-newest test-pre units-pre sanity-pre integration-pre
 $(TEST_TARGETS): test-home
-$(TEST_TARGETS): export XDG_CONFIG_HOME := $(or $(XDG_CONFIG_HOME),$(REAL_HOME)/.config)
-$(TEST_TARGETS): export PIP_CONFIG_FILE := $(or $(PIP_CONFIG_FILE),$(wildcard $(REAL_HOME)/.pip/pip.conf))
+$(TEST_TARGETS): export PIP_CONFIG_FILE := $(USER_PIP_CONFIG)
 $(TEST_TARGETS): export HOME := $(TEST_HOME)
+$(TEST_TARGETS): export XDG_CONFIG_HOME := $(TEST_HOME)/.config
 $(TEST_TARGETS): export XDG_CACHE_HOME := $(TEST_HOME)/.cache
 $(TEST_TARGETS): export XDG_DATA_HOME := $(TEST_HOME)/.local/share
 $(TEST_TARGETS): export XDG_STATE_HOME := $(TEST_HOME)/.local/state

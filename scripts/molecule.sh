@@ -19,7 +19,7 @@ trap 'python -m emulator stop >/dev/null 2>&1 || true' EXIT
 # None of the caller's AWS settings reach molecule, its playbooks or the emulator: the environment is the
 # caller's without any AWS_* variable, plus the emulator's management account, from which every host assumes
 # its own role. Nothing reaches AWS.
-python -m emulator.environ \
+python tests/emulator/environ.py \
   AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
   AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 \
   -- molecule test --all "$@"

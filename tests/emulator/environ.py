@@ -7,9 +7,10 @@ profile that does not exist here) or points it somewhere else. So no process we 
 
     scrubbed_environ({"AWS_ENDPOINT_URL": url, ...})   # for subprocess.run(..., env=...)
     scrub_os_environ()                                  # for a process that is itself an emulator client
-    python -m emulator.environ NAME=VALUE ... -- command args   # for shell scripts (molecule, ansible-test)
+    python tests/emulator/environ.py NAME=VALUE ... -- command args   # for shell scripts (molecule, ansible-test)
 
-Standard library only: the shell scripts run it before anything else is importable.
+Standard library only, and run as a file, not with -m: the emulator package imports it, and the shell
+scripts run it before anything else is importable.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def scrub_os_environ() -> None:
 
 def main(argv: list[str]) -> int:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print("usage: python -m emulator.environ [NAME=VALUE ...] -- command [args ...]", file=sys.stderr)
+        print("usage: python tests/emulator/environ.py [NAME=VALUE ...] -- command [args ...]", file=sys.stderr)
         return 2
     split = argv.index("--")
     settings = {}
