@@ -21,6 +21,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from emulator.environ import scrubbed_environ
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -63,8 +65,7 @@ def _callbacks_enabled() -> str:
 
 
 def ansible_env(emu_env: dict, counter_file: Path, extra: dict | None = None) -> dict:
-    env = dict(os.environ)
-    env.update(emu_env)
+    env = scrubbed_environ(emu_env)  # no AWS setting of the user's shell, the emulator's on top
     env.update(
         {
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),

@@ -1,4 +1,4 @@
-"""The accountguard.aws benchmark (DESIGN.md section 7, issue 6).
+"""The accountguard.aws benchmark (issue 6; what it measures and why: docs/scaling.md).
 
 Starts the local AWS emulator, seeds it, and measures playbooks/baseline.yml side by side with
 bench/reference/check.yml (the same checks written with amazon.aws modules only) on the same data:
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
@@ -728,10 +729,16 @@ def main(argv: list[str] | None = None) -> int:
         print(merge(args.merge))
         return 0
     from emulator import Emulator
+    from emulator.environ import scrub_os_environ
 
+    # This process seeds and reads the emulator with boto3, and its environment is the playbooks' base
+    # (measure.ansible_env): none of the user's AWS settings may reach either.
+    scrub_os_environ()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = args.out / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
+    # The drift reports of the measured runs stay with the run, not in the checkout's ./reports.
+    os.environ["ACCOUNTGUARD_REPORT_DIR"] = str(run_dir / "reports")
     command = "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"benchmark {'(quick) ' if args.quick else ''}-> {run_dir}", flush=True)
     started = time.perf_counter()

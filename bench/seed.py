@@ -61,7 +61,7 @@ def expected(users: int, max_age_days: int = 90, max_unused_days: int = 45) -> d
     for s in specs:
         for age, used in s.keys:
             old_keys += age > max_age_days
-            # Never-used keys count from their creation (DESIGN.md section 1, unlike Prowler).
+            # Never-used keys count from their creation (docs/cis-mapping.md, unlike Prowler).
             stale = (age if used is None else used) > max_unused_days or age > max_age_days
             stale_keys += stale
             if stale or len(s.keys) > 1:

@@ -3,17 +3,23 @@
 #
 #   scripts/changelog.sh lint      check changelogs/fragments/*.yml
 #   scripts/changelog.sh preview   write CHANGELOG.md with the pending fragments as the galaxy.yml version,
-#                                  without consuming them (make changelog, make build)
+#                                  without consuming them (make changelog; make build, in its copy)
 #   scripts/changelog.sh release   cut the release for real: fragments move into changelogs/changelog.yaml
 #                                  and are deleted; commit the result together with the version bump
+#
+# Environment:
+#   VENV            the virtual environment whose antsibull-changelog is used (default: .venv)
+#   CHANGELOG_ROOT  the collection tree to work on (default: this checkout; scripts/build.sh passes its copy)
 set -euo pipefail
 
 # Everything runs inside main, which bash parses completely before running it: editing this file while a
 # run is in progress (a shared working tree) cannot make the running copy execute a shifted line.
 main() {
   cmd=${1:-preview}
-  root=$(cd "$(dirname "$0")/.." && pwd)
-  venv=${VENV:-$root/.venv}
+  checkout=$(cd "$(dirname "$0")/.." && pwd)
+  root=${CHANGELOG_ROOT:-$checkout}
+  venv=${VENV:-$checkout/.venv}
+  [[ $venv == /* ]] || venv=$checkout/$venv
   export PATH=$venv/bin:$PATH
   cd "$root"
 

@@ -13,6 +13,7 @@ Nothing here reaches real AWS. The secrets of the demo users land in .build/demo
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from emulator import Emulator  # the emulator lives with the tests
+from emulator.environ import scrub_os_environ, scrubbed_environ
 
 INVENTORY = ROOT / "inventories" / "demo"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
@@ -38,10 +40,10 @@ def banner(text: str) -> None:
     print(f"\n{'=' * 100}\n== {text}\n{'=' * 100}", flush=True)
 
 
-def run_baseline(title: str, env: dict, *args: str) -> dict:
+def run_baseline(title: str, inventory: Path, env: dict, *args: str) -> dict:
     """Run the playbook with its ordinary output on the terminal; return the recap per host."""
-    banner(f"{title}: ansible-playbook -i inventories/demo playbooks/baseline.yml {' '.join(args)}".rstrip())
-    cmd = [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(PLAYBOOK), *args]
+    banner(f"{title}: ansible-playbook -i {shown(inventory)} playbooks/baseline.yml {' '.join(args)}".rstrip())
+    cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOK), *args]
     recap = {}
     with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         for line in proc.stdout:
@@ -54,17 +56,26 @@ def run_baseline(title: str, env: dict, *args: str) -> dict:
     return recap
 
 
-def inventory_accounts(env: dict) -> dict:
-    """host -> aws_account_id of the demo inventory."""
-    out = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(INVENTORY), "--list"],
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def inventory_accounts(inventory: Path, env: dict) -> dict:
+    """host -> aws_account_id of the demo inventory; {} when it yields none or fails to parse."""
+    proc = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(inventory), "--list"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    hostvars = json.loads(out).get("_meta", {}).get("hostvars", {})
+        check=False,
+    )
+    # An inventory source that fails to parse is only a warning to Ansible: show it, the caller stops.
+    if proc.stderr.strip():
+        print(proc.stderr, file=sys.stderr, end="")
+    if proc.returncode != 0:
+        return {}
+    hostvars = json.loads(proc.stdout).get("_meta", {}).get("hostvars", {})
     return {host: str(_plain(hv["aws_account_id"])) for host, hv in hostvars.items() if "aws_account_id" in hv}
 
 
@@ -132,43 +143,92 @@ def print_drift_report() -> None:
     print(f"HTML report: {pages[-1]}")
 
 
-def main() -> int:
-    # A fresh emulator means fresh users: secrets of an earlier demo belong to accounts that no longer exist.
-    shutil.rmtree(CREDENTIALS_DIR, ignore_errors=True)
-    shutil.rmtree(REPORTS_DIR, ignore_errors=True)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The baseline against a local, emulated AWS Organization.")
+    parser.add_argument("--inventory", type=Path, default=INVENTORY, help="default: %(default)s")
+    inventory = parser.parse_args(argv).inventory.resolve()
+    # This process reads the emulator with boto3 too: a user's AWS_PROFILE would break those clients.
+    scrub_os_environ()
     banner("Starting the local AWS emulator and seeding the demo Organization")
     with Emulator() as emu:
         demo = emu.seed_demo()
         names = {str(a["id"]): a.get("name", "") for a in demo["accounts"]}
         for account in demo["accounts"]:
             print(f"  {account['id']}  {account.get('name', ''):<16} {account.get('ou_path', '')}")
-        env = dict(os.environ)
-        env.update(emu.env())  # the management account's credentials; every host assumes its own role
-        env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-        env["ACCOUNTGUARD_REPORT_DIR"] = str(REPORTS_DIR)
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        # Nothing of the user's AWS set-up (a profile, keys, a region, an endpoint) reaches the playbooks:
+        # the management account's credentials of the emulator, from which every host assumes its own role.
+        env = scrubbed_environ(
+            {
+                **emu.env(),
+                "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+                "ANSIBLE_NOCOLOR": "1",
+                "ACCOUNTGUARD_REPORT_DIR": str(REPORTS_DIR),
+                # An inventory that fails to parse is an error with its reason, not a warning and no hosts.
+                "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+                "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
+        )
 
-        accounts = inventory_accounts(env)
-        missing = sorted(set(accounts.values()) - set(names))
-        if missing:
-            print(f"the demo inventory names accounts the emulator did not seed: {', '.join(missing)}", file=sys.stderr)
+        accounts = inventory_accounts(inventory, env)
+        problem = inventory_problem(inventory, accounts, names)
+        if problem:
+            print(f"\ndemo failed: {problem}", file=sys.stderr)
             return 1
+        # A fresh emulator means fresh users: secrets of an earlier demo belong to accounts that no longer
+        # exist. Removed only now, so a demo that stops above leaves an earlier one's files alone.
+        shutil.rmtree(CREDENTIALS_DIR, ignore_errors=True)
+        shutil.rmtree(REPORTS_DIR, ignore_errors=True)
 
-        runs = [("drift check", run_baseline("1/3 Drift check (changes nothing)", env, "--check", "--diff"))]
+        runs = [("drift check", run_baseline("1/3 Drift check (changes nothing)", inventory, env, "--check", "--diff"))]
         print_drift_report()
         runs += [
-            ("apply", run_baseline("2/3 Apply the baseline", env)),
-            ("check again", run_baseline("3/3 Check again (expect no drift)", env, "--check")),
+            ("apply", run_baseline("2/3 Apply the baseline", inventory, env)),
+            ("check again", run_baseline("3/3 Check again (expect no drift)", inventory, env, "--check")),
         ]
         print_summary(accounts, names, runs, emu)
 
-    failed = [title for title, recap in runs if recap["_rc"] != 0]
-    drift_left = [h for h, r in runs[-1][1].items() if h != "_rc" and r["changed"]]
-    if failed or drift_left:
-        print(f"\ndemo failed: runs {failed or '-'}, drift left in {drift_left or '-'}", file=sys.stderr)
+    problems = run_problems(accounts, runs)
+    if problems:
+        print("\ndemo failed:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
         return 1
-    print("\ndemo finished: every account converged; the emulator is stopped.")
+    print(f"\ndemo finished: all {len(accounts)} accounts checked and converged; the emulator is stopped.")
     return 0
+
+
+def inventory_problem(inventory: Path, accounts: dict, seeded: dict) -> str | None:
+    """Why the demo inventory cannot stand for the seeded Organization, or None."""
+    if not accounts:
+        return (
+            f"the inventory {shown(inventory)} yields no hosts, so nothing would be checked "
+            "(see the inventory warnings above)"
+        )
+    missing = sorted(set(seeded) - set(accounts.values()))
+    unknown = sorted(set(accounts.values()) - set(seeded))
+    if missing or unknown:
+        return (
+            f"the inventory {shown(inventory)} does not match the seeded Organization: "
+            f"not in the inventory {', '.join(missing) or '-'}; not seeded {', '.join(unknown) or '-'}"
+        )
+    return None
+
+
+def run_problems(accounts: dict, runs: list[tuple[str, dict]]) -> list[str]:
+    """Every way the three runs fell short: a failed run, a run that did not check every account (an empty
+    play recap exits 0), drift left after the apply."""
+    problems = []
+    for title, recap in runs:
+        if recap["_rc"] != 0:
+            problems.append(f"{title}: ansible-playbook exited {recap['_rc']}")
+        checked = sorted(h for h in recap if h != "_rc")
+        if set(checked) != set(accounts):
+            problems.append(
+                f"{title}: checked {len(checked)} of the {len(accounts)} seeded accounts "
+                f"(missing: {', '.join(sorted(set(accounts) - set(checked))) or '-'})"
+            )
+    drift_left = sorted(h for h, r in runs[-1][1].items() if h != "_rc" and r["changed"])
+    if drift_left:
+        problems.append(f"{runs[-1][0]}: drift left in {', '.join(drift_left)}")
+    return problems
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ mkdir -p .build/molecule
 EMULATOR_PORT=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export EMULATOR_PORT
 export EMULATOR_STATE_FILE="$root/.build/molecule/emulator.json"
-# The emulator's management account; every host assumes its own role from there. Nothing reaches AWS.
-export AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
 # The drift report callback is not what molecule tests; keep its files out of the tree.
 export ACCOUNTGUARD_REPORT_DIR="$root/.build/molecule/reports"
 trap 'python -m emulator stop >/dev/null 2>&1 || true' EXIT
-molecule test --all "$@"
+# None of the caller's AWS settings reach molecule, its playbooks or the emulator: the environment is the
+# caller's without any AWS_* variable, plus the emulator's management account, from which every host assumes
+# its own role. Nothing reaches AWS.
+python tests/emulator/environ.py \
+  AWS_ENDPOINT_URL="http://127.0.0.1:$EMULATOR_PORT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+  AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 \
+  -- molecule test --all "$@"

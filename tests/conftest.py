@@ -26,6 +26,13 @@ LINK = COLLECTIONS / "ansible_collections" / "accountguard" / "aws"
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from emulator.environ import scrub_os_environ  # after the sys.path entry above
+
+# The tests are AWS clients of the emulator only: a developer's AWS_PROFILE, keys, region or endpoint must
+# neither break them nor leak into them. Every subprocess gets an environment built explicitly as well
+# (helpers.ansible_run.ansible_env, the emulator's own process).
+scrub_os_environ()
+
 
 def _collection_importable() -> bool:
     try:

@@ -288,7 +288,7 @@ def pre_tag_reason(record, filters):
 
 
 def host_vars(record, role_name=None, management_role_name=None):
-    """Host variables of one account (DESIGN.md section 5 names)."""
+    """Host variables of one account (the names docs/multi-account.md lists)."""
     name = management_role_name if record["management"] else role_name
     hostvars = {
         "aws_account_id": record["id"],

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from emulator.client import TESTS_DIR, Emulator, EmulatorError, spawn, wait_for_state
+from emulator.environ import scrub_os_environ
 
 DEFAULT_STATE_FILE = TESTS_DIR.parent / ".build" / "emulator.json"
 
@@ -173,4 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int)
     p.add_argument("--slow-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
+    # seed, reset, requests build boto3 clients in this process: the user's AWS settings must not reach them.
+    scrub_os_environ()
     return args.func(args)

@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from emulator.environ import scrubbed_environ
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -316,7 +318,7 @@ class Emulator:
         from botocore.config import Config
 
         if self._session is None:
-            self._session = boto3.session.Session()
+            self._session = boto3.session.Session(botocore_session=_isolated_botocore_session())
         client = self._session.client(
             service,
             endpoint_url=self.url,
@@ -332,6 +334,26 @@ class Emulator:
         return client
 
 
+def _isolated_botocore_session():
+    """A botocore session that reads no AWS_* variable and no ~/.aws file.
+
+    The emulator's clients get endpoint, region and keys explicitly; without this a user's AWS_PROFILE (a
+    profile that does not exist here) would still fail every one of them, whoever started the process.
+    """
+    import botocore.session
+    from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES
+
+    # (config file key, environment variable(s), default, conversion) per setting: drop the variables.
+    without_env = {
+        name: (config_key, None, default, convert)
+        for name, (config_key, _env, default, convert) in BOTOCORE_DEFAUT_SESSION_VARIABLES.items()
+    }
+    session = botocore.session.Session(session_vars=without_env)
+    session.set_config_variable("config_file", os.devnull)
+    session.set_config_variable("credentials_file", os.devnull)
+    return session
+
+
 def _mark_internal(request, **kwargs) -> None:
     request.headers[INTERNAL_HEADER] = "1"
 
@@ -339,11 +361,13 @@ def _mark_internal(request, **kwargs) -> None:
 def spawn(port: int, state_file: Path, log_file: str | os.PathLike | None, detach: bool = False) -> subprocess.Popen:
     """Start ``python -m emulator serve``. A detached server outlives its parent (the CLI's ``start``); an
     attached one stops by itself when the process that started it dies, so a killed pytest leaves no server."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
-    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    # The server must not inherit credentials or an endpoint meant for the code under test.
-    env.pop("MOTO_ACCOUNT_ID", None)
+    # The server must not inherit credentials, a profile or an endpoint meant for the code under test.
+    env = scrubbed_environ(
+        {
+            "PYTHONPATH": os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH", "")) if p),
+            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        }
+    )
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
     try:
         return subprocess.Popen(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from emulator.environ import scrubbed_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -46,7 +47,9 @@ _REPORT_DIR = tempfile.mkdtemp(prefix="accountguard-test-reports-")
 
 
 def ansible_env(extra_env: dict | None = None, json_output: bool = True) -> dict:
-    env = dict(os.environ)
+    """The environment of an ansible-playbook run: none of the parent's AWS settings, the checkout's
+    ansible.cfg, this interpreter, then ``extra_env`` (typically ``emulator.env()``) on top."""
+    env = scrubbed_environ()
     # Tests that want the drift report pass their own ACCOUNTGUARD_REPORT_DIR; the rest must not fill ./reports.
     env.setdefault("ACCOUNTGUARD_REPORT_DIR", _REPORT_DIR)
     env.update(

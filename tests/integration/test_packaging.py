@@ -106,10 +106,43 @@ def members_of(artifact: Path) -> list[str]:
         return [m.name.removeprefix("./") for m in tar.getmembers()]
 
 
+def make_build(output: Path) -> Path:
+    """What `make build` runs: scripts/build.sh, with this test's ansible-galaxy."""
+    run([str(ROOT / "scripts" / "build.sh"), str(output)], env={**os.environ, "VENV": str(BIN.parent)})
+    artifact = output / TARBALL
+    assert artifact.is_file()
+    return artifact
+
+
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory) -> Path:
     """The artifact built from the checkout itself, exactly as `make build` does."""
-    return build(ROOT, tmp_path_factory.mktemp("dist"))
+    return make_build(tmp_path_factory.mktemp("dist"))
+
+
+def git_status() -> str:
+    return run(["git", "status", "--porcelain", "--untracked-files=all"]).stdout
+
+
+def test_build_packs_tracked_files_only_and_leaves_the_checkout_as_it_was(tmp_path):
+    """A user's inventory beside the collection (untracked, not ignored) never ships, and building rewrites
+    no tracked file (CHANGELOG.md is generated into the build's own copy)."""
+    mine = ROOT / "inventories" / f"mine-{os.getpid()}"
+    mine.mkdir()
+    try:
+        (mine / "hosts.yml").write_text("all:\n  hosts:\n    my-account:\n", encoding="utf-8")
+        before = git_status()
+        assert f"inventories/{mine.name}/hosts.yml" in before
+        members = members_of(make_build(tmp_path / "dist"))
+        assert git_status() == before
+    finally:
+        shutil.rmtree(mine)
+    assert [m for m in members if m.startswith(f"inventories/{mine.name}")] == []
+    tracked = set(run(["git", "ls-files"]).stdout.splitlines())
+    generated = {"MANIFEST.json", "FILES.json"}
+    files = {m for m in members if m not in generated and not (ROOT / m).is_dir()}
+    assert sorted(files - tracked) == []
+    assert "CHANGELOG.md" in files
 
 
 @pytest.fixture(scope="module")
@@ -394,3 +427,12 @@ def test_docs_yaml_examples_parse_and_local_links_resolve():
             if "://" not in target and not (page.parent / target).exists():
                 broken.append(f"{page.name}: link to {target}")
     assert broken == []
+
+
+def test_the_role_and_the_collection_claim_the_same_oldest_ansible_core():
+    """meta/runtime.yml's requires_ansible and the role's min_ansible_version name one version, the oldest the
+    CI matrix tests (docs/ci.md)."""
+    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
+    role = yaml.safe_load((ROOT / "roles" / "baseline" / "meta" / "main.yml").read_text(encoding="utf-8"))
+    oldest = re.fullmatch(r">=\s*([0-9.]+)", runtime["requires_ansible"]).group(1)
+    assert oldest.removesuffix(".0") == str(role["galaxy_info"]["min_ansible_version"]).removesuffix(".0")
