@@ -107,7 +107,8 @@ def run_playbook(
         start = proc.stdout.find("{")
         if start >= 0:
             try:
-                data = json.loads(proc.stdout[start:])
+                # the JSON callback's document; the report callback may print the files it wrote after it
+                data, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
             except json.JSONDecodeError:
                 data = {}
     return PlaybookResult(proc.returncode, proc.stdout, proc.stderr, data)

@@ -132,13 +132,22 @@ def actions_in_source(text: str, where: str = "<source>") -> dict[str, set[str]]
     return found
 
 
+# Calls botocore makes on the collection's behalf, named by the botocore class the code hands the work to.
+IMPLICIT_ACTIONS = {"AssumeRoleCredentialFetcher": "sts:AssumeRole"}
+
+
 def collection_actions(root: Path = PLUGINS) -> dict[str, set[str]]:
-    """Every ``service:Action`` that Python code anywhere under plugins/ (subpackages included) mentions."""
+    """Every ``service:Action`` that Python code anywhere under plugins/ (subpackages included) mentions, and
+    the calls botocore makes for it (IMPLICIT_ACTIONS)."""
     found: dict[str, set[str]] = {}
     for path in sorted(root.rglob("*.py")):
         where = str(path.relative_to(root.parent))
-        for action, places in actions_in_source(path.read_text(encoding="utf-8"), where).items():
+        text = path.read_text(encoding="utf-8")
+        for action, places in actions_in_source(text, where).items():
             found.setdefault(action, set()).update(places)
+        for marker, action in IMPLICIT_ACTIONS.items():
+            if marker in text:
+                found.setdefault(action, set()).add(f"{where} (through botocore's {marker})")
     return found
 
 

@@ -148,7 +148,7 @@ DENIED_TASKS = [
 ]
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
 # Differ between two runs whatever the front end: where the failure was raised, each response's date and id.
-VOLATILE = {"exception", "response_metadata"}
+VOLATILE = {"exception", "response_metadata", "credential_cache_dir"}  # the cache: one per emulator reset
 
 
 def comparable(value):

@@ -24,7 +24,8 @@ RANDOM_IDS = re.compile(r"\b(AKIA|AIDA|ASIA|ANPA|AGPA)[A-Z0-9]{12,20}\b")
 
 
 # Ids AWS (moto) makes up for each new entity, in fields of their own.
-RANDOM_ID_FIELDS = re.compile(r'"(group_id|user_id)": "[^"]*"')
+# credential_cache_dir: the emulator gives each reset its own credential cache.
+RANDOM_ID_FIELDS = re.compile(r'"(group_id|user_id|credential_cache_dir)": "[^"]*"')
 
 
 def normalized(result: dict) -> dict:
