@@ -161,17 +161,21 @@ def poll_credential_report(
     ``generate()`` returns GenerateCredentialReport's state, ``get()`` the report or None while it is not ready
     (the gateway's calls). Polls ``generate`` until it says COMPLETE, pausing between polls (a quarter second
     first, doubling up to ``sleep`` seconds: a fresh report usually takes a few seconds), and gives up after
-    ``max_wait`` seconds with CredentialReportTimeout. In the common case (a report exists) that is one
-    generate and one get, without a pause. ``sleeper``/``clock`` exist for tests.
+    ``max_wait`` seconds with CredentialReportTimeout. In the common cases (a report exists, or a fresh one is
+    ready at once) that is one generate and one get, without a pause. ``sleeper``/``clock`` exist for tests.
     """
     deadline = clock() + max_wait
     pause = min(FIRST_PAUSE, sleep)
+    first = True
     while True:
         state = generate()
-        if state == "COMPLETE":
+        # A report AWS just STARTED may be ready at once (small accounts): one get finds out before any pause,
+        # instead of a second generate that would only say COMPLETE.
+        if state == "COMPLETE" or (first and state == "STARTED"):
             response = get()
             if response is not None:
                 return response
+        first = False
         if clock() + pause > deadline:
             raise CredentialReportTimeout(
                 message=f"Timeout waiting {max_wait:g}s for the IAM credential report (last state {state or 'unknown'})"

@@ -169,9 +169,11 @@ def client_error(code):
 
 
 def test_fetch_polls_with_sleep_until_complete():
-    client, clock = FakeIAM(["STARTED", "INPROGRESS", "COMPLETE"]), FakeClock()
+    client = FakeIAM(["STARTED", "INPROGRESS", "COMPLETE"], [client_error("ReportInProgress")])
+    clock = FakeClock()
     rows, generated = fetch(client, max_wait=30, sleep=2, sleeper=clock.sleep, clock=clock)
-    assert client.calls == ["generate", "generate", "generate", "get"]
+    # a just-started report is tried once at once; after that only COMPLETE is worth a get
+    assert client.calls == ["generate", "get", "generate", "generate", "get"]
     assert clock.sleeps == [0.25, 0.5]
     assert generated == utc(2024, 5, 2)
     assert len(rows) == 3
@@ -198,8 +200,15 @@ def test_fetch_retries_a_report_not_ready_on_get():
     assert rows
 
 
+def test_fetch_a_fresh_report_ready_at_once_costs_one_generate_and_one_get():
+    client, clock = FakeIAM(["STARTED"]), FakeClock()
+    fetch(client, sleeper=clock.sleep, clock=clock)
+    assert client.calls == ["generate", "get"]
+    assert clock.sleeps == []
+
+
 def test_fetch_pause_doubles_up_to_sleep():
-    client, clock = FakeIAM(["STARTED"] * 7 + ["COMPLETE"]), FakeClock()
+    client, clock = FakeIAM(["STARTED"] * 7 + ["COMPLETE"], [client_error("ReportInProgress")]), FakeClock()
     fetch(client, max_wait=60, sleep=2, sleeper=clock.sleep, clock=clock)
     assert clock.sleeps == [0.25, 0.5, 1, 2, 2, 2, 2]
 
