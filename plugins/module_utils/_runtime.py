@@ -18,6 +18,7 @@ Two front ends run the same :class:`ControlSpec`:
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,8 +150,17 @@ def run_module(spec: ControlSpec) -> None:
     except AnsibleAWSError as error:
         _emit_warnings(ctx)
         module.fail_json_aws_error(error)
+    except Exception as error:  # pylint: disable=broad-except
+        # The same failure the controller front end reports for a bug, instead of a bare MODULE FAILURE.
+        _emit_warnings(ctx)
+        module.fail_json(msg=unexpected_failure_message(spec, error), exception=traceback.format_exc())
     _emit_warnings(ctx)
     module.exit_json(**result)
+
+
+def unexpected_failure_message(spec: ControlSpec, error: BaseException) -> str:
+    """The message of a failure no backend expected (a bug), the same from both front ends."""
+    return f"{spec.name} raised {type(error).__name__}: {error}"
 
 
 def _emit_warnings(ctx: Context) -> None:

@@ -39,7 +39,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 
-from ansible_collections.accountguard.aws.plugins.module_utils._runtime import Context, ControlFailure, ControlSpec
+from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
+    Context,
+    ControlFailure,
+    ControlSpec,
+    unexpected_failure_message,
+)
 
 # Imported when the controller loads the action plugin class, so every worker forked after it starts with
 # boto3 and botocore imported and the models of the services we call parsed into one warm loader.
@@ -221,7 +226,9 @@ class ControllerAction(ActionBase):
                 required_if=self.spec.required_if,
             )
         except AnsibleActionFail as failure:
-            return {"failed": True, "msg": failure.message}
+            # ActionBase names the plugin by its Python path; a module process names the module.
+            message = failure.message.replace(f"({self._load_name})", f"({self._task.resolved_action})", 1)
+            return {"failed": True, "msg": message}
         params = {name: params.get(name) for name in spec}
         censored = no_log_values(spec, params)
         ctx = Context(
@@ -240,7 +247,7 @@ class ControllerAction(ActionBase):
             # What a module process reports as MODULE FAILURE: the host fails with the cause.
             result = {
                 "failed": True,
-                "msg": f"{self.spec.name} raised {type(error).__name__}: {error}",
+                "msg": unexpected_failure_message(self.spec, error),
                 "exception": traceback.format_exc(),
             }
         if ctx.warnings:

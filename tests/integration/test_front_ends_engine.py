@@ -1,0 +1,90 @@
+"""The engine's own promises, through both front ends (the controller's action plugin and the module process):
+iam_password_policy gives the same result, diff, warning and failures; a no_log value reaches neither result nor
+output; a backend bug fails both the same way."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from helpers.ansible_run import run_module
+
+LOCAL_PYTHON = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable}
+MODULE = "accountguard.aws.iam_password_policy"
+VOLATILE = {"_rc", "_stdout", "_stderr", "start", "end", "delta", "exception", "invocation"}
+STRONG = {
+    "minimum_password_length": 14,
+    "require_symbols": True,
+    "require_numbers": True,
+    "require_uppercase": True,
+    "require_lowercase": True,
+    "max_password_age": 90,
+    "password_reuse_prevention": 24,
+}
+
+
+def both(emulator, args, *, check=False, diff=True):
+    """The task's result and the writes it sent, through the controller and then a module process, each from
+    the same fresh state (a weak custom policy)."""
+    runs = []
+    for setting in ("true", "false"):
+        emulator.reset()
+        emulator.client("iam").update_account_password_policy(MinimumPasswordLength=8)
+        emulator.clear_requests()
+        env = emulator.env() | LOCAL_PYTHON | {"ACCOUNTGUARD_CONTROLLER_EXECUTION": setting}
+        result = run_module(MODULE, args, check=check, diff=diff, env=env)
+        writes = [r["action"] for r in emulator.requests(writes_only=True)]
+        runs.append((result, writes))
+    return runs
+
+
+def comparable(result: dict) -> dict:
+    return {key: value for key, value in result.items() if key not in VOLATILE}
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "apply"])
+def test_same_result_changed_diff_and_writes(emulator, check):
+    (controller, c_writes), (process, p_writes) = both(emulator, STRONG, check=check)
+    assert controller["changed"] is True and "diff" in controller, controller
+    assert comparable(controller) == comparable(process)
+    assert c_writes == p_writes == ([] if check else ["UpdateAccountPasswordPolicy"])
+
+
+def test_same_warning(emulator):
+    (controller, _), (process, _) = both(emulator, {"state": "absent", "minimum_password_length": 14}, check=True)
+    assert controller["warnings"] == process["warnings"]
+    assert "ignoring minimum_password_length" in controller["warnings"][0]
+
+
+def test_same_failure_of_bad_input_before_any_call(emulator):
+    (controller, c_writes), (process, p_writes) = both(emulator, {"minimum_password_length": 5})
+    assert controller["failed"] and process["failed"]
+    assert controller["msg"] == process["msg"] == "minimum_password_length must be between 6 and 128 (inclusive), got 5"
+    assert c_writes == p_writes == []
+
+
+def test_same_failure_of_an_unsupported_option(emulator):
+    (controller, _), (process, _) = both(emulator, {"minimum_length": 14})
+    assert controller["failed"] and process["failed"]
+    assert controller["msg"] == process["msg"]
+    assert controller["msg"].startswith("Unsupported parameters for (accountguard.aws.iam_password_policy) module")
+
+
+def test_a_no_log_value_is_censored_in_both(emulator):
+    token = "NOLOG-session-token-8c1f2e"
+    runs = both(emulator, {**STRONG, "session_token": token}, check=True)
+    for result, _writes in runs:
+        assert token not in json.dumps(result) and token not in result["_stdout"] + result["_stderr"]
+        assert result["invocation"]["module_args"]["session_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert comparable(runs[0][0]) == comparable(runs[1][0])
+
+
+def test_a_backend_bug_fails_both_the_same_way(emulator):
+    # A shared source of the wrong shape is a bug of the caller that the backend does not expect.
+    (controller, _), (process, _) = both(emulator, {**STRONG, "account_sources": {"password_policy": "not a dict"}})
+    assert controller["failed"] and process["failed"]
+    assert controller["msg"] == process["msg"]
+    assert controller["msg"].startswith("iam_password_policy raised TypeError")
+    # both keep a traceback (ansible-core shows it only when its traceback display setting asks)
+    assert controller["exception"] and process["exception"]
