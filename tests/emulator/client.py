@@ -165,6 +165,17 @@ class Emulator:
             },
         )
 
+    def enable_root_access(self, features: tuple[str, ...] = ("RootCredentialsManagement", "RootSessions")) -> dict:
+        """Turn centralized root access on in the Organization of the default (management) account: trusted
+        access for iam.amazonaws.com, then the IAM features. Returns ListOrganizationsFeatures' answer. The calls
+        are the test's own (not logged)."""
+        self.client("organizations").enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+        iam = self.client("iam")
+        for feature in features:
+            getattr(iam, f"enable_organizations_{_snake(feature)}")()
+        answer = iam.list_organizations_features()
+        return {"OrganizationId": answer["OrganizationId"], "EnabledFeatures": answer["EnabledFeatures"]}
+
     def root_state(self, account_id: str) -> dict:
         """The account's root state as the emulator holds it, ids included: ``{"access_keys": [{"access_key_id",
         "active", "created", "last_used", "last_used_service"}], "mfa", "mfa_serial", "password",
@@ -369,6 +380,10 @@ class Emulator:
             client.meta.events.register("before-sign", _mark_internal)
         self._clients[cache_key] = client
         return client
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def _isolated_botocore_session():

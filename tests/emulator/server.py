@@ -134,6 +134,11 @@ class Middleware:
         internal = environ.get(INTERNAL_HEADER)
         call = self.parse(environ)
         if call is None:
+            session = root_access.root_session(_credential_scope(environ.get("HTTP_AUTHORIZATION", ""))[1])
+            if session is not None:
+                # A REST call (S3) in a root session: no action to check against the task policy, but it must
+                # act in the target account, not moto's default one.
+                environ["HTTP_X_MOTO_ACCOUNT_ID"] = session.account_id
             return self.app(environ, start_response)
         if internal:
             # The test's own clients skip the log and every behaviour, but still need what moto lacks.

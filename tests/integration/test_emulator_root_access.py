@@ -395,3 +395,23 @@ def test_set_root_defaults_the_password_to_whether_it_was_used(emulator):
         False,
         False,
     ]
+
+
+def test_enable_root_access_prepares_the_demo_organization(emulator):
+    demo = emulator.seed_demo()
+    answer = emulator.enable_root_access()
+    assert answer == {"OrganizationId": demo["organization_id"], "EnabledFeatures": BOTH}
+    assert emulator.requests() == []
+    prod = demo["accounts"][0]["id"]
+    iam = emulator.session_client("iam", root_session(emulator, prod))
+    # The demo's prod root: an active and an inactive key, no MFA, a password used 3 days ago.
+    assert sorted(k["Status"] for k in iam.list_access_keys()["AccessKeyMetadata"]) == ["Active", "Inactive"]
+    assert iam.list_mfa_devices()["MFADevices"] == []
+    assert iam.get_login_profile()["LoginProfile"]["CreateDate"]
+
+
+def test_rest_calls_in_a_root_session_act_in_the_target_account(emulator):
+    member, _ = organization(emulator)
+    emulator.client("s3", member).create_bucket(Bucket="member-bucket")
+    s3 = emulator.session_client("s3", root_session(emulator, member, TASK + "S3UnlockBucketPolicy"))
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["member-bucket"]
