@@ -144,7 +144,14 @@ class Emulator:
         access_keys: list[dict] | None = None,
         mfa: str = "none",
         password_last_used_days_ago: float | None = None,
+        password: bool | None = None,
+        signing_certificates: list[dict] | None = None,
     ) -> None:
+        """Replace the root user state of one account (see README.md, "Root user state").
+
+        ``password``: root has a console password (default: whether ``password_last_used_days_ago`` is given);
+        ``signing_certificates``: at most two ``{"active": bool, "age_days": int}``.
+        """
         self._control(
             "POST",
             "root",
@@ -153,8 +160,38 @@ class Emulator:
                 "access_keys": access_keys or [],
                 "mfa": mfa,
                 "password_last_used_days_ago": password_last_used_days_ago,
+                "password": password,
+                "signing_certificates": signing_certificates or [],
             },
         )
+
+    def enable_root_access(self, features: tuple[str, ...] = ("RootCredentialsManagement", "RootSessions")) -> dict:
+        """Turn centralized root access on in the Organization of the default (management) account: trusted
+        access for iam.amazonaws.com, then the IAM features. Returns ListOrganizationsFeatures' answer. The calls
+        are the test's own (not logged)."""
+        self.client("organizations").enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+        iam = self.client("iam")
+        for feature in features:
+            getattr(iam, f"enable_organizations_{_snake(feature)}")()
+        answer = iam.list_organizations_features()
+        return {"OrganizationId": answer["OrganizationId"], "EnabledFeatures": answer["EnabledFeatures"]}
+
+    def root_state(self, account_id: str) -> dict:
+        """The account's root state as the emulator holds it, ids included: ``{"access_keys": [{"access_key_id",
+        "active", "created", "last_used", "last_used_service"}], "mfa", "mfa_serial", "password",
+        "password_last_used", "signing_certificates": [{"certificate_id", "active"}]}``."""
+        return self._control("POST", "root-state", {"account_id": str(account_id)})["root"]
+
+    def issued_root_sessions(self) -> list[dict]:
+        """Credentials handed out by ``sts:AssumeRoot`` since the last reset, secrets included:
+        ``[{"account_id", "caller_account_id", "task_policy_arn", "access_key_id", "secret_access_key",
+        "session_token", "expiration"}]``."""
+        return self._control("POST", "root-sessions", {})["sessions"]
+
+    def expire_root_sessions(self, account_id: str | None = None) -> int:
+        """End every ``sts:AssumeRoot`` session (into that account): their next call answers ExpiredToken."""
+        body = {} if account_id is None else {"account_id": str(account_id)}
+        return self._control("POST", "expire-root-sessions", body)["expired"]
 
     def backdate_access_key(
         self,
@@ -304,6 +341,17 @@ class Emulator:
             internal=not logged,
         )
 
+    def session_client(self, service: str, credentials: dict):
+        """An ordinary (logged) boto3 client with credentials an STS call returned (``AssumeRoot``'s or
+        ``AssumeRole``'s ``Credentials``), as the code under test would build it."""
+        return self._client(
+            service,
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            credentials.get("SessionToken"),
+            internal=False,
+        )
+
     def _client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
         with self._lock:
             return self._build_client(service, key_id, secret, token, internal)
@@ -332,6 +380,10 @@ class Emulator:
             client.meta.events.register("before-sign", _mark_internal)
         self._clients[cache_key] = client
         return client
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def _isolated_botocore_session():

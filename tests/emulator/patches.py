@@ -11,6 +11,8 @@ deleting a user that still has credentials or groups) and makes Organizations ac
 from __future__ import annotations
 
 import json
+import secrets
+import string
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,7 @@ from moto.organizations import utils as org_utils
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
 MFA_KINDS = ("none", "virtual", "hardware")
 REPORT_HEADER_FIELDS = 22
+IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
 
 
 def utcnow() -> datetime:
@@ -37,6 +40,12 @@ def days_ago(days: float | None) -> datetime | None:
     return None if days is None else utcnow() - timedelta(days=days)
 
 
+def make_id(prefix: str, length: int) -> str:
+    """An AWS-style id: the prefix, then upper-case letters and digits up to ``length`` characters."""
+    alphabet = string.ascii_uppercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length - len(prefix)))
+
+
 @dataclass
 class RootKey:
     active: bool
@@ -44,6 +53,14 @@ class RootKey:
     last_used: datetime | None = None
     last_used_service: str | None = None
     last_used_region: str | None = None
+    access_key_id: str = field(default_factory=lambda: make_id("AKIA", 20))
+
+
+@dataclass
+class RootCertificate:
+    active: bool
+    uploaded: datetime
+    certificate_id: str = field(default_factory=lambda: make_id("", 32))
 
 
 @dataclass
@@ -52,6 +69,38 @@ class RootState:
     mfa: str = "none"
     password_last_used: datetime | None = None
     mfa_enabled_at: datetime | None = None
+    # A console password (login profile); AWS writes not_supported for root's password_enabled in the report.
+    password: bool = False
+    password_created: datetime | None = None
+    signing_certificates: list[RootCertificate] = field(default_factory=list)
+    hardware_serial: str = field(default_factory=lambda: make_id("GAHT", 14))
+
+    def mfa_serial(self, account_id: str) -> str | None:
+        if self.mfa == "virtual":
+            return f"arn:aws:iam::{account_id}:mfa/root-account-mfa-device"
+        return self.hardware_serial if self.mfa == "hardware" else None
+
+    def describe(self, account_id: str) -> dict:
+        """The whole root state, ids included (never a secret: root keys have none here)."""
+        return {
+            "access_keys": [
+                {
+                    "access_key_id": key.access_key_id,
+                    "active": key.active,
+                    "created": _fmt(key.created, None),
+                    "last_used": _fmt(key.last_used, None),
+                    "last_used_service": key.last_used_service,
+                }
+                for key in self.access_keys
+            ],
+            "mfa": self.mfa,
+            "mfa_serial": self.mfa_serial(account_id),
+            "password": self.password,
+            "password_last_used": _fmt(self.password_last_used, None),
+            "signing_certificates": [
+                {"certificate_id": cert.certificate_id, "active": cert.active} for cert in self.signing_certificates
+            ],
+        }
 
 
 class EmulatorState:
@@ -67,6 +116,10 @@ class EmulatorState:
             self.report_generated_at: dict[str, datetime] = {}
             self.frozen_reports: dict[str, tuple[str, datetime]] = {}
             self.account_counter = 0
+            # Centralized root access (root_access.py): enabled features per Organization id, and the sessions
+            # sts:AssumeRoot handed out, by access key id.
+            self.org_features: dict[str, set[str]] = {}
+            self.root_sessions: dict[str, object] = {}
 
     def root_of(self, account_id: str) -> RootState:
         with self.lock:
@@ -78,7 +131,11 @@ class EmulatorState:
         access_keys: list[dict] | None = None,
         mfa: str = "none",
         password_last_used_days_ago: float | None = None,
+        password: bool | None = None,
+        signing_certificates: list[dict] | None = None,
     ) -> RootState:
+        """Replace the root state of one account. ``password`` (a console password) defaults to whether
+        the password was ever used; each signing certificate is ``{"active": bool, "age_days": int}``."""
         if mfa not in MFA_KINDS:
             raise ValueError(f"mfa must be one of {', '.join(MFA_KINDS)}, got {mfa!r}")
         keys = list(access_keys or [])
@@ -99,11 +156,26 @@ class EmulatorState:
                     last_used_region="us-east-1" if last_used else None,
                 )
             )
+        certificates = list(signing_certificates or [])
+        if len(certificates) > 2:
+            raise ValueError("root has at most 2 signing certificates")
+        certs = []
+        for cert in certificates:
+            unknown = set(cert) - {"active", "age_days"}
+            if unknown:
+                raise ValueError(f"unknown root signing certificate field(s): {', '.join(sorted(unknown))}")
+            certs.append(
+                RootCertificate(active=bool(cert.get("active", True)), uploaded=days_ago(cert.get("age_days", 0)))
+            )
+        has_password = password_last_used_days_ago is not None if password is None else bool(password)
         state = RootState(
             access_keys=slots,
             mfa=mfa,
             password_last_used=days_ago(password_last_used_days_ago),
             mfa_enabled_at=utcnow() if mfa != "none" else None,
+            password=has_password,
+            password_created=days_ago(1000) if has_password else None,
+            signing_certificates=certs,
         )
         with self.lock:
             self.root[account_id] = state
@@ -165,7 +237,9 @@ def root_report_row(account_id: str) -> str:
                 key.last_used_region or "N/A",
                 key.last_used_service or "N/A",
             ]
-    fields += ["false", "N/A", "false", "N/A"]
+    for index in range(2):
+        cert = root.signing_certificates[index] if index < len(root.signing_certificates) else None
+        fields += ["true" if cert.active else "false", _fmt(cert.uploaded)] if cert else ["false", "N/A"]
     return ",".join(fields) + "\n"
 
 
@@ -192,6 +266,7 @@ def _summary_map(original_property):
         summary["AccountMFAEnabled"] = 1 if root.mfa != "none" else 0
         # AWS counts inactive root keys as present too.
         summary["AccountAccessKeysPresent"] = 1 if root.access_keys else 0
+        summary["AccountSigningCertificatesPresent"] = 1 if root.signing_certificates else 0
         return summary
 
     return property(summary_map)
@@ -403,6 +478,14 @@ def apply() -> None:
     iam_models.IAMBackend.delete_user = _delete_user(iam_models.IAMBackend.delete_user)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
     org_utils.make_random_account_id = STATE.next_account_id
+    # Centralized root access needs trusted access for IAM and an IAM delegated administrator; moto knows
+    # neither service principal.
+    for services in (
+        org_models.FakeServiceAccess.TRUSTED_SERVICES,
+        org_models.FakeDelegatedAdministrator.SUPPORTED_SERVICES,
+    ):
+        if IAM_SERVICE_PRINCIPAL not in services:
+            services.append(IAM_SERVICE_PRINCIPAL)
     org_models.OrganizationsBackend.create_organization = _create_organization(
         org_models.OrganizationsBackend.create_organization
     )
