@@ -205,8 +205,16 @@ class ControllerAction(ActionBase):
         environment = {}
         self._compute_environment_string(environment)
         with _task_environment(environment):
-            result.update(self._run_backend())
+            result.update(self._run_backend(inject_invocation=self._inject_invocation(task_vars)))
         return result
+
+    def _inject_invocation(self, task_vars: dict) -> bool:
+        """Whether a module process's result would carry ``invocation``: always before ansible-core 2.21,
+        since then only when its ``INJECT_INVOCATION`` setting asks, read as ansible-core's own copy action reads it."""
+        if "INJECT_INVOCATION" not in C.config.get_configuration_definitions():
+            return True
+        value = C.config.get_config_value("INJECT_INVOCATION", variables=task_vars, templar=self._templar)
+        return boolean(value, strict=False)
 
     def _interpreter(self, task_vars: dict) -> str | None:
         value = task_vars.get("ansible_python_interpreter")
@@ -216,7 +224,7 @@ class ControllerAction(ActionBase):
         # "auto" and friends mean discovery: the controller's Python is as good an answer as any.
         return None if str(value).startswith("auto") else str(value)
 
-    def _run_backend(self) -> dict:
+    def _run_backend(self, *, inject_invocation: bool) -> dict:
         spec = self.spec.full_argument_spec(aws_argument_spec())
         try:
             _validation, params = self.validate_argument_spec(
@@ -253,7 +261,8 @@ class ControllerAction(ActionBase):
         if ctx.warnings:
             result["warnings"] = list(ctx.warnings)
         result.setdefault("changed", False)
-        result["invocation"] = {"module_args": params}
+        if inject_invocation:
+            result["invocation"] = {"module_args": params}
         return remove_values(result, censored) if censored else result
 
     @staticmethod
