@@ -236,8 +236,13 @@ class CallbackModule(CallbackBase):
 
     def _write_reports(self) -> dict:
         finished = _utc_now()
+        directory = self.get_option("report_dir")
+        os.makedirs(directory, mode=0o750, exist_ok=True)
+        formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
+        run_id = self._unique_run_id(directory, self._started.strftime("%Y%m%dT%H%M%SZ"), formats)
+        stem = f"accountguard-report-{run_id}"
         report = self._builder.build(
-            run_id=self._started.strftime("%Y%m%dT%H%M%SZ"),
+            run_id=run_id,
             started=_iso(self._started),
             finished=_iso(finished),
             mode="check" if context.CLIARGS.get("check", False) else "apply",
@@ -249,10 +254,6 @@ class CallbackModule(CallbackBase):
                 "ansible_core": ansible_version,
             },
         )
-        directory = self.get_option("report_dir")
-        os.makedirs(directory, mode=0o750, exist_ok=True)
-        formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
-        stem = self._unique_stem(directory, report["run"]["id"], formats)
         written = {}
         latest = bool(self.get_option("write_latest"))
         # Render HTML first so the Markdown summary can point at it.
@@ -273,19 +274,22 @@ class CallbackModule(CallbackBase):
         return written
 
     @staticmethod
-    def _unique_stem(directory: str, run_id: str, formats) -> str:
-        """A file name stem no other run uses, reserved by creating its first file exclusively (parallel runs)."""
+    def _unique_run_id(directory: str, started: str, formats) -> str:
+        """The run's id: its start second, with ``-2``, ``-3``... when an earlier run of the same second left
+        reports in the directory, so that no two runs share an id or a file. Reserved by creating the first
+        file exclusively (parallel runs)."""
         exts = [RENDERERS[f][0] for f in formats] or ["json"]
-        stem, n = f"accountguard-report-{run_id}", 1
+        run_id, n = started, 1
         while True:
+            stem = f"accountguard-report-{run_id}"
             if not any(os.path.exists(os.path.join(directory, f"{stem}.{ext}")) for ext in exts[1:]):
                 try:
                     os.close(os.open(os.path.join(directory, f"{stem}.{exts[0]}"), os.O_CREAT | os.O_EXCL, 0o640))
-                    return stem
+                    return run_id
                 except FileExistsError:
                     pass
             n += 1
-            stem = f"accountguard-report-{run_id}-{n}"
+            run_id = f"{started}-{n}"
 
 
 def _literal_fields(source) -> dict:

@@ -211,6 +211,9 @@ def test_two_runs_in_one_second_do_not_overwrite(make_callback):
     drifted_run(second)
     assert first.written["json"] != second.written["json"]
     assert second.written["json"].endswith("-2.json")
+    # the run id is the file's: two runs never share one
+    ids = [json.loads(Path(run.written["json"]).read_text())["run"]["id"] for run in (first, second)]
+    assert ids[1] == f"{ids[0]}-2"
 
 
 def test_unwritable_directory_warns_instead_of_failing_the_run(make_callback, tmp_path, capsys):
