@@ -13,7 +13,12 @@ from collections.abc import Iterable, Mapping
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 CIS_V3 = "cis-aws-3.0"
+CIS_V4 = "cis-aws-4.0.1"
 CIS_V5 = "cis-aws-5.0"
+CIS_V6 = "cis-aws-6.0"
+CIS_V7 = "cis-aws-7.0"
+# Every benchmark version a finding may cite, in the order its ids are listed.
+CIS_VERSIONS = (CIS_V3, CIS_V4, CIS_V5, CIS_V6, CIS_V7)
 
 STATUSES = ("pass", "fail")
 
@@ -72,13 +77,19 @@ CONTROLS = {
         "cis": {CIS_V3: ["1.15"], CIS_V5: ["1.14"]},
         "checks": {},
     },
+    "root_credentials_management": {
+        "title": "Centralized root access enabled for the Organization",
+        # New in CIS v7.0; earlier versions have no such recommendation.
+        "cis": {CIS_V7: ["2.1.1"]},
+        "checks": {},
+    },
 }
 
 CONTROL_IDS = tuple(CONTROLS)
 
 
 def _format_cis(mapping: dict) -> list[str]:
-    return [f"{benchmark}:{rec}" for benchmark in (CIS_V3, CIS_V5) for rec in mapping.get(benchmark, [])]
+    return [f"{benchmark}:{rec}" for benchmark in CIS_VERSIONS for rec in mapping.get(benchmark, [])]
 
 
 def cis_ids(control_id: str, check: str | None = None) -> list[str]:

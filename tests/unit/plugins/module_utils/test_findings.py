@@ -34,6 +34,8 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _findings
         ("access_key_rotation", "rotation", ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]),
         ("admin_group", None, []),
         ("iam_users", None, ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]),
+        # new in CIS v7.0
+        ("root_credentials_management", None, ["cis-aws-7.0:2.1.1"]),
     ],
 )
 def test_cis_ids(control_id, check, expected):
@@ -50,6 +52,7 @@ def test_control_ids_are_design_section_1():
         "access_key_rotation",
         "admin_group",
         "iam_users",
+        "root_credentials_management",
     )
     assert all(control["title"] for control in _findings.CONTROLS.values())
 
