@@ -63,6 +63,10 @@ options:
         description: Result of M(accountguard.aws.iam_access_keys).
         type: dict
         default: {}
+      root_credentials_management:
+        description: Result of M(accountguard.aws.root_credentials_management).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
@@ -88,6 +92,10 @@ options:
     default: false
   users_replace_lost_access_keys:
     description: C(baseline_users_replace_lost_access_keys), for the fix a lost access key gets.
+    type: bool
+    default: false
+  root_credentials_management_enable:
+    description: C(baseline_root_credentials_management_enable), for the fix centralized root access gets.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -26,8 +26,9 @@ DRIFT_LINES = 20
 NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
-ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation", "root_credentials_management")
 APPLY_RUN = "an apply run (without --check) makes it so"
+ROOT_ACCESS_VARIABLE = "baseline_root_credentials_management_enable"
 
 
 def _manual_help(root_require_hardware_mfa: bool) -> dict[str, str]:
@@ -190,6 +191,7 @@ class Settings:
     root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
     access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+    root_credentials_management_enable: bool = False  # baseline_root_credentials_management_enable
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -213,6 +215,7 @@ class AccountResults:
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
+    root_credentials_management: Mapping = field(default_factory=dict)  # _baseline_root_credentials_management
 
     def enforcing(self) -> dict[str, Mapping]:
         """Control id -> the result of the task that enforces it, in ENFORCING order."""
@@ -221,12 +224,13 @@ class AccountResults:
             "admin_group": self.admin_group,
             "iam_users": self.iam_users,
             "access_key_rotation": self.access_keys,
+            "root_credentials_management": self.root_credentials_management,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users)
+        return (self.root, self.mfa, self.access_keys, self.iam_users, self.root_credentials_management)
 
 
 @dataclass(frozen=True)
@@ -293,12 +297,24 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: true to replace the key nobody holds"
     if found.control == "user_mfa":
         return None, "the user enrols an MFA device (no API call can do it for them)"
+    if found.control == "root_credentials_management":
+        variable = ROOT_ACCESS_VARIABLE
+        if "all features" in found.message:
+            return None, "enable all features in AWS Organizations (every member account approves): a person decides"
+        if settings.root_credentials_management_enable:
+            return variable, f"{APPLY_RUN}: {variable} enables what is off (never disables anything)"
+        return variable, (
+            f"set {variable}: true for the management account's host to enable trusted access for IAM and the "
+            "features RootCredentialsManagement and RootSessions"
+        )
     return None, None
 
 
 def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str]:
     if control == "access_key_rotation":
         return "baseline_access_keys_deactivate_stale", APPLY_RUN
+    if control == "root_credentials_management":
+        return ROOT_ACCESS_VARIABLE, APPLY_RUN
     return None, APPLY_RUN
 
 

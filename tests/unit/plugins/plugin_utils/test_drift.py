@@ -19,6 +19,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
 
 ACCOUNT = "111111111111"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+ORG = f"arn:aws:organizations::{ACCOUNT}:organization/o-abcdefghij"
 
 
 def found(cid, status="fail", message="m", resource=ROOT, check=None):
@@ -191,6 +192,40 @@ USER = "arn:aws:iam::111111111111:user/bob"
         ({"root": {"findings": [found("root_access_keys")]}}, "root_access_keys", None, "sign in as the root user"),
         ({"password_policy": CHANGED}, "password_policy", None, "an apply run"),
         ({"access_keys": CHANGED}, "access_key_rotation", "baseline_access_keys_deactivate_stale", "an apply run"),
+        # centralized root access: the opt-in that enables it, on the management account's host
+        (
+            {"root_credentials_management": {"findings": [found("root_credentials_management", resource=ORG)]}},
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "set baseline_root_credentials_management_enable: true",
+        ),
+        (
+            {
+                "root_credentials_management": {"findings": [found("root_credentials_management", resource=ORG)]},
+                "root_credentials_management_enable": True,
+            },
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "an apply run",
+        ),
+        (
+            {
+                "root_credentials_management": {
+                    "findings": [
+                        found("root_credentials_management", message="needs all features enabled", resource=ORG)
+                    ]
+                }
+            },
+            "root_credentials_management",
+            None,
+            "a person decides",
+        ),
+        (
+            {"root_credentials_management": CHANGED},
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "an apply run",
+        ),
     ],
 )
 def test_each_drift_item_names_what_would_fix_it(kwargs, control, variable, words):
@@ -272,3 +307,8 @@ def test_assessment_round_trips_through_a_task_result():
     )
     assert Assessment.from_dict(result.to_dict()) == result
     assert Assessment.from_dict({}) == Assessment(account_id="")
+
+
+def test_a_skipped_organization_control_is_no_drift():
+    skipped = {"skipped": True, "changed": False, "msg": "member account", "placement": "member"}
+    assert gate(root_credentials_management=skipped).drift == ()

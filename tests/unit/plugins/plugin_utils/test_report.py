@@ -412,7 +412,8 @@ def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
     assert data["schema_version"] == "1.1"
     assert data["summary"]["drifted_pairs"] == 3
-    assert data["summary"]["failed_pairs"] == 8
+    # the account whose guard failed: every control failed
+    assert data["summary"]["failed_pairs"] == len(CONTROL_IDS)
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
     assert all(set(a["controls"]) == set(CONTROL_IDS) for a in data["accounts"])
 
@@ -422,7 +423,9 @@ def test_junit_parses_and_failures_equal_problem_pairs(mixed_report):
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == 3 * len(CONTROL_IDS)
     failures = root.findall("./testsuite/testcase/failure")
-    assert len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 11
+    assert (
+        len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 3 + len(CONTROL_IDS)
+    )
     assert sorted({f.get("type") for f in failures}) == ["drift", "failed"]
     assert int(root.get("skipped")) == len(root.findall("./testsuite/testcase/skipped"))
     assert sum(int(s.get("tests")) for s in root.findall("testsuite")) == int(root.get("tests"))
@@ -458,7 +461,8 @@ def test_markdown_compliant_run():
     md = _report.render_markdown(build([ev("ok", host=h) for h in ("a", "b")]))
     # a --tags run: compliant in what ran, but not a statement about the controls that did not run
     assert "every account is compliant" not in md
-    assert "no drift in what ran (14 account/control pair(s) skipped or not run)" in md
+    skipped = 2 * (len(CONTROL_IDS) - 1)
+    assert f"no drift in what ran ({skipped} account/control pair(s) skipped or not run)" in md
     report = build([ev("ok", tags=(cid,)) for cid in CONTROL_IDS])
     md = _report.render_markdown(report)
     assert "every account is compliant" in md
@@ -649,3 +653,50 @@ def test_hostile_account_name_never_becomes_markup(name):
     # the table keeps one cell per control: a pipe in the name made no new cell
     row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
     assert row.count(" | ") == len(CONTROL_IDS)
+
+
+# -- controls of the Organization ---------------------------------------------------------------------------------
+RCM = "root_credentials_management"
+MEMBER_SKIP = {"skipped": True, "changed": False, "msg": "account 222222222222 is a member", "placement": "member"}
+STANDALONE_SKIP = {"skipped": True, "changed": False, "msg": "not in an AWS Organization", "placement": "standalone"}
+
+
+def _cell(report, host):
+    return next(a for a in report["accounts"] if a["host"] == host)["controls"][RCM]
+
+
+def test_a_member_host_is_skipped_with_the_module_reason_and_the_management_host_is_checked():
+    report = build(
+        [
+            ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"),
+            ev("ok", tags=(RCM,), result={"findings": [finding(RCM, "fail")]}, host="mgmt"),
+        ]
+    )
+    assert _cell(report, "member")["status"] == "skipped"
+    assert _cell(report, "member")["reason"] == "skipped: account 222222222222 is a member"
+    assert _cell(report, "mgmt")["status"] == "drift"
+    assert _report.ReportBuilder(CTRLS).organization_controls_unchecked() == set()
+
+
+def test_a_run_without_the_management_host_says_the_organization_was_not_checked():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event(**ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"))
+    assert builder.organization_controls_unchecked() == {RCM}
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    cell = _cell(report, "member")
+    assert cell["status"] == "skipped" and cell["findings"] == []
+    assert cell["reason"].endswith(_report.NO_MANAGEMENT_HOST)
+    assert report["summary"]["complete"] is False
+
+
+def test_standalone_accounts_alone_do_not_claim_a_missing_management_host():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event(**ev("skipped", tags=(RCM,), result=STANDALONE_SKIP, host="solo"))
+    assert builder.organization_controls_unchecked() == set()
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    assert _cell(report, "solo")["reason"] == "skipped: not in an AWS Organization"
+
+
+def test_a_conditional_skip_keeps_the_generic_reason():
+    report = build([ev("skipped", tags=(RCM,), result={"skip_reason": "Conditional result was False"})])
+    assert _cell(report, "acct")["reason"] == "skipped (toggle or condition)"
