@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 
+import yaml
 from emulator import DEFAULT_ACCOUNT_ID
-from helpers.ansible_run import run_module
+from helpers.ansible_run import run_module, run_playbook
 
 MODULE = "accountguard.aws.root_credentials_management"
 LOCAL_PYTHON = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable}
@@ -137,3 +138,50 @@ def test_bad_account_id_fails_before_any_call(emulator):
     failed = run(emulator, {"account_id": "12345"})
     assert failed["failed"] is True and "12-digit" in failed["msg"]
     assert emulator.requests() == []
+
+
+# --- parity of the two front ends ------------------------------------------------------------------------------
+
+FRONT_ENDS = {"controller": {}, "module": {"ACCOUNTGUARD_CONTROLLER_EXECUTION": "false"}}
+PARITY_TASKS = [
+    {"name": "check", MODULE: {"account_id": DEFAULT_ACCOUNT_ID}},
+    {"name": "predict", MODULE: {"enable": True}, "check_mode": True, "diff": True},
+    {"name": "enable", MODULE: {"enable": True}, "diff": True},
+    {"name": "again", MODULE: {"enable": True, "fail_on_noncompliance": True}},
+    {"name": "member hint", MODULE: {"account_id": "222222222222", "management_account": False}},
+    {"name": "bad input", MODULE: {"account_id": "1"}, "ignore_errors": True},
+]
+
+
+def run_front_end(emulator, tmp_path, front_end: str) -> dict:
+    emulator.reset()
+    organization(emulator)
+    org_id = emulator.client("organizations").describe_organization()["Organization"]["Id"]
+    path = tmp_path / f"parity-{front_end}.yml"
+    path.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": PARITY_TASKS}])
+    )
+    env = emulator.env() | LOCAL_PYTHON | FRONT_ENDS[front_end]
+    results = run_playbook(path, env=env).task_results()
+    writes = actions(emulator, writes_only=True)
+    # the Organization's id is random per reset; nothing else may differ
+    results = yaml.safe_load(yaml.safe_dump(results).replace(org_id, "<org>"))
+    for result in results:
+        # one credential cache per emulator reset
+        (result.get("invocation") or {}).get("module_args", {}).pop("credential_cache_dir", None)
+    return {"results": results, "writes": writes, "held": held(emulator)}
+
+
+def test_front_ends_agree(emulator, tmp_path):
+    controller = run_front_end(emulator, tmp_path, "controller")
+    module = run_front_end(emulator, tmp_path, "module")
+    for run in (controller, module):
+        results = {r["_task"]: r for r in run["results"]}
+        assert results["predict"]["changed"] is True and results["predict"]["enabled"] == ["trusted_access", *BOTH]
+        assert results["enable"]["changed"] is True and results["enable"]["diff"]["after"]["trusted_access"] is True
+        assert results["again"]["changed"] is False and results["again"]["compliant"] is True
+        assert results["member hint"]["skipped"] is True
+        assert results["bad input"]["failed"] is True and "12-digit" in results["bad input"]["msg"]
+        assert run["held"] == (True, BOTH)
+        assert len(run["writes"]) == 3
+    assert controller == module
