@@ -416,6 +416,7 @@ class ReportBuilder:
         accounts = []
         totals = {status: 0 for status in STATUS_ORDER}
         unchecked = self.organization_controls_unchecked()
+        not_applicable = 0
         for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
             entry = self.hosts[host]
             assessment = entry["assessment"]
@@ -436,6 +437,9 @@ class ReportBuilder:
                         if cid in unchecked:
                             reason += f"; {NO_MANAGEMENT_HOST}"
                 totals[status] += 1
+                if status == SKIPPED and cell["skipped"] and cid in ORGANIZATION_CONTROLS and cid not in unchecked:
+                    # Checked on the Organization's management host (or no Organization): nothing is missing.
+                    not_applicable += 1
                 controls[cid] = {
                     "status": status,
                     "title": self.controls[cid]["title"],
@@ -475,7 +479,8 @@ class ReportBuilder:
             # True when nothing that ran drifted, failed or was unreachable; `complete` says whether every
             # control of every account ran (a --tags run is compliant for what it checked, not complete).
             "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
-            "complete": totals[SKIPPED] == 0,
+            # A once-per-Organization control skipped on the other hosts does not make a run incomplete.
+            "complete": totals[SKIPPED] - not_applicable == 0,
         }
         return {
             "schema_version": SCHEMA_VERSION,

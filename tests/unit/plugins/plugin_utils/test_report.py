@@ -700,3 +700,29 @@ def test_standalone_accounts_alone_do_not_claim_a_missing_management_host():
 def test_a_conditional_skip_keeps_the_generic_reason():
     report = build([ev("skipped", tags=(RCM,), result={"skip_reason": "Conditional result was False"})])
     assert _cell(report, "acct")["reason"] == "skipped (toggle or condition)"
+
+
+def test_a_checked_organization_leaves_the_run_complete():
+    ok_everywhere = [ev("ok", tags=(cid,), host=h) for cid in CONTROL_IDS if cid != RCM for h in ("member", "mgmt")]
+    report = build(
+        [
+            *ok_everywhere,
+            ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"),
+            ev("ok", tags=(RCM,), result={"findings": [finding(RCM, "pass")]}, host="mgmt"),
+        ]
+    )
+    assert report["summary"]["complete"] is True
+    assert _report.verdict(report["summary"]) == "every account is compliant"
+
+
+def test_a_standalone_account_is_complete_without_the_organization_control():
+    others = [ev("ok", tags=(cid,), host="solo") for cid in CONTROL_IDS if cid != RCM]
+    report = build([*others, ev("skipped", tags=(RCM,), result=STANDALONE_SKIP, host="solo")])
+    assert report["summary"]["complete"] is True
+
+
+def test_an_organization_nobody_checked_leaves_the_run_incomplete():
+    others = [ev("ok", tags=(cid,), host="member") for cid in CONTROL_IDS if cid != RCM]
+    report = build([*others, ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member")])
+    assert report["summary"]["complete"] is False
+    assert "every account is compliant" not in _report.verdict(report["summary"])
