@@ -41,6 +41,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.organizations.models import organizations_backends
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
@@ -410,6 +411,9 @@ class Middleware:
 
     def ctl_reset(self, args, query):
         moto_api_backend.reset()
+        # moto's reset keeps which account is a member of which Organization: after it, DescribeOrganization
+        # from a former member looks up an Organization that no longer exists (HTTP 500).
+        organizations_backends.master_accounts.clear()
         patches.STATE.reset()
         patches.enforce_iam_authorization(False)
         self.reset()

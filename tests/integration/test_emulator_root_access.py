@@ -446,3 +446,13 @@ def test_feature_actions_are_authorized_under_enforced_iam_authorization(emulato
     assert "is not authorized to perform: iam:DisableOrganizationsRootSessions" in message
     emulator.enforce_iam_authorization(False)
     assert sorted(iam.list_organizations_features()["EnabledFeatures"]) == BOTH, "nothing was disabled"
+
+
+def test_reset_forgets_which_account_was_a_member(emulator):
+    """moto's own reset kept member accounts mapped to their management account, so a former member's
+    DescribeOrganization failed with HTTP 500 after a reset; it is standalone again, as in a fresh state."""
+    (member,) = organization(emulator, members=1)
+    emulator.reset()
+    organizations = emulator.client("organizations", member)
+    code, status, _message = error_of(organizations.describe_organization)
+    assert (code, status) == ("AWSOrganizationsNotInUseException", 400)
