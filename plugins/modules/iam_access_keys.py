@@ -174,7 +174,7 @@ findings:
       status: fail
       resource: arn:aws:iam::123456789012:user/deploy-bot
       message: access key 1 of deploy-bot is 120 days old (max 90)
-      cis: ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
+      cis: ["cis-aws-3.0:1.14", "cis-aws-4.0.1:1.14", "cis-aws-5.0:1.13", "cis-aws-6.0:2.13", "cis-aws-7.0:2.12"]
 deactivated:
   description:
     - Keys that were (in check mode, would be) deactivated, by user and key slot; C(access_key_id) is V(null)

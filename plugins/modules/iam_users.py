@@ -388,7 +388,7 @@ findings:
       description: CIS recommendations of the control.
       type: list
       elements: str
-      sample: ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]
+      sample: ["cis-aws-3.0:1.15", "cis-aws-4.0.1:1.15", "cis-aws-5.0:1.14", "cis-aws-6.0:2.14", "cis-aws-7.0:2.13"]
   sample: []
 diff:
   description: Before and after of the users that change, keyed by user name.

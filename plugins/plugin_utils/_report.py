@@ -16,6 +16,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     Assessment,
     failing_of,
@@ -467,13 +468,35 @@ def account_label(account: dict) -> str:
     return f"{name} ({account_id})" if account_id and account_id != name else name
 
 
-def short_cis(cis) -> str:
-    """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7"."""
+def _cis_groups(cis) -> dict:
+    """{"v3.0": ["1.8", ...], ...}: recommendation numbers per benchmark version, oldest version first.
+
+    Known versions come in CIS_VERSIONS order whatever the order of `cis`; an unknown benchmark follows them, in
+    the order it first appears.
+    """
     groups = {}
     for ref in cis or []:
         bench, rec = ref.split(":", 1) if ":" in ref else (ref, "")
-        groups.setdefault(bench.replace("cis-aws-", "v"), []).append(rec)
+        groups.setdefault(bench, []).append(rec)
+    rank = {bench: i for i, bench in enumerate(CIS_VERSIONS)}
+    return {
+        bench.replace("cis-aws-", "v"): groups[bench] for bench in sorted(groups, key=lambda b: rank.get(b, len(rank)))
+    }
+
+
+def short_cis(cis) -> str:
+    """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7", versions oldest first."""
+    groups = _cis_groups(cis)
     return "CIS " + " / ".join(f"{bench} {', '.join(recs)}" for bench, recs in groups.items()) if groups else ""
+
+
+def latest_cis(cis) -> str:
+    """Only the newest version's ids: ["cis-aws-3.0:1.8", "cis-aws-7.0:2.8"] -> "CIS v7.0 2.8" (matrix headers)."""
+    groups = _cis_groups(cis)
+    if not groups:
+        return ""
+    bench, recs = list(groups.items())[-1]
+    return f"CIS {bench} {', '.join(recs)}"
 
 
 def _compact(value, limit: int = 120) -> str:
@@ -753,9 +776,14 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
     if control["findings"]:
         parts.append('<h3>Findings</h3><ul class="findings">')
         for f in sorted(control["findings"], key=lambda f: f["status"] != "fail"):
+            # A finding of one check cites only that check's recommendations: show them where they narrow the
+            # control's (the control's full list is in the heading above).
+            own = short_cis(f.get("cis")) if list(f.get("cis") or ()) != list(control["cis"]) else ""
             parts.append(
                 f'<li class="{_h(f["status"])}"><strong>{_h(f["status"])}</strong> {_h(f["message"])} '
-                f'<span class="hint">{_h(f["resource"])}</span></li>'
+                f'<span class="hint">{_h(f["resource"])}</span>'
+                + (f' <span class="hint cis">{_h(own)}</span>' if own else "")
+                + "</li>"
             )
         parts.append("</ul>")
     if control["changes"]:
@@ -863,10 +891,12 @@ def render_html(report: dict) -> str:
         out.append('<p class="hint">Select a cell for its findings, changes and errors.</p>')
         out.append('<table class="matrix"><thead><tr><th class="acct">Account</th>')
         for control in report["controls"]:
+            # Every version's ids in the tooltip, only the newest version's under the id: five versions side by
+            # side would make every column (and so the matrix) wider. The cell details list them all.
             tip = control["title"] + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
             # Break long ids at their underscores, never inside a word.
             label = _h(control["id"]).replace("_", "_<wbr>")
-            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(short_cis(control["cis"]))}</small></th>')
+            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(latest_cis(control["cis"]))}</small></th>')
         out.append("</tr></thead><tbody>")
         for account in report["accounts"]:
             sub = " &middot; ".join(_h(x) for x in (account.get("account_id"), account.get("ou_path")) if x)

@@ -198,10 +198,16 @@ def test_findings_kept_with_cis_and_summary_counts():
             "status": "fail",
             "resource": ROOT_ARN,
             "message": "root has 1 active key",
-            "cis": ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"],
+            "cis": ["cis-aws-3.0:1.4", "cis-aws-4.0.1:1.4", "cis-aws-5.0:1.3", "cis-aws-6.0:2.3", "cis-aws-7.0:2.4"],
         }
     ]
-    assert cell["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert cell["cis"] == [
+        "cis-aws-3.0:1.4",
+        "cis-aws-4.0.1:1.4",
+        "cis-aws-5.0:1.3",
+        "cis-aws-6.0:2.3",
+        "cis-aws-7.0:2.4",
+    ]
     summary = report["summary"]
     assert summary["by_status"]["drift"] == summary["drifted_pairs"] == 2
     assert summary["by_status"]["compliant"] == 2
@@ -513,6 +519,60 @@ def test_short_cis():
         _report.short_cis(["cis-aws-3.0:1.8", "cis-aws-3.0:1.9", "cis-aws-5.0:1.7"]) == "CIS v3.0 1.8, 1.9 / v5.0 1.7"
     )
     assert _report.short_cis([]) == ""
+    assert _report.short_cis(cis_ids("password_policy")) == (
+        "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9"
+    )
+
+
+def test_short_cis_keeps_version_order_whatever_the_order_it_gets():
+    scrambled = ["cis-aws-7.0:2.4", "cis-aws-other:9", "cis-aws-3.0:1.4", "cis-aws-5.0:1.3", "cis-aws-4.0.1:1.4"]
+    assert _report.short_cis(scrambled) == "CIS v3.0 1.4 / v4.0.1 1.4 / v5.0 1.3 / v7.0 2.4 / vother 9"
+
+
+@pytest.mark.parametrize(
+    ("cis", "expected"),
+    [
+        (cis_ids("password_policy"), "CIS v7.0 2.8, 2.9"),
+        # the newest version the ids have, when the newest benchmark has no such recommendation
+        (cis_ids("access_key_rotation", "one_active"), "CIS v6.0 2.12"),
+        (["cis-aws-7.0:2.4", "cis-aws-3.0:1.4"], "CIS v7.0 2.4"),
+        ([], ""),
+    ],
+)
+def test_latest_cis(cis, expected):
+    assert _report.latest_cis(cis) == expected
+
+
+def test_html_matrix_shows_the_newest_ids_and_every_version_in_the_tooltip():
+    report = build([ev("changed", tags=("password_policy",))])
+    page = _report.render_html(report)
+    header = re.search(r'<th title="([^"]*)">password_<wbr>policy<small>([^<]*)</small></th>', page)
+    assert header, "no matrix header for password_policy"
+    assert header.group(2) == "CIS v7.0 2.8, 2.9"
+    assert header.group(1) == (
+        "Strong account password policy "
+        "(CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9)"
+    )
+    # the cell's details name every version
+    detail = page[page.index('id="d-acct-password_policy"') :]
+    assert "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9" in detail
+
+
+def test_html_findings_show_the_ids_of_their_check_where_they_narrow_the_controls():
+    rotation = {**finding("access_key_rotation", "fail", "old key"), "cis": cis_ids("access_key_rotation", "rotation")}
+    whole = finding("access_key_rotation", "fail", "whole control")
+    result = {"findings": [rotation, whole]}
+    page = _report.render_html(build([ev("ok", tags=("access_key_rotation",), result=result)]))
+    detail = page[page.index('id="d-acct-access_key_rotation"') :]
+    items = re.findall(r"<li class=\"fail\">(.*?)</li>", detail)
+    assert items[0].startswith("<strong>fail</strong> old key")
+    assert '<span class="hint cis">CIS v3.0 1.14 / v4.0.1 1.14 / v5.0 1.13 / v6.0 2.13 / v7.0 2.12</span>' in items[0]
+    assert items[1].startswith("<strong>fail</strong> whole control") and "hint cis" not in items[1]
+
+
+def test_markdown_names_every_version_in_version_order():
+    md = md_text(_report.render_markdown(build([ev("changed", tags=("password_policy",))])))
+    assert "(CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9)" in md
 
 
 def test_worst():
