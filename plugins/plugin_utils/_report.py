@@ -771,7 +771,8 @@ def _md_code(text) -> str:
 def _md_account_sections(account: dict) -> list:
     """What the console said of the account at the end of the run: drift with fixes, manual steps, notes."""
     drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
-    if not (drift or manual or reported):
+    accepted = account.get("accepted")
+    if not (drift or manual or reported or accepted):
         return []
     out = [f"### {_md(account_label(account))}", ""]
     if drift:
@@ -783,6 +784,17 @@ def _md_account_sections(account: dict) -> list:
             out.append(f"- `{item['control']}`: {_md(item['message'])}{where}" + (f"; fix: {_md(fix)}" if fix else ""))
         if len(drift) > MD_LIST_LIMIT:
             out.append(f"- ... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)")
+        out.append("")
+    if accepted:
+        out.append(f"Accepted by an exception ({len(accepted)} item(s)):")
+        out.append("")
+        for item in accepted[:MD_LIST_LIMIT]:
+            where = f" [{_md(item['resource'])}]" if item.get("resource") else ""
+            out.append(
+                f"- `{item['control']}`: {_md(item['message'])}{where}; {_md(exception_text(item['exception']))}"
+            )
+        if len(accepted) > MD_LIST_LIMIT:
+            out.append(f"- ... and {len(accepted) - MD_LIST_LIMIT} more (see the JSON report)")
         out.append("")
     if manual:
         out.extend(["Only a person can:", ""])
@@ -999,7 +1011,8 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
 def _html_account_todo(account: dict) -> str:
     """The drift gate's view of an account, as the console showed it: drift with fixes, manual steps, notes."""
     drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
-    if not (drift or manual or reported):
+    accepted = account.get("accepted")
+    if not (drift or manual or reported or accepted):
         return ""
     parts = [f'<section class="todo"><h3>{_h(account_label(account))}</h3>']
     if drift:
@@ -1014,6 +1027,17 @@ def _html_account_todo(account: dict) -> str:
             )
         if len(drift) > MD_LIST_LIMIT:
             parts.append(f"<li>... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)</li>")
+        parts.append("</ul>")
+    if accepted:
+        parts.append(f"<p>Accepted by an exception ({len(accepted)} item(s)):</p><ul>")
+        for item in accepted[:MD_LIST_LIMIT]:
+            where = f' <span class="hint">{_h(item["resource"])}</span>' if item.get("resource") else ""
+            parts.append(
+                f"<li><code>{_h(item['control'])}</code>: {_h(item['message'])}{where} &middot; "
+                f"{_h(exception_text(item['exception']))}</li>"
+            )
+        if len(accepted) > MD_LIST_LIMIT:
+            parts.append(f"<li>... and {len(accepted) - MD_LIST_LIMIT} more (see the JSON report)</li>")
         parts.append("</ul>")
     if manual:
         parts.append("<p>Only a person can:</p><ul>" + "".join(f"<li>{_h(m)}</li>" for m in manual) + "</ul>")
