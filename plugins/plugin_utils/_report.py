@@ -361,6 +361,7 @@ class ReportBuilder:
                     "fix_variable": item.fix_variable,
                     "fix": _text(item.fix) if item.fix else None,
                     "manual": item.manual,
+                    "expired_exception": _exception_text(item.expired_exception) if item.expired_exception else None,
                 }
                 for item in assessment.drift
             ],
