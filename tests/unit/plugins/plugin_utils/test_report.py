@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
-from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment, DriftItem, Note
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AcceptedItem, Assessment, DriftItem, Note
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
@@ -655,6 +655,13 @@ def test_hostile_account_name_never_becomes_markup(name):
 
 # -- accepted exceptions ----------------------------------------------------------------------------------------
 EXC_TODAY = datetime.date(2026, 6, 15)
+LAPSED = {
+    "index": 1,
+    "reason": "accepted on purpose",
+    "owner": "sec@example.com",
+    "expires": "2026-06-01",
+    "ticket": "T",
+}
 BOB = "arn:aws:iam::111111111111:user/bob"
 ERIN = "arn:aws:iam::111111111111:user/erin"
 
@@ -665,7 +672,7 @@ def exceptions_of(*entries, warn_days=14):
     return Exceptions("/inv/exceptions.yml", parse(data, CONTROLS), EXC_TODAY, warn_days)
 
 
-def build_with_exceptions(exceptions, findings, changed=False, check_mode=True, selected=None):
+def build_with_exceptions(exceptions, findings, changed=False, check_mode=True, selected=None, **assessment):
     builder = _report.ReportBuilder(CTRLS, selected)
     status = "changed" if changed else "ok"
     builder.add_event(
@@ -674,7 +681,8 @@ def build_with_exceptions(exceptions, findings, changed=False, check_mode=True, 
     builder.add_event("other", "mfa", "ok", {"findings": [finding("user_mfa", "fail", resource=BOB)]}, tags=())
     account = AccountContext("111111111111", "prod", "Root/Workloads/Prod")
     builder.add_assessment(
-        "acct", Assessment("111111111111", exceptions={**exceptions.to_dict(), "account": account.to_dict()})
+        "acct",
+        Assessment("111111111111", exceptions={**exceptions.to_dict(), "account": account.to_dict()}, **assessment),
     )
     return builder.build(run_id="r", started="s", finished="f", mode="check" if check_mode else "apply")
 
@@ -800,7 +808,12 @@ def test_reports_with_exceptions_validate_against_the_documented_schema():
             {"control": "root_usage", "ticket": "T-1"},
         ),
         findings,
+        drift=(DriftItem("root_mfa", "no mfa", ROOT_ARN, None, "a person", True, {**LAPSED, "ticket": None}),),
+        accepted=(AcceptedItem("user_mfa", "bob", BOB, {**LAPSED, "expires": "2026-06-20", "index": 0}),),
     )
+    acct = next(a for a in report["accounts"] if a["host"] == "acct")
+    assert acct["drift"][0]["expired_exception"]["index"] == 1
+    assert acct["accepted"][0]["exception"]["expires"] == "2026-06-20"
     assert report["run"]["exceptions"]["expired"] and report["run"]["exceptions"]["unused"]
     jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
     assert build([])["run"]["exceptions"] is None
