@@ -379,7 +379,7 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
 def demo_accepted(accounts: dict) -> set:
     """(account id, control) pairs the demo's exceptions file accepts: its entries name an OU and a control,
     with a root ARN pattern, and expire long after any run of this test."""
-    data = yaml.safe_load((ROOT / "inventories" / "demo" / "exceptions.yml").read_text())
+    data = yaml.safe_load((ROOT / "inventories" / "demo-exceptions.yml").read_text())
     pairs = set()
     for entry in data["exceptions"]:
         assert entry["account"].startswith("ou:") and entry["resource"] == "arn:aws:iam::*:root", entry
@@ -489,7 +489,7 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     assert accepted == expected_accepted
     assert report["summary"]["drifted_pairs"] == len(expected)
     assert report["summary"]["accepted_pairs"] == 1
-    assert report["run"]["exceptions"]["files"] == [str(ROOT / "inventories" / "demo" / "exceptions.yml")]
+    assert report["run"]["exceptions"]["files"] == [str(ROOT / "inventories" / "demo-exceptions.yml")]
     assert report["run"]["exceptions"]["unused"] == report["run"]["exceptions"]["expired"] == []
 
     # the password policy drift names the fields, e.g. the length the seed weakened
