@@ -609,11 +609,13 @@ def verdict(summary: dict) -> str:
         problem = f"{summary['problem_pairs']} account/control pair(s) need attention"
         return f"{problem} ({summary['drifted_pairs']} drift, {summary['failed_pairs']} failed)"
     accepted = summary.get("accepted_pairs") or 0
-    with_accepted = f" ({accepted} account/control pair(s) accepted by exceptions)" if accepted else ""
     if summary["complete"]:
-        return "every account is compliant" + with_accepted
+        return "every account is compliant" + (
+            f" ({accepted} account/control pair(s) accepted by exceptions)" if accepted else ""
+        )
     skipped = summary["by_status"][SKIPPED]
-    return f"no drift{with_accepted} in what ran ({skipped} account/control pair(s) skipped or not run)"
+    also = f"; {accepted} accepted by exceptions" if accepted else ""
+    return f"no drift in what ran ({skipped} account/control pair(s) skipped or not run{also})"
 
 
 def cells_with(report: dict, statuses):
