@@ -38,7 +38,7 @@ TOP_KEYS = ("schema_version", "exceptions")
 ENTRY_KEYS = ("account", "control", "resource", "reason", "owner", "expires", "ticket")
 REQUIRED_KEYS = ("account", "control", "reason", "owner", "expires")
 DEFAULT_WARN_DAYS = 14
-# Entries are listed in a message at most this many problems long; the rest are counted.
+# A message lists at most this many problems; the rest are counted.
 MAX_PROBLEMS = 20
 
 _ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
