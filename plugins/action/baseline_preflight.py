@@ -15,7 +15,13 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _admin_group, _password_policy, _users
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import directory_problem
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import (
+    ExceptionsFileError,
+    load,
+    resolve_path,
+)
 
 ARGUMENT_SPEC = dict(
     users=dict(type="list", elements="raw", default=[]),
@@ -30,6 +36,9 @@ ARGUMENT_SPEC = dict(
         ),
     ),
     password_policy=dict(type="dict"),
+    exceptions_file=dict(type="path"),
+    exceptions_base_dir=dict(type="path"),
+    exceptions_warn_days=dict(type="raw"),
     variables=dict(type="dict", default={}),
 )
 # Characters that may follow a name at the start of a validation message (name, name.sub, name[0], name:).
@@ -64,6 +73,25 @@ def _password_policy_problems(policy: Mapping) -> list[str]:
     return problems + range_errors(numbers, _password_policy.RANGES)
 
 
+def _exceptions_problems(params: Mapping) -> list[str]:
+    found = []
+    warn_days = params.get("exceptions_warn_days")
+    if warn_days is not None:
+        try:
+            number = int(warn_days)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or isinstance(warn_days, bool) or number < 0 or str(number) != str(warn_days).strip():
+            found.append(f"exceptions_warn_days: must be a whole number of days, 0 or more, got {warn_days!r}")
+    if params.get("exceptions_file"):
+        path = resolve_path(params["exceptions_file"], params.get("exceptions_base_dir"))
+        try:
+            load(path, CONTROLS)
+        except ExceptionsFileError as exc:
+            found.append(f"exceptions_file {exc}")
+    return found
+
+
 def problems(params: Mapping) -> list[str]:
     """Every problem with the baseline's input, each naming the user's variable, found without any AWS call."""
     found = []
@@ -79,6 +107,7 @@ def problems(params: Mapping) -> list[str]:
         found += ["admin_group." + p for p in _admin_group.validate(dict(params["admin_group"]))]
     if params.get("password_policy") is not None:
         found += ["password_policy." + p for p in _password_policy_problems(params["password_policy"])]
+    found += _exceptions_problems(params)
     variables = params.get("variables") or {}
     return [renamed(problem, variables) for problem in found]
 
@@ -101,4 +130,6 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="Invalid input (nothing was read or changed): " + "; ".join(found))
         else:
             result["validated"] = True
+            if params.get("exceptions_file"):
+                result["exceptions_file"] = resolve_path(params["exceptions_file"], params.get("exceptions_base_dir"))
         return result

@@ -4,9 +4,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AccountResults, Settings, assess
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import (
+    DEFAULT_WARN_DAYS,
+    AccountContext,
+    Exceptions,
+    ExceptionsFileError,
+    load,
+    resolve_path,
+)
 
 _RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys")
 
@@ -24,6 +35,12 @@ ARGUMENT_SPEC = {
     "root_require_hardware_mfa": {"type": "bool", "default": False},
     "access_keys_deactivate_stale": {"type": "bool", "default": False},
     "users_replace_lost_access_keys": {"type": "bool", "default": False},
+    "exceptions_file": {"type": "path"},
+    "exceptions_base_dir": {"type": "path"},
+    "exceptions_warn_days": {"type": "int", "default": DEFAULT_WARN_DAYS},
+    "account_name": {"type": "str"},
+    "ou_path": {"type": "str"},
+    "account_tags": {"type": "dict", "default": {}},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -38,6 +55,18 @@ class ActionModule(ActionBase):
         del tmp  # nothing runs on a target
         _validation, args = self.validate_argument_spec(ARGUMENT_SPEC)
         results = args["results"] or {}
+        exceptions = None
+        if args["exceptions_file"]:
+            path = resolve_path(args["exceptions_file"], args["exceptions_base_dir"])
+            try:
+                entries = load(path, CONTROLS)
+            except ExceptionsFileError as exc:
+                return {**result, "failed": True, "changed": False, "msg": f"baseline_exceptions_file {exc}"}
+            if args["exceptions_warn_days"] < 0:
+                return {**result, "failed": True, "changed": False, "msg": "exceptions_warn_days must be 0 or more"}
+            # The day in UTC, once: the report applies the entries on the day the gate did.
+            today = datetime.datetime.now(datetime.UTC).date()
+            exceptions = Exceptions(path, entries, today, args["exceptions_warn_days"])
         assessment = assess(
             AccountResults(**{name: results.get(name) or {} for name in _RESULTS}),
             Settings(
@@ -48,6 +77,13 @@ class ActionModule(ActionBase):
                 root_require_hardware_mfa=args["root_require_hardware_mfa"],
                 access_keys_deactivate_stale=args["access_keys_deactivate_stale"],
                 users_replace_lost_access_keys=args["users_replace_lost_access_keys"],
+                exceptions=exceptions,
+                account=AccountContext(
+                    account_id=args["account_id"],
+                    name=args["account_name"] or "",
+                    ou_path=args["ou_path"] or "",
+                    tags={str(k): str(v) for k, v in (args["account_tags"] or {}).items() if v is not None},
+                ),
             ),
             check_mode=bool(self._task.check_mode),
         )
@@ -55,6 +91,9 @@ class ActionModule(ActionBase):
         failed = bool(args["fail_on_drift"] and assessment.drift)
         result.update(assessment.to_dict())
         result.update(changed=False, summary=summary, msg=[*summary, FAILED_LINE] if failed else summary)
+        warnings = assessment.warnings()
+        if warnings:
+            result["warnings"] = [*result.get("warnings", []), *warnings]
         if failed:
             result["failed"] = True
         return result

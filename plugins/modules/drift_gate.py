@@ -90,6 +90,31 @@ options:
     description: C(baseline_users_replace_lost_access_keys), for the fix a lost access key gets.
     type: bool
     default: false
+  exceptions_file:
+    description:
+      - The accepted exceptions file (C(baseline_exceptions_file)); omit for none. A failing finding that an
+        unexpired entry covers is listed under RV(accepted), not as drift, and does not fail the host with
+        O(fail_on_drift=true); a finding only an expired entry covers is drift again and names that entry.
+      - Entries of this account that have expired, or expire within O(exceptions_warn_days), are warnings.
+      - Schema and matching rules in C(docs/accepted-exceptions.md) of the collection.
+    type: path
+  exceptions_base_dir:
+    description: The directory a relative O(exceptions_file) is relative to; without it, the current directory.
+    type: path
+  exceptions_warn_days:
+    description: C(baseline_exceptions_warn_days).
+    type: int
+    default: 14
+  account_name:
+    description: C(aws_account_name), for entries whose C(account) is an account name.
+    type: str
+  ou_path:
+    description: C(aws_ou_path) (for example V(Root/Workloads/Prod)), for entries whose C(account) is V(ou:<path>).
+    type: str
+  account_tags:
+    description: C(aws_account_tags), for entries whose C(account) is V(tag:<key>=<value>).
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.conn
@@ -155,6 +180,9 @@ drift:
     manual:
       description: Only a person can fix it (root credentials).
       type: bool
+    expired_exception:
+      description: The expired accepted exception that covered this finding until it lapsed, or V(null).
+      type: dict
   sample:
     - control: access_key_rotation
       message: access key 1 of bob is 120 days old
@@ -190,6 +218,32 @@ notes:
     fix:
       description: In words, what would change it.
       type: str
+accepted:
+  description: The failing findings an unexpired accepted exception covers; not drift.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    control:
+      description: The control id.
+      type: str
+    message:
+      description: The finding's message.
+      type: str
+    resource:
+      description: The finding's resource (an ARN).
+      type: str
+    exception:
+      description: The entry that accepts it - C(index) (position in the file, from 0), C(reason), C(owner),
+        C(expires) (YYYY-MM-DD) and C(ticket).
+      type: dict
+exceptions:
+  description:
+    - The exceptions file as the gate applied it (C(file), C(today), C(warn_days), C(entries)) and the account its
+      patterns were matched against (C(account)); the report callback applies the same entries on the same day.
+      V(null) without O(exceptions_file).
+  returned: always
+  type: dict
 summary:
   description: The lines shown on the console, also the task's C(msg).
   returned: always

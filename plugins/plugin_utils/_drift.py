@@ -16,9 +16,10 @@ callback decides each account/control cell with `task_drifts()` and shows the ga
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
 
 # At most this many drift lines in the summary; the rest are counted.
 DRIFT_LINES = 20
@@ -112,9 +113,14 @@ class DriftItem:
     fix_variable: str | None = None
     fix: str | None = None
     manual: bool = False
+    # The expired exception that covered this finding until it lapsed ({index, reason, owner, expires, ticket}).
+    expired_exception: Mapping | None = None
 
     @property
     def line(self) -> str:
+        lapsed = self.expired_exception
+        if lapsed:
+            return f"{self.control}: {self.message} (exception #{lapsed['index']} expired on {lapsed['expires']})"
         return f"{self.control}: {self.message}"
 
     def to_dict(self) -> dict:
@@ -125,6 +131,7 @@ class DriftItem:
             "fix_variable": self.fix_variable,
             "fix": self.fix,
             "manual": self.manual,
+            "expired_exception": dict(self.expired_exception) if self.expired_exception else None,
         }
 
     @classmethod
@@ -136,6 +143,48 @@ class DriftItem:
             fix_variable=raw.get("fix_variable") if isinstance(raw.get("fix_variable"), str) else None,
             fix=raw.get("fix") if isinstance(raw.get("fix"), str) else None,
             manual=raw.get("manual") is True,
+            expired_exception=_exception_of(raw.get("expired_exception")),
+        )
+
+
+def _exception_of(raw) -> dict | None:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("index"), int):
+        return None
+    return {key: raw.get(key) for key in ("index", "reason", "owner", "expires", "ticket")}
+
+
+@dataclass(frozen=True)
+class AcceptedItem:
+    """A failing finding an unexpired exception accepts: not drift, shown with the exception."""
+
+    control: str
+    message: str
+    resource: str
+    exception: Mapping
+
+    @property
+    def line(self) -> str:
+        exc = self.exception
+        return f"{self.control}: {self.message} (exception #{exc['index']}, {exc['owner']}, until {exc['expires']})"
+
+    def to_dict(self) -> dict:
+        return {
+            "control": self.control,
+            "message": self.message,
+            "resource": self.resource,
+            "exception": dict(self.exception),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> AcceptedItem | None:
+        exception = _exception_of(raw.get("exception"))
+        if exception is None:
+            return None
+        return cls(
+            control=str(raw.get("control") or ""),
+            message=str(raw.get("message") or ""),
+            resource=str(raw.get("resource") or ""),
+            exception=exception,
         )
 
 
@@ -190,6 +239,8 @@ class Settings:
     root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
     access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+    exceptions: Exceptions | None = None  # baseline_exceptions_file, loaded (and baseline_exceptions_warn_days)
+    account: AccountContext = field(default_factory=AccountContext)  # what its `account` patterns match
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -235,6 +286,34 @@ class Assessment:
     drift: tuple[DriftItem, ...] = ()
     manual: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
+    accepted: tuple[AcceptedItem, ...] = ()
+    # The exceptions file as the gate applied it, and the account its patterns were matched against: the report
+    # applies the same entries on the same day ({file, today, warn_days, entries, account}); None without a file.
+    exceptions: Mapping | None = None
+
+    def _exceptions(self) -> tuple[Exceptions | None, AccountContext]:
+        raw = self.exceptions or {}
+        return Exceptions.from_dict(raw), AccountContext.from_dict(raw.get("account"))
+
+    def warnings(self) -> list[str]:
+        """The exceptions of this account that have expired or expire within the warning window."""
+        exceptions, account = self._exceptions()
+        if exceptions is None:
+            return []
+        out = []
+        for entry in exceptions.for_account(account):
+            where = f"{entry.control} {entry.resource or '(every resource)'}, owner {entry.owner}"
+            if entry.expired(exceptions.today):
+                out.append(
+                    f"exception #{entry.index} ({where}) expired on {entry.expires.isoformat()}: its findings are "
+                    f"drift again; renew it in {exceptions.source} or fix them"
+                )
+            elif entry.expiring(exceptions.today, exceptions.warn_days):
+                days = entry.days_left(exceptions.today)
+                out.append(
+                    f"exception #{entry.index} ({where}) expires on {entry.expires.isoformat()}, in {days} day(s)"
+                )
+        return out
 
     def summary(self, limit: int = DRIFT_LINES) -> list[str]:
         """The lines the console shows: the drift (at most `limit`), what only a person can do, the notes."""
@@ -243,6 +322,11 @@ class Assessment:
         lines += [item.line for item in self.drift[:limit]]
         if count > limit:
             lines.append(f"... and {count - limit} more")
+        if self.accepted:
+            lines.append(f"accepted by an exception ({len(self.accepted)}):")
+            lines += [item.line for item in self.accepted[:limit]]
+            if len(self.accepted) > limit:
+                lines.append(f"... and {len(self.accepted) - limit} more")
         if self.manual:
             lines += ["only a person can:", *self.manual]
         if self.notes:
@@ -255,16 +339,22 @@ class Assessment:
             "drift": [item.to_dict() for item in self.drift],
             "manual": list(self.manual),
             "notes": [note.to_dict() for note in self.notes],
+            "accepted": [item.to_dict() for item in self.accepted],
+            "exceptions": dict(self.exceptions) if self.exceptions else None,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping) -> Assessment:
         """Read back what the drift gate returned (the report callback sees the gate's task result)."""
+        accepted = (AcceptedItem.from_dict(a) for a in raw.get("accepted") or () if isinstance(a, Mapping))
+        exceptions = raw.get("exceptions")
         return cls(
             account_id=str(raw.get("account_id") or ""),
             drift=tuple(DriftItem.from_dict(d) for d in raw.get("drift") or () if isinstance(d, Mapping)),
             manual=tuple(str(m) for m in raw.get("manual") or ()),
             notes=tuple(Note.from_dict(n) for n in raw.get("notes") or () if isinstance(n, Mapping)),
+            accepted=tuple(a for a in accepted if a is not None),
+            exceptions=exceptions if isinstance(exceptions, Mapping) else None,
         )
 
 
@@ -348,12 +438,31 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
     manual_help = _manual_help(settings.root_require_hardware_mfa)
-    manual_controls = []
+    manual_controls, accepted = [], []
+    exceptions = settings.exceptions
+    account = settings.account
+    if not account.account_id:
+        account = replace(account, account_id=settings.account_id)
     for result in results.checking():
         for found in failing_of(result):
+            entry = exceptions.match(account, found.control, found.resource) if exceptions else None
+            if entry is not None:
+                accepted.append(AcceptedItem(found.control, found.message, found.resource, entry.exception()))
+                continue
+            lapsed = exceptions.lapsed(account, found.control, found.resource) if exceptions else None
             variable, fix = _finding_fix(found, settings, manual_help)
             manual = found.control in manual_help
-            drift.append(DriftItem(found.control, found.message, found.resource, variable, fix, manual))
+            drift.append(
+                DriftItem(
+                    found.control,
+                    found.message,
+                    found.resource,
+                    variable,
+                    fix,
+                    manual,
+                    lapsed.exception() if lapsed else None,
+                )
+            )
             if manual and found.control not in manual_controls:
                 manual_controls.append(found.control)
     return Assessment(
@@ -361,4 +470,6 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
         drift=tuple(drift),
         manual=tuple(manual_help[cid] for cid in manual_controls),
         notes=_notes(results, settings),
+        accepted=tuple(accepted),
+        exceptions={**exceptions.to_dict(), "account": account.to_dict()} if exceptions else None,
     )

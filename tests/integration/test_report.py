@@ -376,6 +376,19 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     return out
 
 
+def demo_accepted(accounts: dict) -> set:
+    """(account id, control) pairs the demo's exceptions file accepts: its entries name an OU and a control,
+    with a root ARN pattern, and expire long after any run of this test."""
+    data = yaml.safe_load((ROOT / "inventories" / "demo-exceptions.yml").read_text())
+    pairs = set()
+    for entry in data["exceptions"]:
+        assert entry["account"].startswith("ou:") and entry["resource"] == "arn:aws:iam::*:root", entry
+        assert str(entry["expires"]) > "2090", entry
+        ou_path = entry["account"][3:]
+        pairs |= {(acct, entry["control"]) for acct, spec in accounts.items() if spec["ou_path"] == ou_path}
+    return pairs
+
+
 def act_as_the_person(emulator, account_id: str) -> None:
     """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
     root, root left alone, and every console user enrolling an MFA device at first sign-in."""
@@ -447,13 +460,20 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     assert report["run"]["mode"] == "check"
     assert {a["account_id"] for a in report["accounts"]} == set(demo_cycle["accounts"])
 
-    expected, actual = {}, {}
+    expected, actual, accepted = {}, {}, {}
     for account_id, spec in demo_cycle["accounts"].items():
         for cid, resources in expected_deviations(spec, account_id).items():
             expected[(account_id, cid)] = resources
+    # the demo's exceptions file accepts one deviation: its cell is accepted, not drift, and names the exception
+    expected_accepted = {pair: expected.pop(pair) for pair in demo_accepted(demo_cycle["accounts"])}
+    assert len(expected_accepted) == 1 and all(expected_accepted.values())
     for account, cid, cell in cells(report):
-        assert cell["status"] in ("compliant", "drift"), (account["host"], cid, cell)
-        if cell["status"] == "drift":
+        assert cell["status"] in ("compliant", "drift", "accepted"), (account["host"], cid, cell)
+        if cell["status"] == "accepted":
+            accepted[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] != "pass"}
+            assert cell["exception"]["owner"] and cell["exception"]["reason"] and cell["exception"]["ticket"]
+            assert all(f["status"] == "accepted" for f in cell["findings"] if f["status"] != "pass")
+        elif cell["status"] == "drift":
             actual[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] == "fail"}
             if cid not in FINDING_CONTROLS:
                 # an enforcing control drifts because a task would change something: the report says which task
@@ -466,7 +486,11 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
         else:
             assert all(f["status"] == "pass" for f in cell["findings"]), (account["host"], cid)
     assert actual == expected
+    assert accepted == expected_accepted
     assert report["summary"]["drifted_pairs"] == len(expected)
+    assert report["summary"]["accepted_pairs"] == 1
+    assert report["run"]["exceptions"]["files"] == [str(ROOT / "inventories" / "demo-exceptions.yml")]
+    assert report["run"]["exceptions"]["unused"] == report["run"]["exceptions"]["expired"] == []
 
     # the password policy drift names the fields, e.g. the length the seed weakened
     prod_id = next(i for i, spec in demo_cycle["accounts"].items() if spec["name"] == "prod")
@@ -499,9 +523,10 @@ def test_apply_run_reports_changes(demo_cycle):
     for account in report["accounts"]:
         for cid in ("password_policy", "admin_group", "iam_users"):
             assert account["controls"][cid]["status"] == "changed", (account["host"], cid)
-        # root MFA and keys are not the playbook's to fix: still drift after the apply run
+        # root MFA and keys are not the playbook's to fix: still drift (or accepted) after the apply run
         if account["controls"]["root_access_keys"]["findings"]:
-            assert account["controls"]["root_access_keys"]["status"] == "drift"
+            accepted = (account["account_id"], "root_access_keys") in demo_accepted(demo_cycle["accounts"])
+            assert account["controls"]["root_access_keys"]["status"] == ("accepted" if accepted else "drift")
 
 
 def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle):
@@ -514,6 +539,8 @@ def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle)
     assert report["summary"]["compliant"] and report["summary"]["complete"]
     assert int(ET.parse(out / "accountguard-report-latest.xml").getroot().get("failures")) == 0
     assert "every account is compliant" in (out / "accountguard-report-latest.md").read_text()
+    # the person deleted the sandbox's root key too: the demo's exception matched nothing and is listed as unused
+    assert [(e["index"], e["control"]) for e in report["run"]["exceptions"]["unused"]] == [(0, "root_access_keys")]
 
 
 def test_the_files_say_what_the_console_says(demo_cycle):
@@ -529,9 +556,16 @@ def test_the_files_say_what_the_console_says(demo_cycle):
         person = console.index("only a person can:")
         reported = console.index("reported, not changed:")
         drift_lines = [f"{d['control']}: {d['message']}" for d in account["drift"]]
-        assert console[1:person] == drift_lines[:20] + (
+        end = next((i for i, line in enumerate(console) if line.startswith("accepted by an exception")), person)
+        assert console[1:end] == drift_lines[:20] + (
             [f"... and {len(drift_lines) - 20} more"] if len(drift_lines) > 20 else []
         )
+        accepted_lines = [
+            f"{a['control']}: {a['message']} (exception #{a['exception']['index']}, {a['exception']['owner']}, "
+            f"until {a['exception']['expires']})"
+            for a in account["accepted"]
+        ]
+        assert console[end + 1 : person] == accepted_lines
         assert account["manual"] == console[person + 1 : reported] and account["manual"]
         notes = [f"{n['control']}: {n['message']}" for n in account["reported"]]
         assert notes == [line for line in console[reported + 1 :] if not line.startswith("(failed because")]
@@ -546,9 +580,11 @@ def test_the_files_say_what_the_console_says(demo_cycle):
                 assert d["fix_variable"] == "baseline_access_keys_deactivate_stale", d
         shown = account["manual"] + [f"`{n['control']}`: {n['message']}" for n in account["reported"]]
         shown += [f"`{d['control']}`: {d['message']}" for d in account["drift"]]
+        shown += [f"`{a['control']}`: {a['message']}" for a in account["accepted"]]
         for line in shown:
             assert line in markdown, line
     assert "Only a person can:" in markdown and "Reported, not changed:" in markdown
+    assert "Accepted by an exception (1 item(s)):" in markdown
     assert "baseline_access_keys_deactivate_stale" in markdown and "baseline_users_purge" in markdown
     # the administrators group the seed does not have is created, not a list of nulls
     assert "would create" in markdown and "group_name: null" not in markdown

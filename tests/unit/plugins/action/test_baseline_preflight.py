@@ -79,3 +79,52 @@ def test_credentials_dir_is_checked_only_when_secrets_are_due(tmp_path):
 )
 def test_renamed(problem, expected):
     assert renamed(problem, VARIABLES) == expected
+
+
+EXCEPTIONS = """schema_version: 1
+exceptions:
+  - account: "111111111111"
+    control: user_mfa
+    reason: break-glass
+    owner: security@example.com
+    expires: 2027-03-31
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "warn_days", "fragments"),
+    [
+        (EXCEPTIONS, 14, []),
+        (EXCEPTIONS.replace("2027-03-31", "2000-01-01"), 0, []),  # expired: valid, reported as expired
+        (EXCEPTIONS.replace("user_mfa", "mfa"), 14, ["exceptions[0].control: unknown control id 'mfa'"]),
+        (EXCEPTIONS.replace("    owner: security@example.com\n", ""), 14, ["exceptions[0].owner: required"]),
+        (EXCEPTIONS, -1, ["baseline_exceptions_warn_days: must be a whole number of days, 0 or more, got -1"]),
+        (EXCEPTIONS, "soon", ["baseline_exceptions_warn_days: must be a whole number"]),
+        (EXCEPTIONS, True, ["baseline_exceptions_warn_days: must be a whole number"]),
+    ],
+)
+def test_the_exceptions_file_is_loaded_relative_to_its_base_dir(tmp_path, text, warn_days, fragments):
+    (tmp_path / "exceptions.yml").write_text(text, encoding="utf-8")
+    variables = {
+        **VARIABLES,
+        "exceptions_file": "baseline_exceptions_file",
+        "exceptions_warn_days": "baseline_exceptions_warn_days",
+    }
+    found = problems(
+        {
+            "exceptions_file": "exceptions.yml",
+            "exceptions_base_dir": str(tmp_path),
+            "exceptions_warn_days": warn_days,
+            "variables": variables,
+        }
+    )
+    assert len(found) == len(fragments), found
+    for problem, fragment in zip(found, fragments, strict=True):
+        assert fragment in problem
+        if "exceptions[" in fragment:
+            assert problem.startswith(f"baseline_exceptions_file {tmp_path / 'exceptions.yml'}: ")
+
+
+def test_a_missing_exceptions_file_is_named(tmp_path):
+    found = problems({"exceptions_file": str(tmp_path / "nope.yml")})
+    assert found == [f"exceptions_file {tmp_path / 'nope.yml'}: cannot be read: No such file or directory"]

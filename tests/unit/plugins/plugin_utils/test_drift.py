@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     AccountResults,
     Assessment,
@@ -16,6 +18,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     findings_of,
     task_drifts,
 )
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
 
 ACCOUNT = "111111111111"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -272,3 +275,76 @@ def test_assessment_round_trips_through_a_task_result():
     )
     assert Assessment.from_dict(result.to_dict()) == result
     assert Assessment.from_dict({}) == Assessment(account_id="")
+
+
+# -- accepted exceptions ----------------------------------------------------------------------------------------
+def _exceptions(*entries, today=datetime.date(2026, 6, 15), warn_days=14):
+    base = {"account": ACCOUNT, "reason": "why", "owner": "sec@example.com", "expires": "2027-01-01"}
+    data = {"schema_version": 1, "exceptions": [{**base, **e} for e in entries]}
+    return Exceptions("/inv/exceptions.yml", parse(data, CONTROLS), today, warn_days)
+
+
+BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
+ERIN = f"arn:aws:iam::{ACCOUNT}:user/erin"
+MFA_FAILS = {"findings": [found("user_mfa", resource=BOB, message="bob"), found("user_mfa", resource=ERIN)]}
+
+
+@pytest.mark.parametrize(
+    ("entries", "drift", "accepted", "lapsed"),
+    [
+        ((), ["bob", "m"], [], [None, None]),
+        (({"control": "user_mfa"},), [], ["bob", "m"], []),  # no resource: every user of the control
+        (({"control": "user_mfa", "resource": BOB},), ["m"], ["bob"], [None]),
+        (({"control": "user_mfa", "account": "999999999999"},), ["bob", "m"], [], [None, None]),
+        (({"control": "root_mfa"},), ["bob", "m"], [], [None, None]),
+        # expired: no longer matches; the drift item names the lapsed exception
+        (({"control": "user_mfa", "resource": BOB, "expires": "2026-06-14"},), ["bob", "m"], [], [0, None]),
+        (
+            ({"control": "user_mfa", "resource": BOB, "expires": "2026-06-14"}, {"control": "user_mfa"}),
+            [],
+            ["bob", "m"],
+            [],
+        ),
+    ],
+)
+def test_accepted_findings_are_not_drift(entries, drift, accepted, lapsed):
+    assessment = gate(mfa=MFA_FAILS, exceptions=_exceptions(*entries) if entries else None)
+    assert [d.message for d in assessment.drift] == drift
+    assert [a.message for a in assessment.accepted] == accepted
+    assert [d.expired_exception["index"] if d.expired_exception else None for d in assessment.drift] == lapsed
+
+
+def test_an_exception_does_not_hide_what_would_change():
+    exceptions = _exceptions({"control": "password_policy"})
+    assessment = gate(password_policy={"changed": True}, exceptions=exceptions)
+    assert [d.message for d in assessment.drift] == ["would change"]
+
+
+def test_accepted_items_warnings_and_round_trip():
+    exceptions = _exceptions(
+        {"control": "user_mfa", "resource": BOB, "ticket": "SEC-1"},
+        {"control": "root_mfa", "expires": "2026-06-01"},
+        {"control": "root_usage", "expires": "2026-06-20"},
+        {"control": "root_usage", "account": "ou:Root/Other"},
+    )
+    account = AccountContext(ACCOUNT, "prod", "Root/Workloads/Prod")
+    assessment = gate(mfa=MFA_FAILS, exceptions=exceptions, account=account)
+    assert assessment.summary()[-2:] == [
+        "accepted by an exception (1):",
+        "user_mfa: bob (exception #0, sec@example.com, until 2027-01-01)",
+    ]
+    assert assessment.warnings() == [
+        "exception #1 (root_mfa (every resource), owner sec@example.com) expired on 2026-06-01: its findings are "
+        "drift again; renew it in /inv/exceptions.yml or fix them",
+        "exception #2 (root_usage (every resource), owner sec@example.com) expires on 2026-06-20, in 5 day(s)",
+    ]
+    again = Assessment.from_dict(assessment.to_dict())
+    assert again == assessment
+    assert again.accepted[0].exception == {
+        "index": 0,
+        "reason": "why",
+        "owner": "sec@example.com",
+        "expires": "2027-01-01",
+        "ticket": "SEC-1",
+    }
+    assert Exceptions.from_dict(assessment.exceptions) == exceptions

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,8 @@ import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
-from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment, DriftItem, Note
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AcceptedItem, Assessment, DriftItem, Note
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
 ROOT_ARN = "arn:aws:iam::111111111111:root"
@@ -416,7 +418,7 @@ def mixed_report():
 
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert data["summary"]["drifted_pairs"] == 3
     assert data["summary"]["failed_pairs"] == 8
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
@@ -709,3 +711,171 @@ def test_hostile_account_name_never_becomes_markup(name):
     # the table keeps one cell per control: a pipe in the name made no new cell
     row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
     assert row.count(" | ") == len(CONTROL_IDS)
+
+
+# -- accepted exceptions ----------------------------------------------------------------------------------------
+EXC_TODAY = datetime.date(2026, 6, 15)
+LAPSED = {
+    "index": 1,
+    "reason": "accepted on purpose",
+    "owner": "sec@example.com",
+    "expires": "2026-06-01",
+    "ticket": "T",
+}
+BOB = "arn:aws:iam::111111111111:user/bob"
+ERIN = "arn:aws:iam::111111111111:user/erin"
+
+
+def exceptions_of(*entries, warn_days=14):
+    base = {"account": "111111111111", "reason": "accepted on purpose", "owner": "sec@example.com"}
+    data = {"schema_version": 1, "exceptions": [{**base, "expires": "2027-01-01", **e} for e in entries]}
+    return Exceptions("/inv/exceptions.yml", parse(data, CONTROLS), EXC_TODAY, warn_days)
+
+
+def build_with_exceptions(exceptions, findings, changed=False, check_mode=True, selected=None, **assessment):
+    builder = _report.ReportBuilder(CTRLS, selected)
+    status = "changed" if changed else "ok"
+    builder.add_event(
+        "acct", "mfa", status, {"findings": findings}, tags=("root_mfa", "user_mfa"), check_mode=check_mode
+    )
+    builder.add_event("other", "mfa", "ok", {"findings": [finding("user_mfa", "fail", resource=BOB)]}, tags=())
+    account = AccountContext("111111111111", "prod", "Root/Workloads/Prod")
+    builder.add_assessment(
+        "acct",
+        Assessment("111111111111", exceptions={**exceptions.to_dict(), "account": account.to_dict()}, **assessment),
+    )
+    return builder.build(run_id="r", started="s", finished="f", mode="check" if check_mode else "apply")
+
+
+@pytest.mark.parametrize(
+    ("entries", "statuses", "cell"),
+    [
+        # every failing finding of the cell accepted: the cell is accepted, with the exception
+        ([{"control": "user_mfa"}], ["accepted", "accepted"], "accepted"),
+        # one of two accepted: the cell stays drift
+        ([{"control": "user_mfa", "resource": BOB}], ["accepted", "fail"], "drift"),
+        ([{"control": "user_mfa", "resource": "arn:aws:iam::*:user/*"}], ["accepted", "accepted"], "accepted"),
+        ([{"control": "user_mfa", "account": "ou:Root/Sandbox"}], ["fail", "fail"], "drift"),
+        ([{"control": "user_mfa", "expires": "2026-06-14"}], ["fail", "fail"], "drift"),
+    ],
+)
+def test_accepted_findings_and_cells(entries, statuses, cell):
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("user_mfa", "fail", "erin", ERIN)]
+    report = build_with_exceptions(exceptions_of(*entries), findings)
+    control = next(a for a in report["accounts"] if a["host"] == "acct")["controls"]["user_mfa"]
+    assert [f["status"] for f in control["findings"]] == statuses
+    assert control["status"] == cell
+    if cell == "accepted":
+        assert control["exception"] == {
+            "reason": "accepted on purpose",
+            "owner": "sec@example.com",
+            "expires": "2027-01-01",
+            "ticket": None,
+            "index": 0,
+        }
+    else:
+        assert control["exception"] is None
+    # the other host has no exceptions file: its failing finding is drift
+    assert status_of(report, "other", "user_mfa") == "drift"
+
+
+def test_an_accepted_cell_is_not_a_problem_and_the_run_lists_expired_expiring_unused():
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "fail", "no root mfa")]
+    exceptions = exceptions_of(
+        {"control": "user_mfa", "resource": BOB, "ticket": "SEC-1", "expires": "2026-06-20"},  # expiring, used
+        {"control": "root_mfa", "expires": "2026-06-01"},  # expired: root_mfa is drift again
+        {"control": "root_usage"},  # unused
+        {"control": "password_policy", "expires": "2026-01-01"},  # expired, matched nothing
+        {"control": "admin_group"},  # unused, but not selected by this run: not listed
+    )
+    report = build_with_exceptions(exceptions, findings, selected=set(CTRLS) - {"admin_group"})
+    acct = next(a for a in report["accounts"] if a["host"] == "acct")
+    assert acct["controls"]["user_mfa"]["status"] == "accepted"
+    root = acct["controls"]["root_mfa"]
+    assert root["status"] == "drift"
+    assert root["findings"][0]["expired_exception"]["index"] == 1
+    assert report["summary"]["accepted_pairs"] == 1
+    assert report["summary"]["by_status"]["accepted"] == 1
+    run = report["run"]["exceptions"]
+    assert (run["files"], run["today"], run["warn_days"]) == (["/inv/exceptions.yml"], "2026-06-15", 14)
+    assert [(e["index"], e["findings"]) for e in run["expired"]] == [(1, 1), (3, 0)]
+    assert [(e["index"], e["days_left"], e["ticket"]) for e in run["expiring"]] == [(0, 5, "SEC-1")]
+    assert [e["index"] for e in run["unused"]] == [2]
+    assert run["unused"][0] == {
+        "file": "/inv/exceptions.yml",
+        "index": 2,
+        "account": "111111111111",
+        "control": "root_usage",
+        "resource": None,
+        "reason": "accepted on purpose",
+        "owner": "sec@example.com",
+        "expires": "2027-01-01",
+        "ticket": None,
+    }
+
+    markdown = md_text(_report.render_markdown(report))
+    assert "## Accepted exceptions file" in markdown
+    assert "- **expired**: exception #1 expired on 2026-06-01; 1 finding(s) are drift again" in markdown
+    assert "- **expiring**: exception #0 expires on 2026-06-20 (in 5 day(s))" in markdown
+    assert "- **unused**: exception #2 matched no finding in this run" in markdown
+    assert "accepted: bob [arn:aws:iam::111111111111:user/bob] (exception #0: accepted on purpose; owner " in markdown
+    assert "finding: no root mfa [arn:aws:iam::111111111111:root] (exception #1 of sec@example.com expired" in markdown
+    page = _report.render_html(report)
+    assert 'class="cell s-accepted"' in page
+    assert (
+        "Accepted: exception #0: accepted on purpose; owner sec@example.com; expires 2026-06-20; ticket SEC-1" in page
+    )
+    assert '<li class="expired"><strong>expired</strong> exception #1 expired on 2026-06-01' in page
+
+    # JUnit: the accepted pair is a skipped test case whose message carries the reason, owner and expiry
+    suites = ET.fromstring(_report.render_junit(report))
+    accepted = [c for c in suites.iter("testcase") if (c.find("skipped") is not None and c.find("skipped").get("type"))]
+    assert [(c.get("name").split(":")[0], c.find("skipped").get("message")) for c in accepted] == [
+        (
+            "user_mfa",
+            "accepted: exception #0: accepted on purpose; owner sec@example.com; expires 2026-06-20; ticket SEC-1",
+        )
+    ]
+    assert accepted[0].find("failure") is None
+
+
+def test_findings_drift_with_would_change_is_never_accepted():
+    # under --check a checking task that would change (e.g. deactivate a stale key) is drift, exception or not
+    findings = [finding("user_mfa", "fail", "bob", BOB)]
+    report = build_with_exceptions(exceptions_of({"control": "user_mfa"}), findings, changed=True)
+    control = next(a for a in report["accounts"] if a["host"] == "acct")["controls"]["user_mfa"]
+    assert control["findings"][0]["status"] == "accepted"
+    assert control["status"] == "drift"
+
+
+def test_accepted_in_an_apply_run_and_the_verdict():
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "pass")]
+    report = build_with_exceptions(exceptions_of({"control": "user_mfa"}), findings, check_mode=False)
+    assert status_of(report, "acct", "user_mfa") == "accepted"
+    summary = {**report["summary"], "compliant": True}
+    assert _report.verdict({**summary, "complete": True}) == (
+        "every account is compliant (1 account/control pair(s) accepted by exceptions)"
+    )
+    assert _report.verdict({**summary, "complete": False}).endswith("skipped or not run; 1 accepted by exceptions)")
+
+
+def test_reports_with_exceptions_validate_against_the_documented_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text())
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "fail")]
+    report = build_with_exceptions(
+        exceptions_of(
+            {"control": "user_mfa", "expires": "2026-06-20"},
+            {"control": "root_mfa", "expires": "2026-06-01"},
+            {"control": "root_usage", "ticket": "T-1"},
+        ),
+        findings,
+        drift=(DriftItem("root_mfa", "no mfa", ROOT_ARN, None, "a person", True, {**LAPSED, "ticket": None}),),
+        accepted=(AcceptedItem("user_mfa", "bob", BOB, {**LAPSED, "expires": "2026-06-20", "index": 0}),),
+    )
+    acct = next(a for a in report["accounts"] if a["host"] == "acct")
+    assert acct["drift"][0]["expired_exception"]["index"] == 1
+    assert acct["accepted"][0]["exception"]["expires"] == "2026-06-20"
+    assert report["run"]["exceptions"]["expired"] and report["run"]["exceptions"]["unused"]
+    jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
+    assert build([])["run"]["exceptions"] is None
