@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 CIS_V3 = "cis-aws-3.0"
+CIS_V4 = "cis-aws-4.0.1"
 CIS_V5 = "cis-aws-5.0"
+CIS_V6 = "cis-aws-6.0"
+CIS_V7 = "cis-aws-7.0"
 
 STATUSES = ("pass", "fail")
 
@@ -70,6 +73,16 @@ CONTROLS = {
     "iam_users": {
         "title": "Declared IAM users exist and get permissions through groups",
         "cis": {CIS_V3: ["1.15"], CIS_V5: ["1.14"]},
+        "checks": {},
+    },
+    "support_role": {
+        "title": "A support role (AWSSupportAccess) exists",
+        "cis": {CIS_V3: ["1.17"], CIS_V4: ["1.17"], CIS_V5: ["1.16"], CIS_V6: ["2.16"], CIS_V7: ["2.15"]},
+        "checks": {},
+    },
+    "server_certificates": {
+        "title": "No expired IAM server certificate is stored",
+        "cis": {CIS_V3: ["1.19"], CIS_V4: ["1.19"], CIS_V5: ["1.18"], CIS_V6: ["2.18"], CIS_V7: ["2.17"]},
         "checks": {},
     },
 }

@@ -50,6 +50,8 @@ def test_control_ids_are_design_section_1():
         "access_key_rotation",
         "admin_group",
         "iam_users",
+        "support_role",
+        "server_certificates",
     )
     assert all(control["title"] for control in _findings.CONTROLS.values())
 
