@@ -36,6 +36,11 @@ options:
   password_policy:
     description: The options of M(accountguard.aws.iam_password_policy) to check against their ranges; omit to skip.
     type: dict
+  support_role:
+    description:
+      - The support role of M(accountguard.aws.iam_account_check) (C(name), C(trusted_principals), optional
+        C(path)) to check; omit to skip.
+    type: raw
   variables:
     description:
       - Names to use in the messages, keyed by the option path they replace, for example key V(users) with value

@@ -63,6 +63,10 @@ options:
         description: Result of M(accountguard.aws.iam_access_keys).
         type: dict
         default: {}
+      iam_account:
+        description: Result of M(accountguard.aws.iam_account_check).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
@@ -88,6 +92,14 @@ options:
     default: false
   users_replace_lost_access_keys:
     description: C(baseline_users_replace_lost_access_keys), for the fix a lost access key gets.
+    type: bool
+    default: false
+  support_role_declared:
+    description: Whether C(baseline_support_role) declares a role, for the fix a missing support role gets.
+    type: bool
+    default: false
+  server_certificates_delete_expired:
+    description: C(baseline_server_certificates_delete_expired), for the fix an expired certificate gets.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -273,6 +273,12 @@ class ReportBuilder:
             elif cid not in self.controls:
                 entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
+        # A task covering several controls names those it checked (``controls``) and those it changed
+        # (``changed_controls``): a control it did not check gets no event, one it did not change stays compliant.
+        checked = result.get("controls") if isinstance(result.get("controls"), list) else None
+        if checked is not None:
+            targets = [cid for cid in targets if cid in checked or cid in by_control]
+        changed_only = result.get("changed_controls") if isinstance(result.get("changed_controls"), list) else None
         if by_control:
             self.contributed = True
         for cid in targets:
@@ -289,7 +295,7 @@ class ReportBuilder:
                 }
                 for f in found
             )
-            changed = status == "changed"
+            changed = status == "changed" and (changed_only is None or cid in changed_only)
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
@@ -304,7 +310,7 @@ class ReportBuilder:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
             cell["tasks"].append({"task": task, "result": status})
-            if status == "changed":
+            if changed:
                 self._add_changes(cell, task, result)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:
