@@ -273,3 +273,15 @@ def test_baseline_reports_both_verdicts_and_enforces_when_asked(emulator, tmp_pa
     assert cells[FAILING]["support_role"]["status"] == "changed"
     assert cells[FAILING]["server_certificates"]["status"] == "changed"
     del applied
+
+
+def test_a_bad_support_role_stops_the_baseline_before_any_call(emulator, tmp_path):
+    hosts = {"failing": {"aws_account_id": FAILING, "baseline_role_arn": f"arn:aws:iam::{FAILING}:role/Any"}}
+    inventory = write_inventory(
+        tmp_path / "inventory.yml", hosts, baseline_support_role={"name": "Support", "trusted_principals": ["*"]}
+    )
+    result = run_playbook(PLAYBOOK, inventory=inventory, check=True, env=emulator.env())
+    assert result.rc != 0
+    failed = next(r for r in result.task_results("failing") if r.get("failed"))
+    assert "baseline_support_role.trusted_principals" in failed["msg"] and "wildcards" in failed["msg"], failed
+    assert emulator.requests() == []
