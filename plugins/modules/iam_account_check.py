@@ -12,8 +12,8 @@ description:
   - Checks two account-wide controls in one task, so that the baseline pays one task per account for both.
   - V(support_role) (CIS AWS Foundations v3.0 1.17, v5.0 1.16) passes when a role has the AWS managed policy
     C(AWSSupportAccess) attached, read with one C(ListEntitiesForPolicy) call whatever the number of roles.
-  - With O(support_role) set, the declared role is made so (unless in check mode, where RV(changed) predicts):
-    created with a trust policy that lets O(support_role.trusted_principals) assume it, or, when a role of that
+  - With O(support_role) set, the declared role is made so (unless in check mode, where RV(changed) predicts).
+    It is created with a trust policy that lets O(support_role.trusted_principals) assume it, or, when a role of that
     name exists, given the policy and, when its trust policy says something else, the declared trust policy
     (O(support_role) declares whom the role trusts; the diff shows the trust policy before and after). No other
     role is ever created, changed or deleted.
