@@ -372,9 +372,15 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     if stale:
         out["access_key_rotation"] = stale
 
-    # No seeded account has a role with AWSSupportAccess (the demo inventory's baseline_support_role creates it),
-    # nor a server certificate.
+    # No seeded account has a role with AWSSupportAccess (the demo inventory's baseline_support_role creates it).
     out["support_role"] = {root_arn}
+    expired = {
+        f"arn:aws:iam::{account_id}:server-certificate/{cert['name']}"
+        for cert in spec.get("server_certificates", [])
+        if cert["not_after_days"] <= 0
+    }
+    if expired:
+        out["server_certificates"] = expired
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()
     seeded = {u["name"] for u in spec["users"]}
