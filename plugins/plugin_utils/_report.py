@@ -311,7 +311,7 @@ class ReportBuilder:
             cell["events"].append(outcome)
             cell["tasks"].append({"task": task, "result": status})
             if changed:
-                self._add_changes(cell, task, result)
+                self._add_changes(cell, task, result, cid if changed_only is not None else None)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:
         cell["tasks"].append({"task": task, "result": status})
@@ -327,7 +327,9 @@ class ReportBuilder:
         else:
             cell["events"].append(COMPLIANT)
 
-    def _add_changes(self, cell, task, result) -> None:
+    def _add_changes(self, cell, task, result, control: str | None = None) -> None:
+        """The task's diffs in the cell; a task covering several controls keys its diff by control id, so a cell
+        shows only its own control's part (``control``)."""
         if _is_censored(result):
             cell["changes"].append({"task": task, "censored": True, "before": None, "after": None, "fields": []})
             return
@@ -336,6 +338,8 @@ class ReportBuilder:
             cell["changes"].append({"task": task, "censored": False, "before": None, "after": None, "fields": []})
         for diff in diffs:
             before, after = redact(diff.get("before")), redact(diff.get("after"))
+            if control is not None and isinstance(before, dict) and isinstance(after, dict):
+                before, after = before.get(control), after.get(control)
             cell["changes"].append(
                 {
                     "task": task,

@@ -243,6 +243,12 @@ def test_baseline_reports_both_verdicts_and_enforces_when_asked(emulator, tmp_pa
 
     _check, cells = baseline(emulator, tmp_path, "check", check=True)
     assert emulator.requests(writes_only=True) == []
+    # Cost: one call per control per account, and no GetCallerIdentity beyond the account guard's (the account's
+    # ARN comes from the certificates or the shared credential report).
+    for account in (FAILING, PASSING):
+        calls = Counter(r["action"] for r in emulator.requests(account))
+        assert (calls["ListEntitiesForPolicy"], calls["ListServerCertificates"]) == (1, 1), calls
+        assert calls["GetCallerIdentity"] == 1, calls
     for cid in ("support_role", "server_certificates"):
         assert cells[FAILING][cid]["status"] == "drift", cells[FAILING][cid]
         assert cells[PASSING][cid]["status"] == "compliant", cells[PASSING][cid]
