@@ -215,7 +215,7 @@ def test_front_ends_agree(emulator, tmp_path):
 FAILING, PASSING = "111111111111", "222222222222"
 
 
-def baseline(emulator, tmp_path: Path, name: str, check: bool, **group_vars):
+def baseline(emulator, tmp_path: Path, name: str, check: bool, args=None, **group_vars):
     hosts = {
         host: {"aws_account_id": acct, "baseline_role_arn": f"arn:aws:iam::{acct}:role/OrganizationAccountAccessRole"}
         for host, acct in (("failing", FAILING), ("passing", PASSING))
@@ -225,7 +225,7 @@ def baseline(emulator, tmp_path: Path, name: str, check: bool, **group_vars):
     )
     reports = tmp_path / name
     env = {**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(reports)}
-    result = run_playbook(PLAYBOOK, inventory=inventory, check=check, diff=check, env=env)
+    result = run_playbook(PLAYBOOK, inventory=inventory, check=check, diff=check, env=env, args=args)
     assert result.rc == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((reports / "accountguard-report-latest.json").read_text())
     return result, {a["account_id"]: a["controls"] for a in report["accounts"]}
@@ -291,3 +291,26 @@ def test_a_bad_support_role_stops_the_baseline_before_any_call(emulator, tmp_pat
     failed = next(r for r in result.task_results("failing") if r.get("failed"))
     assert "baseline_support_role.trusted_principals" in failed["msg"] and "wildcards" in failed["msg"], failed
     assert emulator.requests() == []
+
+
+def test_tags_select_one_of_the_two_controls(emulator, tmp_path):
+    emulator.upload_server_certificate(FAILING, "old-site", not_after_days=-5)
+    emulator.clear_requests()
+    result, cells = baseline(
+        emulator,
+        tmp_path,
+        "tags",
+        check=False,
+        args=["--tags", "server_certificates"],
+        baseline_support_role={"name": "AWSSupportRole", "trusted_principals": [FAILING]},
+        baseline_server_certificates_delete_expired=True,
+    )
+    task = next(r for r in result.task_results("failing") if r.get("controls") is not None)
+    assert task["controls"] == ["server_certificates"]
+    assert cells[FAILING]["server_certificates"]["status"] == "changed"
+    assert cells[FAILING]["support_role"]["status"] == "skipped"
+    iam = emulator.client("iam", FAILING)
+    assert certificate_names(iam) == set()
+    # the support role was not selected: not read, not created
+    assert roles_with_support_policy(iam) == []
+    assert "ListEntitiesForPolicy" not in {r["action"] for r in emulator.requests()}
