@@ -115,7 +115,8 @@ def run(ctx) -> dict:
         before["support_role"], after["support_role"] = steps["before"], steps["after"]
 
     if plan.SERVER_CERTIFICATES in controls:
-        certificates = plan.evaluate_certificates(listed, now)
+        found = plan.evaluate_certificates(listed, now)
+        certificates = found
         to_delete = plan.certificates_to_delete(certificates, params["delete_expired_server_certificates"])
         deleted = [cert["name"] for cert in to_delete]
         if to_delete:
@@ -128,7 +129,7 @@ def run(ctx) -> dict:
         findings += plan.certificate_findings(certificates, [] if ctx.check_mode else deleted, resource)
         result["server_certificates"] = certificates
         result["deleted_server_certificates"] = deleted
-        names = [cert["name"] for cert in plan.evaluate_certificates(listed, now)]
+        names = [cert["name"] for cert in found]
         before["server_certificates"] = names
         after["server_certificates"] = [name for name in names if name not in deleted]
 
