@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _admin_group, _password_policy, _users
+from ansible_collections.accountguard.aws.plugins.module_utils import (
+    _admin_group,
+    _iam_account,
+    _password_policy,
+    _users,
+)
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import directory_problem
@@ -39,6 +44,7 @@ ARGUMENT_SPEC = dict(
     exceptions_file=dict(type="path"),
     exceptions_base_dir=dict(type="path"),
     exceptions_warn_days=dict(type="raw"),
+    support_role=dict(type="raw"),
     variables=dict(type="dict", default={}),
 )
 # Characters that may follow a name at the start of a validation message (name, name.sub, name[0], name:).
@@ -92,6 +98,18 @@ def _exceptions_problems(params: Mapping) -> list[str]:
     return found
 
 
+SUPPORT_ROLE_KEYS = frozenset({"name", "path", "trusted_principals"})
+
+
+def _support_role_problems(role) -> list[str]:
+    if not isinstance(role, Mapping):
+        return ["support_role must be a dictionary with name and trusted_principals (or unset: check only)"]
+    unknown = sorted(str(key) for key in role if key not in SUPPORT_ROLE_KEYS)
+    if unknown:
+        return [f"support_role has unknown key(s) {', '.join(unknown)}; expected name, trusted_principals, path"]
+    return _iam_account.support_role_errors({"path": "/", **role})
+
+
 def problems(params: Mapping) -> list[str]:
     """Every problem with the baseline's input, each naming the user's variable, found without any AWS call."""
     found = []
@@ -108,6 +126,8 @@ def problems(params: Mapping) -> list[str]:
     if params.get("password_policy") is not None:
         found += ["password_policy." + p for p in _password_policy_problems(params["password_policy"])]
     found += _exceptions_problems(params)
+    if params.get("support_role") is not None:
+        found += _support_role_problems(params["support_role"])
     variables = params.get("variables") or {}
     return [renamed(problem, variables) for problem in found]
 

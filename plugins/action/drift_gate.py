@@ -19,7 +19,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions impor
     resolve_path,
 )
 
-_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys")
+_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys", "iam_account")
 
 ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -41,6 +41,8 @@ ARGUMENT_SPEC = {
     "account_name": {"type": "str"},
     "ou_path": {"type": "str"},
     "account_tags": {"type": "dict", "default": {}},
+    "support_role_declared": {"type": "bool", "default": False},
+    "server_certificates_delete_expired": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -84,6 +86,8 @@ class ActionModule(ActionBase):
                     ou_path=args["ou_path"] or "",
                     tags={str(k): str(v) for k, v in (args["account_tags"] or {}).items() if v is not None},
                 ),
+                support_role_declared=args["support_role_declared"],
+                server_certificates_delete_expired=args["server_certificates_delete_expired"],
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -101,6 +101,16 @@ CONTROLS = {
         "cis": {CIS_V3: ["1.15"], CIS_V4: ["1.15"], CIS_V5: ["1.14"], CIS_V6: ["2.14"], CIS_V7: ["2.13"]},
         "checks": {},
     },
+    "support_role": {
+        "title": "A support role (AWSSupportAccess) exists",
+        "cis": {CIS_V3: ["1.17"], CIS_V4: ["1.17"], CIS_V5: ["1.16"], CIS_V6: ["2.16"], CIS_V7: ["2.15"]},
+        "checks": {},
+    },
+    "server_certificates": {
+        "title": "No expired IAM server certificate is stored",
+        "cis": {CIS_V3: ["1.19"], CIS_V4: ["1.19"], CIS_V5: ["1.18"], CIS_V6: ["2.18"], CIS_V7: ["2.17"]},
+        "checks": {},
+    },
 }
 
 CONTROL_IDS = tuple(CONTROLS)

@@ -53,6 +53,11 @@ options:
   exceptions_warn_days:
     description: C(baseline_exceptions_warn_days), checked to be a whole number of days, 0 or more.
     type: raw
+  support_role:
+    description:
+      - The support role of M(accountguard.aws.iam_account_check) (C(name), C(trusted_principals), optional
+        C(path)) to check; omit to skip.
+    type: raw
   variables:
     description:
       - Names to use in the messages, keyed by the option path they replace, for example key V(users) with value

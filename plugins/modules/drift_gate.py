@@ -63,6 +63,10 @@ options:
         description: Result of M(accountguard.aws.iam_access_keys).
         type: dict
         default: {}
+      iam_account:
+        description: Result of M(accountguard.aws.iam_account_check).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
@@ -115,6 +119,14 @@ options:
     description: C(aws_account_tags), for entries whose C(account) is V(tag:<key>=<value>).
     type: dict
     default: {}
+  support_role_declared:
+    description: Whether C(baseline_support_role) declares a role, for the fix a missing support role gets.
+    type: bool
+    default: false
+  server_certificates_delete_expired:
+    description: C(baseline_server_certificates_delete_expired), for the fix an expired certificate gets.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.conn

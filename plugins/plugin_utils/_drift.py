@@ -28,6 +28,8 @@ NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
 ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+# Controls enforced by a task that covers several: its result's ``changed_controls`` says which would change.
+MULTI_CONTROL_ENFORCING = ("support_role", "server_certificates")
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
@@ -241,6 +243,8 @@ class Settings:
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
     exceptions: Exceptions | None = None  # baseline_exceptions_file, loaded (and baseline_exceptions_warn_days)
     account: AccountContext = field(default_factory=AccountContext)  # what its `account` patterns match
+    support_role_declared: bool = False  # baseline_support_role is set
+    server_certificates_delete_expired: bool = False  # baseline_server_certificates_delete_expired
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -264,6 +268,7 @@ class AccountResults:
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
+    iam_account: Mapping = field(default_factory=dict)  # _baseline_iam_account (support_role, server_certificates)
 
     def enforcing(self) -> dict[str, Mapping]:
         """Control id -> the result of the task that enforces it, in ENFORCING order."""
@@ -277,7 +282,13 @@ class AccountResults:
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users)
+        return (self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account)
+
+    def changed_controls(self) -> list[str]:
+        """The controls of the multi-control task that changed (under --check: would change), in its order."""
+        result = self.iam_account if isinstance(self.iam_account, Mapping) else {}
+        named = result.get("changed_controls") if _changed(result) else None
+        return [cid for cid in MULTI_CONTROL_ENFORCING if cid in (named or ())]
 
 
 @dataclass(frozen=True)
@@ -383,12 +394,26 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: true to replace the key nobody holds"
     if found.control == "user_mfa":
         return None, "the user enrols an MFA device (no API call can do it for them)"
+    if found.control == "support_role":
+        variable = "baseline_support_role"
+        if settings.support_role_declared:
+            return variable, f"{APPLY_RUN}: {variable} creates the role and attaches AWSSupportAccess"
+        return variable, f"set {variable}: {{name, trusted_principals}} to create a role with AWSSupportAccess"
+    if found.control == "server_certificates":
+        variable = "baseline_server_certificates_delete_expired"
+        if settings.server_certificates_delete_expired:
+            return variable, f"{APPLY_RUN}: {variable} deletes the expired certificate"
+        return variable, f"set {variable}: true to delete expired certificates (never a valid one), or replace it"
     return None, None
 
 
 def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str]:
     if control == "access_key_rotation":
         return "baseline_access_keys_deactivate_stale", APPLY_RUN
+    if control == "support_role":
+        return "baseline_support_role", APPLY_RUN
+    if control == "server_certificates":
+        return "baseline_server_certificates_delete_expired", APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -437,6 +462,9 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
             if task_drifts(changed=_changed(result), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
+        for control in results.changed_controls():
+            variable, fix = _would_change_fix(control, settings)
+            drift.append(DriftItem(control, "would change", "", variable, fix))
     manual_help = _manual_help(settings.root_require_hardware_mfa)
     manual_controls, accepted = [], []
     exceptions = settings.exceptions

@@ -281,6 +281,12 @@ class ReportBuilder:
             elif cid not in self.controls:
                 entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
+        # A task covering several controls names those it checked (``controls``) and those it changed
+        # (``changed_controls``): a control it did not check gets no event, one it did not change stays compliant.
+        checked = result.get("controls") if isinstance(result.get("controls"), list) else None
+        if checked is not None:
+            targets = [cid for cid in targets if cid in checked or cid in by_control]
+        changed_only = result.get("changed_controls") if isinstance(result.get("changed_controls"), list) else None
         if by_control:
             self.contributed = True
         for cid in targets:
@@ -297,7 +303,7 @@ class ReportBuilder:
                 }
                 for f in found
             )
-            changed = status == "changed"
+            changed = status == "changed" and (changed_only is None or cid in changed_only)
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
@@ -313,8 +319,8 @@ class ReportBuilder:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
             cell["tasks"].append({"task": task, "result": status})
-            if status == "changed":
-                self._add_changes(cell, task, result)
+            if changed:
+                self._add_changes(cell, task, result, cid if changed_only is not None else None)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:
         cell["tasks"].append({"task": task, "result": status})
@@ -330,7 +336,9 @@ class ReportBuilder:
         else:
             cell["events"].append(COMPLIANT)
 
-    def _add_changes(self, cell, task, result) -> None:
+    def _add_changes(self, cell, task, result, control: str | None = None) -> None:
+        """The task's diffs in the cell; a task covering several controls keys its diff by control id, so a cell
+        shows only its own control's part (``control``)."""
         if _is_censored(result):
             cell["changes"].append({"task": task, "censored": True, "before": None, "after": None, "fields": []})
             return
@@ -339,6 +347,8 @@ class ReportBuilder:
             cell["changes"].append({"task": task, "censored": False, "before": None, "after": None, "fields": []})
         for diff in diffs:
             before, after = redact(diff.get("before")), redact(diff.get("after"))
+            if control is not None and isinstance(before, dict) and isinstance(after, dict):
+                before, after = before.get(control), after.get(control)
             cell["changes"].append(
                 {
                     "task": task,

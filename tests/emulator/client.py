@@ -222,6 +222,18 @@ class Emulator:
             {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
         )
 
+    def upload_server_certificate(
+        self, account_id: str, name: str, not_after_days: float, path: str | None = None
+    ) -> dict:
+        """Upload a self-signed IAM server certificate made in the server that expires ``not_after_days`` from
+        now (negative: expired that many days ago), as UploadServerCertificate would store it; no key material
+        leaves the server. Returns {"name", "arn", "path", "server_certificate_id", "expiration"}."""
+        return self._control(
+            "POST",
+            "server-certificate",
+            {"account_id": str(account_id), "name": name, "not_after_days": not_after_days, "path": path},
+        )["certificate"]
+
     def create_users(self, account_id: str, users: list[dict]) -> list[dict]:
         """Create many IAM users in one control call (thousands in a second, for scale tests and the bench).
 

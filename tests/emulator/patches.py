@@ -5,7 +5,8 @@ moto has no root user: AccountSummary hard-codes the root flags to 0, the creden
 root state here and makes those three views agree with it, the way AWS does. It also fixes what moto gets
 wrong for our purposes (PasswordResetRequired on CreateLoginProfile, the report's fixed 2015 timestamp,
 ``not_supported`` last-use region/service, UpdateGroup ignoring NewPath without NewGroupName, DeleteUser
-deleting a user that still has credentials or groups) and makes Organizations account ids deterministic.
+deleting a user that still has credentials or groups, server certificates answered with a fixed 2012 expiration
+and one shared id) and makes Organizations account ids deterministic.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
-from moto.iam.exceptions import DeleteConflictException, NotFoundException
+from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, IAMException, NotFoundException
 from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
@@ -396,6 +401,114 @@ def _delete_user(original):
     return delete_user
 
 
+class MalformedCertificateException(IAMException):
+    code = "MalformedCertificate"
+
+
+def _certificate_init(original):
+    def init(self: iam_models.Certificate, *args, **kwargs) -> None:
+        # moto answers every server certificate with UploadDate 2010, Expiration 2012 and one shared id; AWS
+        # reads the expiration from the certificate (its NotAfter) and refuses a body that is no certificate.
+        original(self, *args, **kwargs)
+        try:
+            parsed = x509.load_pem_x509_certificate((self.cert_body or "").encode())
+        except ValueError:
+            raise MalformedCertificateException(
+                "Unable to parse certificate. Please ensure the certificate is in PEM format."
+            ) from None
+        self.expiration = parsed.not_valid_after_utc.replace(tzinfo=None)
+        self.upload_date = utcnow()
+        self.certificate_id = make_id("ASCA", 21)
+
+    return init
+
+
+def _upload_server_certificate(original):
+    def upload_server_certificate(self: iam_models.IAMBackend, cert_name: str, *args, **kwargs):
+        # AWS refuses a second certificate of the same name; moto stored both.
+        if any(cert.cert_name == cert_name for cert in self.certificates.values()):
+            raise EntityAlreadyExists(f"The Server Certificate with name {cert_name} already exists.")
+        return original(self, cert_name, *args, **kwargs)
+
+    return upload_server_certificate
+
+
+def _certificate_metadata(cert: iam_models.Certificate) -> dict:
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": cert.upload_date.replace(tzinfo=UTC),
+        "ServerCertificateId": cert.certificate_id,
+        "Expiration": cert.expiration.replace(tzinfo=UTC),
+    }
+
+
+def _upload_server_certificate_response(self: iam_responses.IamResponse):
+    cert = self.backend.upload_server_certificate(
+        self._get_param("ServerCertificateName"),
+        self._get_param("CertificateBody"),
+        self._get_param("PrivateKey"),
+        cert_chain=self._get_param("CertificateChain"),
+        path=self._get_param("Path"),
+    )
+    return iam_responses.ActionResult({"ServerCertificateMetadata": _certificate_metadata(cert)})
+
+
+def _list_server_certificates_response(self: iam_responses.IamResponse):
+    prefix = self._get_param("PathPrefix") or "/"
+    certs = [cert for cert in self.backend.list_server_certificates() if cert.path.startswith(prefix)]
+    return iam_responses.ActionResult(
+        {"ServerCertificateMetadataList": [_certificate_metadata(cert) for cert in certs], "IsTruncated": False}
+    )
+
+
+def _get_server_certificate_response(self: iam_responses.IamResponse):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    answer = {"ServerCertificateMetadata": _certificate_metadata(cert), "CertificateBody": cert.cert_body}
+    if cert.cert_chain:
+        answer["CertificateChain"] = cert.cert_chain
+    return iam_responses.ActionResult({"ServerCertificate": answer})
+
+
+def make_server_certificate(not_after_days: float, not_before_days: float | None = None) -> tuple[str, str]:
+    """A self-signed certificate (PEM) valid until ``not_after_days`` from now (negative: already expired) and
+    its private key (PEM), made here so that no test or case file holds key material."""
+    now = datetime.now(UTC)
+    start = now + timedelta(days=min(not_after_days, 0) - 365 if not_before_days is None else not_before_days)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(now + timedelta(days=not_after_days))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), pem_key.decode()
+
+
+def upload_server_certificate(account_id: str, name: str, not_after_days: float, path: str | None = None) -> dict:
+    """Upload a made-up server certificate that expires ``not_after_days`` from now (negative: expired), through
+    the same backend call as UploadServerCertificate; returns its metadata (no key material)."""
+    body, key = make_server_certificate(not_after_days)
+    cert = iam_backend(account_id).upload_server_certificate(name, body, key, path=path)
+    meta = _certificate_metadata(cert)
+    return {
+        "name": meta["ServerCertificateName"],
+        "arn": meta["Arn"],
+        "path": meta["Path"],
+        "server_certificate_id": meta["ServerCertificateId"],
+        "expiration": meta["Expiration"].isoformat(),
+    }
+
+
 _MANAGED_POLICY_DATA: list[tuple[str, dict]] | None = None
 
 
@@ -477,6 +590,13 @@ def apply() -> None:
     iam_models.IAMBackend.update_group = _update_group(iam_models.IAMBackend.update_group)
     iam_models.IAMBackend.delete_user = _delete_user(iam_models.IAMBackend.delete_user)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
+    iam_models.Certificate.__init__ = _certificate_init(iam_models.Certificate.__init__)
+    iam_models.IAMBackend.upload_server_certificate = _upload_server_certificate(
+        iam_models.IAMBackend.upload_server_certificate
+    )
+    iam_responses.IamResponse.upload_server_certificate = _upload_server_certificate_response
+    iam_responses.IamResponse.list_server_certificates = _list_server_certificates_response
+    iam_responses.IamResponse.get_server_certificate = _get_server_certificate_response
     org_utils.make_random_account_id = STATE.next_account_id
     # Centralized root access needs trusted access for IAM and an IAM delegated administrator; moto knows
     # neither service principal.

@@ -66,6 +66,7 @@ DEMO = {
                 },
                 {"name": "legacy-etl", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
             ],
+            "server_certificates": [{"name": "www-prod", "not_after_days": 200}],
         },
         {
             "name": "dev",
@@ -114,6 +115,7 @@ DEMO = {
                 },
                 {"name": "experiments", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
             ],
+            "server_certificates": [{"name": "old-demo-site", "not_after_days": -40}],
         },
     ],
 }
@@ -168,6 +170,8 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
     if spec.get("password_policy"):
         iam.update_account_password_policy(**spec["password_policy"])
     emulator.set_root(account_id, **spec["root"])
+    for cert in spec.get("server_certificates", []):
+        emulator.upload_server_certificate(account_id, cert["name"], cert["not_after_days"])
     for user in spec["users"]:
         name = user["name"]
         iam.create_user(UserName=name)

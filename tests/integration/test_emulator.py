@@ -218,6 +218,54 @@ def test_aws_managed_policies_are_loaded(emulator):
     assert policy["PolicyName"] == "AdministratorAccess"
 
 
+def test_server_certificates_carry_their_own_expiration_and_id(emulator):
+    iam = emulator.client("iam")
+    expired = emulator.upload_server_certificate(DEFAULT_ACCOUNT_ID, "old-site", not_after_days=-10)
+    valid = emulator.upload_server_certificate(DEFAULT_ACCOUNT_ID, "new-site", not_after_days=200, path="/cloudfront/")
+    assert "PRIVATE KEY" not in json.dumps([expired, valid])
+    listed = {c["ServerCertificateName"]: c for c in iam.list_server_certificates()["ServerCertificateMetadataList"]}
+    assert set(listed) == {"old-site", "new-site"}
+    # moto answered a fixed 2012 expiration and one shared id for every certificate.
+    assert age_days(listed["old-site"]["Expiration"]) == pytest.approx(10, abs=0.01)
+    assert age_days(listed["new-site"]["Expiration"]) == pytest.approx(-200, abs=0.01)
+    assert age_days(listed["old-site"]["UploadDate"]) == pytest.approx(0, abs=0.01)
+    assert listed["old-site"]["ServerCertificateId"] != listed["new-site"]["ServerCertificateId"]
+    assert listed["old-site"]["ServerCertificateId"].startswith("ASCA")
+    assert listed["new-site"]["Arn"] == f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:server-certificate/cloudfront/new-site"
+    assert [
+        c["ServerCertificateName"]
+        for c in iam.list_server_certificates(PathPrefix="/cloudfront/")["ServerCertificateMetadataList"]
+    ] == ["new-site"]
+
+    # Through the wire: the expiration comes from the uploaded body, and the same name twice is refused.
+    body = iam.get_server_certificate(ServerCertificateName="old-site")["ServerCertificate"]["CertificateBody"]
+    copy = iam.upload_server_certificate(ServerCertificateName="copy", CertificateBody=body, PrivateKey="unused")
+    assert copy["ServerCertificateMetadata"]["Expiration"] == listed["old-site"]["Expiration"]
+    with pytest.raises(ClientError) as duplicate:
+        iam.upload_server_certificate(ServerCertificateName="copy", CertificateBody=body, PrivateKey="unused")
+    assert duplicate.value.response["Error"]["Code"] == "EntityAlreadyExists"
+    with pytest.raises(ClientError) as malformed:
+        iam.upload_server_certificate(ServerCertificateName="bad", CertificateBody="not a pem", PrivateKey="unused")
+    assert malformed.value.response["Error"]["Code"] == "MalformedCertificate"
+
+
+def test_support_access_policy_lists_the_roles_it_is_attached_to(emulator):
+    iam = emulator.client("iam")
+    arn = "arn:aws:iam::aws:policy/AWSSupportAccess"
+    assert iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Role")["PolicyRoles"] == []
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName="support", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="support", PolicyArn=arn)
+    assert [r["RoleName"] for r in iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Role")["PolicyRoles"]] == [
+        "support"
+    ]
+
+
 # ----- request log -----------------------------------------------------------------------------------------
 
 

@@ -66,6 +66,8 @@ TASK_FILES = {
     "iam:AddUserToGroup": ["iam_users"],
     "iam:CreateLoginProfile": ["iam_users"],
     "iam:CreateAccessKey": ["iam_users"],
+    "iam:ListEntitiesForPolicy": ["support_role"],
+    "iam:ListServerCertificates": ["server_certificates"],
 }
 # The only action that needs the administrators group to be missing; every other one is exercised by an
 # account where everything exists but has drifted.
@@ -152,6 +154,9 @@ TOGGLES = {
     "admin_group": "baseline_admin_group_enabled",
     "iam_users": "baseline_iam_users_enabled",
     "access_keys": "baseline_access_keys_enabled",
+    # one task file (iam_account) for two controls, each with its own toggle
+    "support_role": "baseline_support_role_enabled",
+    "server_certificates": "baseline_server_certificates_enabled",
 }
 
 

@@ -41,6 +41,8 @@ CONTROL_IDS = [
     "access_key_rotation",
     "admin_group",
     "iam_users",
+    "support_role",
+    "server_certificates",
 ]
 FINDING_CONTROLS = {"root_access_keys", "root_mfa", "root_usage", "user_mfa", "access_key_rotation"}
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
@@ -172,6 +174,8 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "access_key_rotation": "skipped",
         "admin_group": "skipped",
         "iam_users": "drift",
+        "support_role": "skipped",
+        "server_certificates": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
     assert {c["status"] for c in bad["controls"].values()} == {"failed"}
@@ -368,6 +372,15 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     if stale:
         out["access_key_rotation"] = stale
 
+    # No seeded account has a role with AWSSupportAccess (the demo inventory's baseline_support_role creates it).
+    out["support_role"] = {root_arn}
+    expired = {
+        f"arn:aws:iam::{account_id}:server-certificate/{cert['name']}"
+        for cert in spec.get("server_certificates", [])
+        if cert["not_after_days"] <= 0
+    }
+    if expired:
+        out["server_certificates"] = expired
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()
     seeded = {u["name"] for u in spec["users"]}

@@ -25,6 +25,11 @@ PROWLER = {
     ("access_key_rotation", "one_active"): ("iam_user_two_active_access_key", ("1.13", "1.13", "1.12", "2.12", None)),
     ("access_key_rotation", "rotation"): ("iam_rotate_access_key_90_days", ("1.14", "1.14", "1.13", "2.13", "2.12")),
     ("iam_users", None): ("iam_policy_attached_only_to_group_or_roles", ("1.15", "1.15", "1.14", "2.14", "2.13")),
+    ("support_role", None): ("iam_support_role_created", ("1.17", "1.17", "1.16", "2.16", "2.15")),
+    ("server_certificates", None): (
+        "iam_no_expired_server_certificates_stored",
+        ("1.19", "1.19", "1.18", "2.18", "2.17"),
+    ),
 }
 
 
@@ -134,6 +139,8 @@ def test_control_ids_are_design_section_1():
         "access_key_rotation",
         "admin_group",
         "iam_users",
+        "support_role",
+        "server_certificates",
     )
     assert all(control["title"] for control in _findings.CONTROLS.values())
 

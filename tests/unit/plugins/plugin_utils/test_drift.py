@@ -194,6 +194,32 @@ USER = "arn:aws:iam::111111111111:user/bob"
         ({"root": {"findings": [found("root_access_keys")]}}, "root_access_keys", None, "sign in as the root user"),
         ({"password_policy": CHANGED}, "password_policy", None, "an apply run"),
         ({"access_keys": CHANGED}, "access_key_rotation", "baseline_access_keys_deactivate_stale", "an apply run"),
+        # the support role: declare it, or (declared) apply
+        (
+            {"iam_account": {"findings": [found("support_role")]}},
+            "support_role",
+            "baseline_support_role",
+            "set baseline_support_role: {name, trusted_principals}",
+        ),
+        (
+            {"iam_account": {"findings": [found("support_role")]}, "support_role_declared": True},
+            "support_role",
+            "baseline_support_role",
+            "an apply run",
+        ),
+        (
+            {"iam_account": {"findings": [found("server_certificates")]}},
+            "server_certificates",
+            "baseline_server_certificates_delete_expired",
+            "set baseline_server_certificates_delete_expired: true",
+        ),
+        # the multi-control task: only the control it names as changed would change
+        (
+            {"iam_account": {"changed": True, "changed_controls": ["server_certificates"]}},
+            "server_certificates",
+            "baseline_server_certificates_delete_expired",
+            "an apply run",
+        ),
     ],
 )
 def test_each_drift_item_names_what_would_fix_it(kwargs, control, variable, words):

@@ -416,11 +416,40 @@ def mixed_report():
     return build(events, hosts=hosts)
 
 
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_multi_control_task_changes_only_the_controls_it_names(check_mode):
+    tags = ("support_role", "server_certificates")
+    result = {
+        "changed": True,
+        "controls": ["support_role", "server_certificates"],
+        "changed_controls": ["server_certificates"],
+        "findings": [finding("support_role", "pass"), finding("server_certificates", "pass")],
+        "diff": {"before": {"server_certificates": ["old"]}, "after": {"server_certificates": []}},
+    }
+    report = build([ev("changed", tags=tags, result=result, check_mode=check_mode)], "check" if check_mode else "apply")
+    cells = report["accounts"][0]["controls"]
+    assert cells["support_role"]["status"] == "compliant"
+    assert cells["support_role"]["changes"] == []
+    assert cells["server_certificates"]["status"] == ("drift" if check_mode else "changed")
+    (change,) = cells["server_certificates"]["changes"]
+    # the cell shows its own control's part of the diff
+    assert (change["before"], change["after"]) == (["old"], [])
+
+
+def test_a_multi_control_task_reports_only_the_controls_it_checked():
+    tags = ("support_role", "server_certificates")
+    result = {"controls": ["support_role"], "changed_controls": [], "findings": [finding("support_role", "fail")]}
+    cells = build([ev("ok", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert cells["support_role"]["status"] == "drift"
+    # not checked (its toggle off): not reported compliant
+    assert cells["server_certificates"]["status"] == "skipped"
+
+
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
     assert data["schema_version"] == "1.2"
     assert data["summary"]["drifted_pairs"] == 3
-    assert data["summary"]["failed_pairs"] == 8
+    assert data["summary"]["failed_pairs"] == len(CONTROL_IDS)  # every control of the broken account
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
     assert all(set(a["controls"]) == set(CONTROL_IDS) for a in data["accounts"])
 
@@ -430,7 +459,9 @@ def test_junit_parses_and_failures_equal_problem_pairs(mixed_report):
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == 3 * len(CONTROL_IDS)
     failures = root.findall("./testsuite/testcase/failure")
-    assert len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 11
+    assert (
+        len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 3 + len(CONTROL_IDS)
+    )
     assert sorted({f.get("type") for f in failures}) == ["drift", "failed"]
     assert int(root.get("skipped")) == len(root.findall("./testsuite/testcase/skipped"))
     assert sum(int(s.get("tests")) for s in root.findall("testsuite")) == int(root.get("tests"))
@@ -466,7 +497,8 @@ def test_markdown_compliant_run():
     md = _report.render_markdown(build([ev("ok", host=h) for h in ("a", "b")]))
     # a --tags run: compliant in what ran, but not a statement about the controls that did not run
     assert "every account is compliant" not in md
-    assert "no drift in what ran (14 account/control pair(s) skipped or not run)" in md
+    # two accounts, one control ran in each
+    assert f"no drift in what ran ({2 * (len(CONTROL_IDS) - 1)} account/control pair(s) skipped or not run)" in md
     report = build([ev("ok", tags=(cid,)) for cid in CONTROL_IDS])
     md = _report.render_markdown(report)
     assert "every account is compliant" in md
