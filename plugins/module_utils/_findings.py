@@ -13,7 +13,13 @@ from collections.abc import Iterable, Mapping
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 CIS_V3 = "cis-aws-3.0"
+CIS_V4 = "cis-aws-4.0.1"
 CIS_V5 = "cis-aws-5.0"
+CIS_V6 = "cis-aws-6.0"
+CIS_V7 = "cis-aws-7.0"
+
+# The benchmark versions every finding cites, oldest first: the order ids are formatted in, everywhere.
+CIS_VERSIONS = (CIS_V3, CIS_V4, CIS_V5, CIS_V6, CIS_V7)
 
 STATUSES = ("pass", "fail")
 
@@ -69,7 +75,23 @@ CONTROLS = {
     },
     "iam_users": {
         "title": "Declared IAM users exist and get permissions through groups",
-        "cis": {CIS_V3: ["1.15"], CIS_V5: ["1.14"]},
+        # CIS 1.15 (v3.0) / 1.14 (v5.0) is about every user: group_permissions checks it, not this control.
+        "cis": {},
+        "checks": {},
+    },
+    "group_permissions": {
+        "title": "No IAM user has policies of its own (permissions through groups)",
+        "cis": {CIS_V3: ["1.15"], CIS_V4: ["1.15"], CIS_V5: ["1.14"], CIS_V6: ["2.14"], CIS_V7: ["2.13"]},
+        "checks": {},
+    },
+    "admin_policies": {
+        "title": 'No attached policy allows full "*:*" administrative privileges',
+        "cis": {CIS_V3: ["1.16"], CIS_V4: ["1.16"], CIS_V5: ["1.15"], CIS_V6: ["2.15"], CIS_V7: ["2.14"]},
+        "checks": {},
+    },
+    "cloudshell_access": {
+        "title": "AWSCloudShellFullAccess attached to no user, group or role",
+        "cis": {CIS_V3: ["1.22"], CIS_V4: ["1.22"], CIS_V5: ["1.21"], CIS_V6: ["2.21"], CIS_V7: ["2.20"]},
         "checks": {},
     },
 }
@@ -78,7 +100,7 @@ CONTROL_IDS = tuple(CONTROLS)
 
 
 def _format_cis(mapping: dict) -> list[str]:
-    return [f"{benchmark}:{rec}" for benchmark in (CIS_V3, CIS_V5) for rec in mapping.get(benchmark, [])]
+    return [f"{benchmark}:{rec}" for benchmark in CIS_VERSIONS for rec in mapping.get(benchmark, [])]
 
 
 def cis_ids(control_id: str, check: str | None = None) -> list[str]:
