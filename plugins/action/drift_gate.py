@@ -8,7 +8,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AccountResults, Settings, assess
 
-_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys")
+_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys", "policies")
 
 ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -24,6 +24,7 @@ ARGUMENT_SPEC = {
     "root_require_hardware_mfa": {"type": "bool", "default": False},
     "access_keys_deactivate_stale": {"type": "bool", "default": False},
     "users_replace_lost_access_keys": {"type": "bool", "default": False},
+    "cloudshell_access_detach": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -48,6 +49,7 @@ class ActionModule(ActionBase):
                 root_require_hardware_mfa=args["root_require_hardware_mfa"],
                 access_keys_deactivate_stale=args["access_keys_deactivate_stale"],
                 users_replace_lost_access_keys=args["users_replace_lost_access_keys"],
+                cloudshell_access_detach=args["cloudshell_access_detach"],
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -63,6 +63,10 @@ options:
         description: Result of M(accountguard.aws.iam_access_keys).
         type: dict
         default: {}
+      policies:
+        description: Result of M(accountguard.aws.iam_policy_check).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
@@ -88,6 +92,10 @@ options:
     default: false
   users_replace_lost_access_keys:
     description: C(baseline_users_replace_lost_access_keys), for the fix a lost access key gets.
+    type: bool
+    default: false
+  cloudshell_access_detach:
+    description: C(baseline_cloudshell_access_detach), for the fix an attached C(AWSCloudShellFullAccess) gets.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -26,7 +26,7 @@ DRIFT_LINES = 20
 NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
-ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation", "cloudshell_access")
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
@@ -190,6 +190,7 @@ class Settings:
     root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
     access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+    cloudshell_access_detach: bool = False  # baseline_cloudshell_access_detach
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -213,6 +214,7 @@ class AccountResults:
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
+    policies: Mapping = field(default_factory=dict)  # _baseline_policies
 
     def enforcing(self) -> dict[str, Mapping]:
         """Control id -> the result of the task that enforces it, in ENFORCING order."""
@@ -221,12 +223,13 @@ class AccountResults:
             "admin_group": self.admin_group,
             "iam_users": self.iam_users,
             "access_key_rotation": self.access_keys,
+            "cloudshell_access": self.policies,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users)
+        return (self.root, self.mfa, self.access_keys, self.iam_users, self.policies)
 
 
 @dataclass(frozen=True)
@@ -293,12 +296,26 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: true to replace the key nobody holds"
     if found.control == "user_mfa":
         return None, "the user enrols an MFA device (no API call can do it for them)"
+    if found.control == "cloudshell_access":
+        variable = "baseline_cloudshell_access_detach"
+        if settings.cloudshell_access_detach:
+            return variable, f"{APPLY_RUN}: {variable} detaches the policy"
+        return variable, f"set {variable}: true to detach the policy (nothing is deleted)"
+    if found.control == "group_permissions":
+        return None, "give the permissions through a group, then detach or delete the user's own policies"
+    if found.control == "admin_policies":
+        return None, (
+            "replace the policy with narrower permissions or detach it; a deliberate administrator belongs in "
+            "the administrators group (docs/exceptions.md)"
+        )
     return None, None
 
 
 def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str]:
     if control == "access_key_rotation":
         return "baseline_access_keys_deactivate_stale", APPLY_RUN
+    if control == "cloudshell_access":
+        return "baseline_cloudshell_access_detach", APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -336,6 +353,18 @@ def _notes(results: AccountResults, settings: Settings) -> tuple[Note, ...]:
                 "it (baseline_users[].purge_groups for declared users)",
             )
         )
+    accepted = results.policies.get("accepted") if isinstance(results.policies, Mapping) else None
+    for entry in accepted or ():
+        if isinstance(entry, Mapping) and entry.get("message"):
+            notes.append(
+                Note(
+                    str(entry.get("id") or "admin_policies"),
+                    str(entry["message"]),
+                    (str(entry.get("resource") or ""),),
+                    None,
+                    "kept on purpose; docs/exceptions.md says why and what to do instead",
+                )
+            )
     return tuple(notes)
 
 

@@ -33,7 +33,22 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _findings
         ("access_key_rotation", "one_active", ["cis-aws-3.0:1.13", "cis-aws-5.0:1.12"]),
         ("access_key_rotation", "rotation", ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]),
         ("admin_group", None, []),
-        ("iam_users", None, ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]),
+        ("iam_users", None, []),
+        (
+            "group_permissions",
+            None,
+            ["cis-aws-3.0:1.15", "cis-aws-4.0.1:1.15", "cis-aws-5.0:1.14", "cis-aws-6.0:2.14", "cis-aws-7.0:2.13"],
+        ),
+        (
+            "admin_policies",
+            None,
+            ["cis-aws-3.0:1.16", "cis-aws-4.0.1:1.16", "cis-aws-5.0:1.15", "cis-aws-6.0:2.15", "cis-aws-7.0:2.14"],
+        ),
+        (
+            "cloudshell_access",
+            None,
+            ["cis-aws-3.0:1.22", "cis-aws-4.0.1:1.22", "cis-aws-5.0:1.21", "cis-aws-6.0:2.21", "cis-aws-7.0:2.20"],
+        ),
     ],
 )
 def test_cis_ids(control_id, check, expected):
@@ -50,6 +65,9 @@ def test_control_ids_are_design_section_1():
         "access_key_rotation",
         "admin_group",
         "iam_users",
+        "group_permissions",
+        "admin_policies",
+        "cloudshell_access",
     )
     assert all(control["title"] for control in _findings.CONTROLS.values())
 
