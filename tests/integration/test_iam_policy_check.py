@@ -246,3 +246,48 @@ def test_account_sources_bring_the_read_and_the_module_calls_nothing(emulator):
     )
     assert [f["resource"] for f in result["findings"]] == ["arn:aws:iam::888888888888:role/shell"]
     assert emulator.requests() == []
+
+
+FRONT_ENDS = {"controller": {}, "module": {"ACCOUNTGUARD_CONTROLLER_EXECUTION": "false"}}
+PARITY_TASKS = [
+    {"name": "check", "accountguard.aws.iam_policy_check": {"admin_group_name": "Cloudadmin"}},
+    {
+        "name": "bad input",
+        "accountguard.aws.iam_policy_check": {"checks": ["admin_policies"], "detach_cloudshell": True},
+        "ignore_errors": True,
+    },
+    {"name": "predicted", "accountguard.aws.iam_policy_check": {"detach_cloudshell": True}, "check_mode": True},
+    {"name": "detached", "accountguard.aws.iam_policy_check": {"detach_cloudshell": True}, "diff": True},
+]
+VOLATILE = {"invocation", "_ansible_no_log"}
+
+
+def run_front_end(emulator, tmp_path, front_end: str) -> dict:
+    emulator.reset()
+    account = "123456789012"
+    seed_bad(emulator, account=account)
+    emulator.clear_requests()
+    path = tmp_path / f"parity-{front_end}.yml"
+    plays = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": PARITY_TASKS}]
+    path.write_text(json.dumps(plays))
+    results = run_playbook(path, env=emulator.env() | LOCAL_PYTHON | FRONT_ENDS[front_end]).task_results()
+    return {
+        "results": [{k: v for k, v in r.items() if k not in VOLATILE} for r in results],
+        "writes": [r["action"] for r in emulator.requests(writes_only=True)],
+        "attached": attached(emulator.client("iam")),
+    }
+
+
+def test_front_ends_agree(emulator, tmp_path):
+    controller = run_front_end(emulator, tmp_path, "controller")
+    module = run_front_end(emulator, tmp_path, "module")
+    for run in (controller, module):
+        check, bad, predicted, detached = run["results"]
+        assert check["compliant"] is False and check["changed"] is False
+        assert bad["failed"] is True and "detach_cloudshell needs cloudshell_access" in bad["msg"]
+        assert predicted["changed"] is True and predicted["detached"][0]["name"] == "shell"
+        assert detached["changed"] is True and detached["diff"]["before"] == {"cloudshell_attached_to": ["role shell"]}
+        assert not [f for f in detached["findings"] if f["id"] == "cloudshell_access" and f["status"] == "fail"]
+        assert run["writes"] == ["DetachRolePolicy"]
+        assert run["attached"]["role/shell"] == []
+    assert controller == module

@@ -422,7 +422,9 @@ def test_junit_parses_and_failures_equal_problem_pairs(mixed_report):
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == 3 * len(CONTROL_IDS)
     failures = root.findall("./testsuite/testcase/failure")
-    assert len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 3 + len(CONTROL_IDS)
+    assert (
+        len(failures) == int(root.get("failures")) == mixed_report["summary"]["problem_pairs"] == 3 + len(CONTROL_IDS)
+    )
     assert sorted({f.get("type") for f in failures}) == ["drift", "failed"]
     assert int(root.get("skipped")) == len(root.findall("./testsuite/testcase/skipped"))
     assert sum(int(s.get("tests")) for s in root.findall("testsuite")) == int(root.get("tests"))
