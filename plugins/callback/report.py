@@ -16,7 +16,8 @@ description:
     a failing finding); V(changed) (apply mode: the task changed something); V(failed); V(unreachable); V(skipped)
     (not run, for example excluded by C(--tags) or switched off)."
   - A task counts for the control whose id it carries as a tag (C(password_policy), C(root_access_keys),
-    C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users)). A task whose
+    C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users),
+    C(group_permissions), C(admin_policies), C(cloudshell_access)). A task whose
     result carries C(findings) counts for the control each finding names.
   - With C(--tags) naming control ids only those controls are reported (C(--skip-tags) likewise removes
     them); the others show as V(skipped), even when a task covering two controls said something about them.
