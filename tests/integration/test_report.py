@@ -41,6 +41,9 @@ CONTROL_IDS = [
     "access_key_rotation",
     "admin_group",
     "iam_users",
+    "group_permissions",
+    "admin_policies",
+    "cloudshell_access",
 ]
 FINDING_CONTROLS = {"root_access_keys", "root_mfa", "root_usage", "user_mfa", "access_key_rotation"}
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
@@ -172,6 +175,9 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "access_key_rotation": "skipped",
         "admin_group": "skipped",
         "iam_users": "drift",
+        "group_permissions": "skipped",
+        "admin_policies": "skipped",
+        "cloudshell_access": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
     assert {c["status"] for c in bad["controls"].values()} == {"failed"}
