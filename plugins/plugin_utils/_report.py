@@ -256,6 +256,11 @@ class ReportBuilder:
         if status == "failed" and not ignore_errors and entry["stopped_by"] is None:
             entry["stopped_by"] = task
         findings = None if _is_censored(result) else findings_of(result)
+        checked = result.get("checks")
+        if findings is not None and isinstance(checked, list) and status != "failed":
+            # A task tagged with several controls that says which it checked (iam_policy_check): a control it
+            # did not check (switched off) is not vouched for by the task's success.
+            control_tags = [cid for cid in control_tags if cid in checked]
         if findings is not None:
             self._add_checking_event(entry, task, status, result, findings, control_tags, check_mode)
         elif control_tags:

@@ -79,7 +79,7 @@ def seed_good(emulator, account=GOOD):
     iam.put_role_policy(RoleName="deploy", PolicyName="s3", PolicyDocument=document("s3:*"))
 
 
-def run_baseline(emulator, tmp_path: Path, *, check: bool, **variables):
+def run_baseline(emulator, tmp_path: Path, *, check: bool, args=None, **variables):
     hosts = {
         "bad": {"aws_account_id": BAD, "baseline_role_arn": ROLE.format(BAD)},
         "good": {"aws_account_id": GOOD, "baseline_role_arn": ROLE.format(GOOD)},
@@ -94,6 +94,7 @@ def run_baseline(emulator, tmp_path: Path, *, check: bool, **variables):
         check=check,
         diff=check,
         env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out), "ACCOUNTGUARD_REPORT_FORMATS": "json"},
+        args=args,
     )
     assert result.rc == 0, result.stderr[-3000:]
     report = json.loads((out / "accountguard-report-latest.json").read_text())
@@ -156,6 +157,21 @@ def test_check_reports_each_control_failing_in_one_account_and_passing_in_the_ot
     assert not any("accepted" in message for _control, message in drift)
     gate = next(r for r in result.task_results("bad") if "notes" in r and "drift" in r)
     assert any(n["control"] == "admin_policies" and "accepted exception" in n["message"] for n in gate["notes"])
+
+
+def test_tags_and_toggles_select_the_checks_of_the_one_task(emulator, tmp_path):
+    seed_bad(emulator)
+    result, accounts = run_baseline(
+        emulator,
+        tmp_path,
+        check=True,
+        args=["--tags", "admin_policies,cloudshell_access"],
+        baseline_cloudshell_access_enabled=False,
+    )
+    task = next(r for r in result.task_results("bad") if "checks" in r)
+    assert task["checks"] == ["admin_policies"]
+    statuses = {cid: accounts["bad"]["controls"][cid]["status"] for cid in MINE}
+    assert statuses == {"group_permissions": "skipped", "admin_policies": "drift", "cloudshell_access": "skipped"}
 
 
 def test_apply_detaches_cloudshell_and_nothing_else(emulator, tmp_path):

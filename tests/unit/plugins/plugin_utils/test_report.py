@@ -652,3 +652,21 @@ def test_hostile_account_name_never_becomes_markup(name):
     # the table keeps one cell per control: a pipe in the name made no new cell
     row = next(line for line in md.splitlines() if line.startswith("| ") and "111111111111" in line)
     assert row.count(" | ") == len(CONTROL_IDS)
+
+
+def test_a_task_that_names_its_checks_vouches_only_for_those():
+    """iam_policy_check carries three control tags; with one control switched off it says which it checked."""
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {"checks": ["admin_policies"], "findings": [finding("admin_policies", "fail")]}
+    controls = build([ev("ok", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: controls[cid]["status"] for cid in tags} == {
+        "group_permissions": "skipped",
+        "admin_policies": "drift",
+        "cloudshell_access": "skipped",
+    }
+    # without "checks" every tag counts, as before; a failed task fails every control it is tagged with
+    controls = build([ev("ok", tags=tags, result={"findings": []})])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"compliant"}
+    failed = {"checks": ["admin_policies"], "findings": [], "msg": "boom"}
+    controls = build([ev("failed", tags=tags, result=failed)])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"failed"}
