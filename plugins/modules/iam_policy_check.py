@@ -133,6 +133,12 @@ accepted:
       message: >-
         accepted exception: AWS managed AdministratorAccess (arn:aws:iam::aws:policy/AdministratorAccess)
         attached to group Cloudadmin: the baseline's MFA-guarded administrators group ...
+changed_controls:
+  description: The controls RV(changed) is for; V(cloudshell_access) when something was (would be) detached.
+  returned: always
+  type: list
+  elements: str
+  sample: [cloudshell_access]
 detached:
   description: Where AWSCloudShellFullAccess was (in check mode, would be) detached.
   returned: always

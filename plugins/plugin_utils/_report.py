@@ -280,6 +280,9 @@ class ReportBuilder:
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
         if by_control:
             self.contributed = True
+        # A task covering several controls may say which of them its change was for (iam_policy_check's
+        # changed_controls): the others did not change.
+        changed_controls = result.get("changed_controls")
         for cid in targets:
             cell = entry["cells"][cid]
             found = by_control.get(cid, [])
@@ -294,7 +297,7 @@ class ReportBuilder:
                 }
                 for f in found
             )
-            changed = status == "changed"
+            changed = status == "changed" and (not isinstance(changed_controls, list) or cid in changed_controls)
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
@@ -308,8 +311,8 @@ class ReportBuilder:
             else:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
-            cell["tasks"].append({"task": task, "result": status})
-            if status == "changed":
+            cell["tasks"].append({"task": task, "result": status if changed or status != "changed" else "ok"})
+            if changed:
                 self._add_changes(cell, task, result)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:

@@ -670,3 +670,26 @@ def test_a_task_that_names_its_checks_vouches_only_for_those():
     failed = {"checks": ["admin_policies"], "findings": [], "msg": "boom"}
     controls = build([ev("failed", tags=tags, result=failed)])["accounts"][0]["controls"]
     assert {controls[cid]["status"] for cid in tags} == {"failed"}
+
+
+def test_a_change_counts_only_for_the_controls_the_task_names():
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {
+        "checks": list(tags),
+        "changed": True,
+        "changed_controls": ["cloudshell_access"],
+        "findings": [finding("cloudshell_access", "fail"), finding("admin_policies", "pass")],
+    }
+    check = build([ev("changed", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: check[cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "drift",
+    }
+    applied = {**result, "findings": [finding("cloudshell_access", "pass")]}
+    apply = build([ev("changed", tags=tags, result=applied, check_mode=False)], mode="apply")["accounts"][0]
+    assert {cid: apply["controls"][cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "changed",
+    }
