@@ -19,7 +19,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions impor
     resolve_path,
 )
 
-_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys", "iam_account")
+_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys", "iam_account", "policies")
 
 ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -43,6 +43,7 @@ ARGUMENT_SPEC = {
     "account_tags": {"type": "dict", "default": {}},
     "support_role_declared": {"type": "bool", "default": False},
     "server_certificates_delete_expired": {"type": "bool", "default": False},
+    "cloudshell_access_detach": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -88,6 +89,7 @@ class ActionModule(ActionBase):
                 ),
                 support_role_declared=args["support_role_declared"],
                 server_certificates_delete_expired=args["server_certificates_delete_expired"],
+                cloudshell_access_detach=args["cloudshell_access_detach"],
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -98,7 +98,23 @@ CONTROLS = {
     },
     "iam_users": {
         "title": "Declared IAM users exist and get permissions through groups",
+        # CIS 1.15 (v3.0) / 1.14 (v5.0) is about every user: group_permissions checks it, not this control.
+        "cis": {},
+        "checks": {},
+    },
+    "group_permissions": {
+        "title": "No IAM user has policies of its own (permissions through groups)",
         "cis": {CIS_V3: ["1.15"], CIS_V4: ["1.15"], CIS_V5: ["1.14"], CIS_V6: ["2.14"], CIS_V7: ["2.13"]},
+        "checks": {},
+    },
+    "admin_policies": {
+        "title": 'No attached policy allows full "*:*" administrative privileges',
+        "cis": {CIS_V3: ["1.16"], CIS_V4: ["1.16"], CIS_V5: ["1.15"], CIS_V6: ["2.15"], CIS_V7: ["2.14"]},
+        "checks": {},
+    },
+    "cloudshell_access": {
+        "title": "AWSCloudShellFullAccess attached to no user, group or role",
+        "cis": {CIS_V3: ["1.22"], CIS_V4: ["1.22"], CIS_V5: ["1.21"], CIS_V6: ["2.21"], CIS_V7: ["2.20"]},
         "checks": {},
     },
     "support_role": {

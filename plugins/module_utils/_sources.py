@@ -17,16 +17,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
+from ansible_collections.accountguard.aws.plugins.module_utils import _policies as policies
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as groups_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as users_gateway
 
 PASSWORD_POLICY = "password_policy"
 CREDENTIAL_REPORT = "credential_report"
 ACCOUNT_SUMMARY = "account_summary"
 VIRTUAL_MFA_DEVICES = "virtual_mfa_devices"
 GROUP_NAMES = "group_names"
+AUTHORIZATION_DETAILS = "authorization_details"
 
 # name -> function(ctx) that reads it through the gateway; other modules register theirs below.
 READERS = {}
@@ -82,11 +85,23 @@ def _read_virtual_mfa_devices(ctx) -> list:
     return devices
 
 
+# Users, groups and roles with their inline and attached policies, and the customer managed policies' default
+# versions: one paginated GetAccountAuthorizationDetails, whatever the number of users or policies. AWS managed
+# policies are left out (their documents are several megabytes per account; _policies knows the two it needs).
+AUTHORIZATION_ENTITIES = ("User", "Group", "Role", "LocalManagedPolicy")
+
+
+def _read_authorization_details(ctx) -> dict:
+    """The principals and customer managed policy documents the policy checks read (``_policies.reduce_details``)."""
+    return policies.reduce_details(users_gateway.get_authorization_details(ctx.client("iam"), AUTHORIZATION_ENTITIES))
+
+
 READERS[PASSWORD_POLICY] = _read_password_policy
 READERS[CREDENTIAL_REPORT] = _read_credential_report
 READERS[ACCOUNT_SUMMARY] = _read_account_summary
 READERS[VIRTUAL_MFA_DEVICES] = _read_virtual_mfa_devices
 READERS[GROUP_NAMES] = lambda ctx: groups_gateway.list_group_names(ctx.client("iam"))
+READERS[AUTHORIZATION_DETAILS] = _read_authorization_details
 SOURCE_NAMES = tuple(READERS)
 
 # Option of every module that can take the sources instead of reading them (doc fragment accountguard.aws.sources).

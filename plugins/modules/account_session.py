@@ -61,7 +61,7 @@ options:
         for example V(password_policy).
       - Unknown names fail before any API call, listing the known ones.
       - "Known sources: V(password_policy), V(credential_report), V(account_summary), V(virtual_mfa_devices),
-        V(group_names)."
+        V(group_names), V(authorization_details)."
     type: list
     elements: str
     default: []

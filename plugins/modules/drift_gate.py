@@ -67,6 +67,10 @@ options:
         description: Result of M(accountguard.aws.iam_account_check).
         type: dict
         default: {}
+      policies:
+        description: Result of M(accountguard.aws.iam_policy_check).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
@@ -125,6 +129,10 @@ options:
     default: false
   server_certificates_delete_expired:
     description: C(baseline_server_certificates_delete_expired), for the fix an expired certificate gets.
+    type: bool
+    default: false
+  cloudshell_access_detach:
+    description: C(baseline_cloudshell_access_detach), for the fix an attached C(AWSCloudShellFullAccess) gets.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -27,7 +27,7 @@ DRIFT_LINES = 20
 NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
-ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation", "cloudshell_access")
 # Controls enforced by a task that covers several: its result's ``changed_controls`` says which would change.
 MULTI_CONTROL_ENFORCING = ("support_role", "server_certificates")
 APPLY_RUN = "an apply run (without --check) makes it so"
@@ -245,6 +245,7 @@ class Settings:
     account: AccountContext = field(default_factory=AccountContext)  # what its `account` patterns match
     support_role_declared: bool = False  # baseline_support_role is set
     server_certificates_delete_expired: bool = False  # baseline_server_certificates_delete_expired
+    cloudshell_access_detach: bool = False  # baseline_cloudshell_access_detach
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -269,6 +270,7 @@ class AccountResults:
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
     iam_account: Mapping = field(default_factory=dict)  # _baseline_iam_account (support_role, server_certificates)
+    policies: Mapping = field(default_factory=dict)  # _baseline_policies
 
     def enforcing(self) -> dict[str, Mapping]:
         """Control id -> the result of the task that enforces it, in ENFORCING order."""
@@ -277,12 +279,13 @@ class AccountResults:
             "admin_group": self.admin_group,
             "iam_users": self.iam_users,
             "access_key_rotation": self.access_keys,
+            "cloudshell_access": self.policies,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account)
+        return (self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account, self.policies)
 
     def changed_controls(self) -> list[str]:
         """The controls of the multi-control task that changed (under --check: would change), in its order."""
@@ -404,6 +407,18 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         if settings.server_certificates_delete_expired:
             return variable, f"{APPLY_RUN}: {variable} deletes the expired certificate"
         return variable, f"set {variable}: true to delete expired certificates (never a valid one), or replace it"
+    if found.control == "cloudshell_access":
+        variable = "baseline_cloudshell_access_detach"
+        if settings.cloudshell_access_detach:
+            return variable, f"{APPLY_RUN}: {variable} detaches the policy"
+        return variable, f"set {variable}: true to detach the policy (nothing is deleted)"
+    if found.control == "group_permissions":
+        return None, "give the permissions through a group, then detach or delete the user's own policies"
+    if found.control == "admin_policies":
+        return None, (
+            "replace the policy with narrower permissions or detach it; a deliberate administrator belongs in "
+            "the administrators group (docs/exceptions.md)"
+        )
     return None, None
 
 
@@ -414,6 +429,8 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
         return "baseline_support_role", APPLY_RUN
     if control == "server_certificates":
         return "baseline_server_certificates_delete_expired", APPLY_RUN
+    if control == "cloudshell_access":
+        return "baseline_cloudshell_access_detach", APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -451,6 +468,18 @@ def _notes(results: AccountResults, settings: Settings) -> tuple[Note, ...]:
                 "it (baseline_users[].purge_groups for declared users)",
             )
         )
+    accepted = results.policies.get("accepted") if isinstance(results.policies, Mapping) else None
+    for entry in accepted or ():
+        if isinstance(entry, Mapping) and entry.get("message"):
+            notes.append(
+                Note(
+                    str(entry.get("id") or "admin_policies"),
+                    str(entry["message"]),
+                    (str(entry.get("resource") or ""),),
+                    None,
+                    "kept on purpose; docs/exceptions.md says why and what to do instead",
+                )
+            )
     return tuple(notes)
 
 

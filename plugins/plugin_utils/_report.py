@@ -282,9 +282,10 @@ class ReportBuilder:
                 entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
         # A task covering several controls names those it checked (``controls``) and those it changed
-        # (``changed_controls``): a control it did not check gets no event, one it did not change stays compliant.
+        # (``changed_controls``): a control it did not check gets no event (unless the task failed: then every control
+        # it is tagged with failed), one it did not change stays compliant.
         checked = result.get("controls") if isinstance(result.get("controls"), list) else None
-        if checked is not None:
+        if checked is not None and status != "failed":
             targets = [cid for cid in targets if cid in checked or cid in by_control]
         changed_only = result.get("changed_controls") if isinstance(result.get("changed_controls"), list) else None
         if by_control:
@@ -318,7 +319,7 @@ class ReportBuilder:
             else:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
-            cell["tasks"].append({"task": task, "result": status})
+            cell["tasks"].append({"task": task, "result": status if changed or status != "changed" else "ok"})
             if changed:
                 self._add_changes(cell, task, result, cid if changed_only is not None else None)
 

@@ -7,6 +7,7 @@ seed_demo() starts from a reset emulator.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,7 +28,14 @@ WEAK_PASSWORD_POLICY = {
 }  # MaxPasswordAge and PasswordReusePrevention left out: passwords never expire and may be reused
 
 # users: console (has a password), mfa ("virtual" or None), access_keys (each: created_days_ago,
-# last_used_days_ago or None for never used, active), password_last_used_days_ago.
+# last_used_days_ago or None for never used, active), password_last_used_days_ago, managed_policies (ARNs
+# attached to the user). roles (optional): name, managed_policies (ARNs), customer_policies (name -> document,
+# created in the account and attached).
+ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 DEMO = {
     "management": {
         "password_policy": {
@@ -64,7 +72,12 @@ DEMO = {
                     "name": "deploy-bot",
                     "access_keys": [{"created_days_ago": 200, "last_used_days_ago": 1}],
                 },
-                {"name": "legacy-etl", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
+                {
+                    "name": "legacy-etl",
+                    "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}],
+                    # permissions of its own, not through a group (group_permissions)
+                    "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                },
             ],
             "server_certificates": [{"name": "www-prod", "not_after_days": 200}],
         },
@@ -92,6 +105,8 @@ DEMO = {
                     ],
                 },
             ],
+            # a full "*:*" administrator policy on a role (admin_policies)
+            "roles": [{"name": "ops-automation", "customer_policies": {"AllowEverything": ALLOW_EVERYTHING}}],
         },
         {
             "name": "sandbox",
@@ -116,6 +131,8 @@ DEMO = {
                 {"name": "experiments", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
             ],
             "server_certificates": [{"name": "old-demo-site", "not_after_days": -40}],
+            # CloudShell full access (cloudshell_access)
+            "roles": [{"name": "notebook", "managed_policies": ["arn:aws:iam::aws:policy/AWSCloudShellFullAccess"]}],
         },
     ],
 }
@@ -185,6 +202,8 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
             iam.enable_mfa_device(
                 UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
             )
+        for arn in user.get("managed_policies", []):
+            iam.attach_user_policy(UserName=name, PolicyArn=arn)
         for key in user.get("access_keys", []):
             key_id = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
             if not key.get("active", True):
@@ -196,3 +215,10 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
                 created_days_ago=key["created_days_ago"],
                 last_used_days_ago=key.get("last_used_days_ago"),
             )
+    for role in spec.get("roles", []):
+        iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        for arn in role.get("managed_policies", []):
+            iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)
+        for policy_name, document in role.get("customer_policies", {}).items():
+            arn = iam.create_policy(PolicyName=policy_name, PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)

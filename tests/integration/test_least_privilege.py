@@ -56,7 +56,7 @@ TASK_FILES = {
     "iam:AttachGroupPolicy": ["admin_group"],
     "iam:GetGroupPolicy": ["admin_group"],
     "iam:PutGroupPolicy": ["admin_group"],
-    "iam:GetAccountAuthorizationDetails": ["iam_users"],
+    "iam:GetAccountAuthorizationDetails": ["iam_users", "policies"],
     "iam:GetLoginProfile": ["iam_users"],
     "iam:ListAccessKeys": ["iam_users"],
     "iam:ListGroups": ["iam_users"],
@@ -148,20 +148,26 @@ def write_inventory(tmp_path: Path, name: str, hosts: dict) -> Path:
 
 # The role's per-family toggles (host variables): a removal host runs only the families that call the action.
 TOGGLES = {
-    "password_policy": "baseline_password_policy_enabled",
-    "root_account": "baseline_root_account_enabled",
-    "user_mfa": "baseline_user_mfa_enabled",
-    "admin_group": "baseline_admin_group_enabled",
-    "iam_users": "baseline_iam_users_enabled",
-    "access_keys": "baseline_access_keys_enabled",
+    "password_policy": ("baseline_password_policy_enabled",),
+    "root_account": ("baseline_root_account_enabled",),
+    "user_mfa": ("baseline_user_mfa_enabled",),
+    "admin_group": ("baseline_admin_group_enabled",),
+    "iam_users": ("baseline_iam_users_enabled",),
+    "access_keys": ("baseline_access_keys_enabled",),
+    # one task file, one module, three controls
+    "policies": (
+        "baseline_group_permissions_enabled",
+        "baseline_admin_policies_enabled",
+        "baseline_cloudshell_access_enabled",
+    ),
     # one task file (iam_account) for two controls, each with its own toggle
-    "support_role": "baseline_support_role_enabled",
-    "server_certificates": "baseline_server_certificates_enabled",
+    "support_role": ("baseline_support_role_enabled",),
+    "server_certificates": ("baseline_server_certificates_enabled",),
 }
 
 
 def only(task_files: list[str]) -> dict:
-    return {toggle: family in task_files for family, toggle in TOGGLES.items()}
+    return {toggle: family in task_files for family, toggles in TOGGLES.items() for toggle in toggles}
 
 
 def failure_messages(result, host: str) -> list[str]:

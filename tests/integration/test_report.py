@@ -43,8 +43,20 @@ CONTROL_IDS = [
     "iam_users",
     "support_role",
     "server_certificates",
+    "group_permissions",
+    "admin_policies",
+    "cloudshell_access",
 ]
-FINDING_CONTROLS = {"root_access_keys", "root_mfa", "root_usage", "user_mfa", "access_key_rotation"}
+FINDING_CONTROLS = {
+    "root_access_keys",
+    "root_mfa",
+    "root_usage",
+    "user_mfa",
+    "access_key_rotation",
+    "group_permissions",
+    "admin_policies",
+    "cloudshell_access",
+}
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -176,6 +188,9 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "iam_users": "drift",
         "support_role": "skipped",
         "server_certificates": "skipped",
+        "group_permissions": "skipped",
+        "admin_policies": "skipped",
+        "cloudshell_access": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
     assert {c["status"] for c in bad["controls"].values()} == {"failed"}
@@ -381,6 +396,21 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     }
     if expired:
         out["server_certificates"] = expired
+    own = {user_arn(u["name"]) for u in spec["users"] if u.get("managed_policies")}
+    if own:
+        out["group_permissions"] = own
+    role_arn = f"arn:aws:iam::{account_id}:role/{{}}".format
+    roles = spec.get("roles", [])
+    # the seed's customer policies are all full administrator policies; no AWS managed one is AdministratorAccess
+    admins = {role_arn(r["name"]) for r in roles if r.get("customer_policies")}
+    if admins:
+        out["admin_policies"] = admins
+    shell = {
+        role_arn(r["name"]) for r in roles if any("AWSCloudShellFullAccess" in a for a in r.get("managed_policies", []))
+    }
+    if shell:
+        out["cloudshell_access"] = shell
+
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()
     seeded = {u["name"] for u in spec["users"]}
@@ -404,9 +434,16 @@ def demo_accepted(accounts: dict) -> set:
 
 def act_as_the_person(emulator, account_id: str) -> None:
     """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
-    root, root left alone, and every console user enrolling an MFA device at first sign-in."""
+    root, root left alone, every console user enrolling an MFA device at first sign-in, and the report-only
+    policy findings settled by a person: users' own policies and full administrator role policies detached."""
     emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
     iam = emulator.client("iam", account_id)
+    for user in iam.list_users()["Users"]:
+        for policy in iam.list_attached_user_policies(UserName=user["UserName"])["AttachedPolicies"]:
+            iam.detach_user_policy(UserName=user["UserName"], PolicyArn=policy["PolicyArn"])
+    for policy in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]:
+        for role in iam.list_entities_for_policy(PolicyArn=policy["Arn"])["PolicyRoles"]:
+            iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=policy["Arn"])
     for user in iam.list_users()["Users"]:
         name = user["UserName"]
         try:
@@ -432,6 +469,7 @@ def run_demo_baseline(emulator, out: Path, creds: Path, check: bool, fail_on_dri
         extra_vars={
             "baseline_credentials_dir": str(creds),
             "baseline_access_keys_deactivate_stale": True,
+            "baseline_cloudshell_access_detach": True,
             "baseline_fail_on_drift": fail_on_drift,
         },
     )

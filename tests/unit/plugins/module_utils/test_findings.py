@@ -24,7 +24,16 @@ PROWLER = {
     # CIS v7.0 dropped "Ensure there is only one active access key for any single IAM user".
     ("access_key_rotation", "one_active"): ("iam_user_two_active_access_key", ("1.13", "1.13", "1.12", "2.12", None)),
     ("access_key_rotation", "rotation"): ("iam_rotate_access_key_90_days", ("1.14", "1.14", "1.13", "2.13", "2.12")),
-    ("iam_users", None): ("iam_policy_attached_only_to_group_or_roles", ("1.15", "1.15", "1.14", "2.14", "2.13")),
+    ("group_permissions", None): (
+        "iam_policy_attached_only_to_group_or_roles",
+        ("1.15", "1.15", "1.14", "2.14", "2.13"),
+    ),
+    ("admin_policies", None): (
+        "iam_aws_attached_policy_no_administrative_privileges",
+        ("1.16", "1.16", "1.15", "2.15", "2.14"),
+    ),
+    # Prowler's v3.0 file lists no check for 1.22; the recommendation is the same as v4.0.1's 1.22.
+    ("cloudshell_access", None): ("iam_policy_cloudshell_admin_not_attached", ("1.22", "1.22", "1.21", "2.21", "2.20")),
     ("support_role", None): ("iam_support_role_created", ("1.17", "1.17", "1.16", "2.16", "2.15")),
     ("server_certificates", None): (
         "iam_no_expired_server_certificates_stored",
@@ -101,6 +110,22 @@ def test_a_controls_ids_are_those_of_its_checks_per_version(control_id):
             ["cis-aws-3.0:1.13", "cis-aws-4.0.1:1.13", "cis-aws-5.0:1.12", "cis-aws-6.0:2.12"],
         ),
         ("admin_group", None, []),
+        ("iam_users", None, []),
+        (
+            "group_permissions",
+            None,
+            ["cis-aws-3.0:1.15", "cis-aws-4.0.1:1.15", "cis-aws-5.0:1.14", "cis-aws-6.0:2.14", "cis-aws-7.0:2.13"],
+        ),
+        (
+            "admin_policies",
+            None,
+            ["cis-aws-3.0:1.16", "cis-aws-4.0.1:1.16", "cis-aws-5.0:1.15", "cis-aws-6.0:2.15", "cis-aws-7.0:2.14"],
+        ),
+        (
+            "cloudshell_access",
+            None,
+            ["cis-aws-3.0:1.22", "cis-aws-4.0.1:1.22", "cis-aws-5.0:1.21", "cis-aws-6.0:2.21", "cis-aws-7.0:2.20"],
+        ),
     ],
 )
 def test_cis_ids(control_id, check, expected):
@@ -139,6 +164,9 @@ def test_control_ids_are_design_section_1():
         "access_key_rotation",
         "admin_group",
         "iam_users",
+        "group_permissions",
+        "admin_policies",
+        "cloudshell_access",
         "support_role",
         "server_certificates",
     )

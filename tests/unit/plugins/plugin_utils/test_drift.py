@@ -374,3 +374,59 @@ def test_accepted_items_warnings_and_round_trip():
         "ticket": "SEC-1",
     }
     assert Exceptions.from_dict(assessment.exceptions) == exceptions
+
+
+# -- the policy controls (iam_policy_check) -----------------------------------------------------------------------
+SHELL_ROLE = f"arn:aws:iam::{ACCOUNT}:role/shell"
+
+
+@pytest.mark.parametrize(
+    ("check_mode", "detach", "changed", "expected"),
+    [
+        # report only: the finding says which variable would detach
+        (True, False, False, [("cloudshell_access", "set baseline_cloudshell_access_detach: true", False)]),
+        # opted in, under --check: would change, and the finding is still drift
+        (
+            True,
+            True,
+            True,
+            [
+                ("cloudshell_access", "an apply run (without --check) makes it so", False),
+                ("cloudshell_access", "an apply run (without --check) makes it so: baseline_cloudshell", False),
+            ],
+        ),
+    ],
+)
+def test_cloudshell_drift_names_the_detach_variable(check_mode, detach, changed, expected):
+    result = {"changed": changed, "findings": [found("cloudshell_access", resource=SHELL_ROLE)]}
+    assessment = gate(check_mode, policies=result, cloudshell_access_detach=detach)
+    got = [(d.control, d.fix or "", d.manual) for d in assessment.drift]
+    assert len(got) == len(expected)
+    for (control, fix, manual), (want_control, want_fix, want_manual) in zip(got, expected, strict=True):
+        assert (control, manual) == (want_control, want_manual)
+        assert fix.startswith(want_fix)
+    assert all(d.fix_variable == "baseline_cloudshell_access_detach" for d in assessment.drift)
+
+
+def test_report_only_policy_findings_say_what_a_person_does():
+    result = {
+        "findings": [
+            found("group_permissions", resource=f"arn:aws:iam::{ACCOUNT}:user/direct"),
+            found("admin_policies", resource=f"arn:aws:iam::{ACCOUNT}:role/deploy"),
+        ]
+    }
+    drift = gate(False, policies=result).drift
+    assert [(d.control, d.fix_variable) for d in drift] == [("group_permissions", None), ("admin_policies", None)]
+    assert "through a group" in drift[0].fix and "docs/exceptions.md" in drift[1].fix
+
+
+def test_the_accepted_admin_group_exception_is_a_note_not_drift():
+    message = "accepted exception: AWS managed AdministratorAccess attached to group Cloudadmin: ..."
+    group = f"arn:aws:iam::{ACCOUNT}:group/Cloudadmin"
+    result = {
+        "findings": [found("admin_policies", "pass", message, group)],
+        "accepted": [{"id": "admin_policies", "resource": group, "message": message}],
+    }
+    assessment = gate(True, policies=result)
+    assert assessment.drift == ()
+    assert [(n.control, n.message, n.names) for n in assessment.notes] == [("admin_policies", message, (group,))]

@@ -497,7 +497,7 @@ def test_markdown_compliant_run():
     md = _report.render_markdown(build([ev("ok", host=h) for h in ("a", "b")]))
     # a --tags run: compliant in what ran, but not a statement about the controls that did not run
     assert "every account is compliant" not in md
-    # two accounts, one control ran in each
+    # two accounts, each with the one control of the untagged event run
     assert f"no drift in what ran ({2 * (len(CONTROL_IDS) - 1)} account/control pair(s) skipped or not run)" in md
     report = build([ev("ok", tags=(cid,)) for cid in CONTROL_IDS])
     md = _report.render_markdown(report)
@@ -911,3 +911,44 @@ def test_reports_with_exceptions_validate_against_the_documented_schema():
     assert report["run"]["exceptions"]["expired"] and report["run"]["exceptions"]["unused"]
     jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
     assert build([])["run"]["exceptions"] is None
+
+
+def test_a_task_that_names_its_controls_vouches_only_for_those():
+    """iam_policy_check carries three control tags; with one control switched off it says which it checked."""
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {"controls": ["admin_policies"], "findings": [finding("admin_policies", "fail")]}
+    controls = build([ev("ok", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: controls[cid]["status"] for cid in tags} == {
+        "group_permissions": "skipped",
+        "admin_policies": "drift",
+        "cloudshell_access": "skipped",
+    }
+    # without "controls" every tag counts, as before; a failed task fails every control it is tagged with
+    controls = build([ev("ok", tags=tags, result={"findings": []})])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"compliant"}
+    failed = {"controls": ["admin_policies"], "findings": [], "msg": "boom"}
+    controls = build([ev("failed", tags=tags, result=failed)])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"failed"}
+
+
+def test_a_change_counts_only_for_the_controls_the_task_names():
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {
+        "controls": list(tags),
+        "changed": True,
+        "changed_controls": ["cloudshell_access"],
+        "findings": [finding("cloudshell_access", "fail"), finding("admin_policies", "pass")],
+    }
+    check = build([ev("changed", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: check[cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "drift",
+    }
+    applied = {**result, "findings": [finding("cloudshell_access", "pass")]}
+    apply = build([ev("changed", tags=tags, result=applied, check_mode=False)], mode="apply")["accounts"][0]
+    assert {cid: apply["controls"][cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "changed",
+    }
