@@ -125,7 +125,8 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     # no task carries the session's credentials: modules get empty keys (botocore assumes the role itself),
     # and no secret the emulator issued for an assumed role appears in the output
     shown = re.findall(r'"(?:secret_key|session_token)": "([^"]*)"', apply.stdout)
-    assert set(shown) <= {"", "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}, set(shown)
+    # the placeholder of a no_log value: ansible-core 2.22 writes $REDACTED$
+    assert set(shown) <= {"", "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", "$REDACTED$"}, set(shown)
     issued = demo.issued_sessions()
     assert issued, "the run assumed no role"
     for session in issued:
@@ -228,7 +229,8 @@ def test_module_executions_do_not_grow_with_users(demo, tmp_path):
     (tmp_path / "2").mkdir()
     (tmp_path / "200").mkdir()
     two, two_hundred = module_executions(demo, tmp_path, 2), module_executions(demo, tmp_path, 200)
-    assert two == two_hundred <= 12
+    # a fixed number of tasks per account: 11, plus the policy task and the support role / certificates task
+    assert two == two_hundred <= 13
 
 
 def test_tags_root_mfa_runs_only_that_control_and_the_drift_gate_fails_it(demo, tmp_path):
