@@ -120,13 +120,23 @@ class AccountSources:
             self._data[name] = READERS[name](self._ctx)
         return self._data[name]
 
+    def _report_arns(self) -> list[str]:
+        """The first ARN of the credential report the task was handed (never read for this): the header and the
+        first row are enough, so a report of 1,000 users is not parsed for it."""
+        shared = self._data.get(CREDENTIAL_REPORT)
+        content = shared.get("content") if isinstance(shared, dict) else None
+        if not isinstance(content, str):
+            return []
+        rows = report.parse_credential_report("\n".join(content.splitlines()[:2]))
+        return [row["arn"] for row in rows if row.get("arn")]
+
     def read_all(self, names) -> dict:
         return {name: self.get(name) for name in names}
 
     def root_arn(self, known_arns) -> str:
-        """The account's root ARN, for account-level findings: from any ARN of the account already at hand,
-        else from GetCallerIdentity (an account with no user and a report without a root row)."""
-        found = account_root_arn(known_arns)
+        """The account's root ARN, for account-level findings: from any ARN of the account already at hand (the
+        caller's, or the credential report's when the task has it), else from GetCallerIdentity."""
+        found = account_root_arn([*known_arns, *self._report_arns()])
         if found is None:
             found = account_root_arn([sts_gateway.get_caller_identity(self._ctx.client("sts"))["Arn"]])
         return found

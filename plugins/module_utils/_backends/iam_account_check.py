@@ -9,7 +9,6 @@ Two account-wide controls in one task, so that a check costs one task per accoun
 
 from __future__ import annotations
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
 from ansible_collections.accountguard.aws.plugins.module_utils import _iam_account as plan
 from ansible_collections.accountguard.aws.plugins.module_utils._common import utcnow
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account_iam as gateway
@@ -20,7 +19,6 @@ from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
     fail_on_errors,
 )
 from ansible_collections.accountguard.aws.plugins.module_utils._sources import (
-    CREDENTIAL_REPORT,
     SOURCES_ARGUMENT_SPEC,
     AccountSources,
 )
@@ -43,17 +41,10 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def known_arns(params: dict, certificates: list[dict]) -> list[str]:
-    """ARNs of the account already at hand, so the account's root ARN costs no GetCallerIdentity: the
-    certificates', and the credential report's when the session passed it in account_sources."""
-    arns = [cert["Arn"] for cert in certificates if cert.get("Arn")]
-    shared = (params.get("account_sources") or {}).get(CREDENTIAL_REPORT)
-    content = shared.get("content") if isinstance(shared, dict) else None
-    if isinstance(content, str):
-        # The header and the first row are enough for one ARN; a 1,000-user report is not parsed for it.
-        rows = report.parse_credential_report("\n".join(content.splitlines()[:2]))
-        arns += [row["arn"] for row in rows if row.get("arn")]
-    return arns
+def known_arns(certificates: list[dict]) -> list[str]:
+    """ARNs of the account already at hand (the certificates'), so the account's root ARN costs no
+    GetCallerIdentity; AccountSources adds the credential report's when the session passed it in."""
+    return [cert["Arn"] for cert in certificates if cert.get("Arn")]
 
 
 def converge_support_role(ctx, iam, spec: dict | None, attached: list[str], partition: str) -> tuple[dict, list[str]]:
@@ -87,7 +78,7 @@ def run(ctx) -> dict:
     iam = ctx.client("iam")
     now = utcnow()
     listed = gateway.list_server_certificates(iam) if plan.SERVER_CERTIFICATES in controls else []
-    resource = AccountSources(ctx).root_arn(known_arns(params, listed))
+    resource = AccountSources(ctx).root_arn(known_arns(listed))
     partition = plan.partition_of(resource)
 
     findings, changed_controls = [], []
