@@ -24,6 +24,7 @@ ARGUMENT_SPEC = {
     "root_require_hardware_mfa": {"type": "bool", "default": False},
     "access_keys_deactivate_stale": {"type": "bool", "default": False},
     "users_replace_lost_access_keys": {"type": "bool", "default": False},
+    "console_access_remove_unused": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -48,6 +49,7 @@ class ActionModule(ActionBase):
                 root_require_hardware_mfa=args["root_require_hardware_mfa"],
                 access_keys_deactivate_stale=args["access_keys_deactivate_stale"],
                 users_replace_lost_access_keys=args["users_replace_lost_access_keys"],
+                console_access_remove_unused=args["console_access_remove_unused"],
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 CIS_V3 = "cis-aws-3.0"
+CIS_V4 = "cis-aws-4.0.1"
 CIS_V5 = "cis-aws-5.0"
+CIS_V6 = "cis-aws-6.0"
+CIS_V7 = "cis-aws-7.0"
 
 STATUSES = ("pass", "fail")
 
@@ -59,6 +62,18 @@ CONTROLS = {
             "one_active": {CIS_V3: ["1.13"], CIS_V5: ["1.12"]},
             "rotation": {CIS_V3: ["1.14"], CIS_V5: ["1.13"]},
         },
+    },
+    "console_access_unused": {
+        "title": "No console password unused for 45 days or more",
+        # The password half of "credentials unused for 45 days or more"; access_key_rotation's "unused" is the
+        # access-key half of the same recommendation.
+        "cis": {CIS_V3: ["1.12"], CIS_V4: ["1.12"], CIS_V5: ["1.11"], CIS_V6: ["2.11"], CIS_V7: ["2.11"]},
+        "checks": {},
+    },
+    "initial_access_keys": {
+        "title": "No console user has an access key that was never used (set-up keys)",
+        "cis": {CIS_V3: ["1.11"], CIS_V4: ["1.11"], CIS_V5: ["1.10"], CIS_V6: ["2.10"], CIS_V7: ["2.10"]},
+        "checks": {},
     },
     "admin_group": {
         "title": "MFA-guarded administrators group",

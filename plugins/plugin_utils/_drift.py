@@ -26,7 +26,7 @@ DRIFT_LINES = 20
 NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
-ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation")
+ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation", "console_access_unused")
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
@@ -177,6 +177,7 @@ class Note:
 class DeclaredUser:
     name: str
     groups: tuple[str, ...] = ()
+    console_access: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,16 +191,18 @@ class Settings:
     root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
     access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+    console_access_remove_unused: bool = False  # baseline_console_access_remove_unused
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
-        """baseline_users as far as the assessment needs them (names and groups; never passwords or keys)."""
+        """baseline_users as far as the assessment needs them (names, groups, console access; never passwords or
+        keys)."""
         users = []
         for entry in raw or ():
             if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
                 groups = entry.get("groups")
                 groups = tuple(str(g) for g in groups) if isinstance(groups, (list, tuple)) else ()
-                users.append(DeclaredUser(entry["name"], groups))
+                users.append(DeclaredUser(entry["name"], groups, entry.get("console_access") is True))
         return tuple(users)
 
 
@@ -221,6 +224,8 @@ class AccountResults:
             "admin_group": self.admin_group,
             "iam_users": self.iam_users,
             "access_key_rotation": self.access_keys,
+            # iam_access_keys enforces both; its changed_controls says which one changed.
+            "console_access_unused": self.access_keys,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
@@ -268,8 +273,25 @@ class Assessment:
         )
 
 
-def _changed(result: Mapping) -> bool:
-    return isinstance(result, Mapping) and result.get("changed") is True
+# Controls enforced by a task that enforces another control first: they changed only when the task's
+# changed_controls names them (iam_access_keys: access_key_rotation first, then console_access_unused).
+SECOND_CONTROLS = frozenset({"console_access_unused"})
+
+
+def _changed(result: Mapping, control: str | None = None) -> bool:
+    """Whether the task changed (or would change) something for ``control``: a task that enforces several
+    controls says which in ``changed_controls``; without that list its change is its first control's."""
+    if not (isinstance(result, Mapping) and result.get("changed") is True):
+        return False
+    controls = result.get("changed_controls")
+    if isinstance(controls, (list, tuple)):
+        return control is None or control in controls
+    return control not in SECOND_CONTROLS
+
+
+def _user_name(arn: str) -> str:
+    """The user name of a user ARN (after its path), else the ARN."""
+    return arn.rsplit("/", 1)[-1] if ":user/" in arn else arn
 
 
 def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple[str | None, str | None]:
@@ -293,12 +315,27 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: true to replace the key nobody holds"
     if found.control == "user_mfa":
         return None, "the user enrols an MFA device (no API call can do it for them)"
+    if found.control == "console_access_unused":
+        name = _user_name(found.resource).lower()
+        if any(u.console_access and u.name.lower() == name for u in settings.users):
+            return None, (
+                "declared in baseline_users with console_access: true, so never removed: the user signs in, or "
+                "the declaration drops console_access"
+            )
+        variable = "baseline_console_access_remove_unused"
+        if settings.console_access_remove_unused:
+            return variable, f"{APPLY_RUN}: {variable} removes the console password (the user and its keys stay)"
+        return variable, f"set {variable}: true to remove the console password (the user and its keys stay)"
+    if found.control == "initial_access_keys":
+        return None, "the key's owner deletes the never-used key, or starts using it (reported, never changed)"
     return None, None
 
 
 def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str]:
     if control == "access_key_rotation":
         return "baseline_access_keys_deactivate_stale", APPLY_RUN
+    if control == "console_access_unused":
+        return "baseline_console_access_remove_unused", APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -344,7 +381,7 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
     drift = []
     if check_mode:
         for control, result in results.enforcing().items():
-            if task_drifts(changed=_changed(result), check_mode=True):
+            if task_drifts(changed=_changed(result, control), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
     manual_help = _manual_help(settings.root_require_hardware_mfa)

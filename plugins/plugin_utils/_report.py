@@ -275,6 +275,11 @@ class ReportBuilder:
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
         if by_control:
             self.contributed = True
+        # A task that enforces several controls (iam_access_keys) names the ones it changed; its change is not
+        # the others', so a check-mode removal of a console password is no drift of access_key_rotation.
+        changed_controls = result.get("changed_controls")
+        if not isinstance(changed_controls, (list, tuple)):
+            changed_controls = None
         for cid in targets:
             cell = entry["cells"][cid]
             found = by_control.get(cid, [])
@@ -289,7 +294,7 @@ class ReportBuilder:
                 }
                 for f in found
             )
-            changed = status == "changed"
+            changed = status == "changed" and (changed_controls is None or cid in changed_controls)
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
@@ -304,7 +309,7 @@ class ReportBuilder:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
             cell["tasks"].append({"task": task, "result": status})
-            if status == "changed":
+            if changed:
                 self._add_changes(cell, task, result)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:

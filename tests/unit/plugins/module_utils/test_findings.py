@@ -32,6 +32,8 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _findings
         ("access_key_rotation", "unused", ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]),
         ("access_key_rotation", "one_active", ["cis-aws-3.0:1.13", "cis-aws-5.0:1.12"]),
         ("access_key_rotation", "rotation", ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]),
+        ("console_access_unused", None, ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]),
+        ("initial_access_keys", None, ["cis-aws-3.0:1.11", "cis-aws-5.0:1.10"]),
         ("admin_group", None, []),
         ("iam_users", None, ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]),
     ],
@@ -48,6 +50,8 @@ def test_control_ids_are_design_section_1():
         "root_usage",
         "user_mfa",
         "access_key_rotation",
+        "console_access_unused",
+        "initial_access_keys",
         "admin_group",
         "iam_users",
     )
@@ -126,3 +130,19 @@ def test_failing_keeps_the_failing_findings_of_every_result_in_order():
 )
 def test_account_root_arn(arns, expected):
     assert _findings.account_root_arn(arns) == expected
+
+
+@pytest.mark.parametrize(
+    ("control_id", "expected"),
+    [
+        ("console_access_unused", {"3.0": "1.12", "4.0.1": "1.12", "5.0": "1.11", "6.0": "2.11", "7.0": "2.11"}),
+        ("initial_access_keys", {"3.0": "1.11", "4.0.1": "1.11", "5.0": "1.10", "6.0": "2.10", "7.0": "2.10"}),
+    ],
+)
+def test_credential_report_controls_carry_every_cis_version(control_id, expected):
+    """The ids Prowler's compliance files give iam_user_console_access_unused and
+    iam_user_no_setup_initial_access_key in CIS v3.0, v4.0.1, v5.0, v6.0 and v7.0."""
+    cis = _findings.CONTROLS[control_id]["cis"]
+    assert {bench.removeprefix("cis-aws-"): recs for bench, recs in cis.items()} == {
+        version: [rec] for version, rec in expected.items()
+    }
