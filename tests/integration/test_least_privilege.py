@@ -153,10 +153,13 @@ TOGGLES = {
     "iam_users": "baseline_iam_users_enabled",
     "access_keys": "baseline_access_keys_enabled",
 }
+# access_keys.yml serves three controls, each with its own toggle.
+ACCESS_KEYS_TOGGLES = ("baseline_console_access_enabled", "baseline_initial_access_keys_enabled")
 
 
 def only(task_files: list[str]) -> dict:
-    return {toggle: family in task_files for family, toggle in TOGGLES.items()}
+    toggles = {toggle: family in task_files for family, toggle in TOGGLES.items()}
+    return toggles | dict.fromkeys(ACCESS_KEYS_TOGGLES, "access_keys" in task_files)
 
 
 def failure_messages(result, host: str) -> list[str]:
