@@ -45,7 +45,7 @@ options:
         (the report's C(password_last_changed)), as the CIS audit does, not from the user's creation; Prowler
         passes never-used passwords.
       - V(initial_access_keys) fails every active access key of a console user (a user with a password) that was
-        never used, one finding per key: the CIS audit of "no access keys at initial set-up", and Prowler's rule.
+        never used, one finding per key (the CIS audit of "no access keys at initial set-up", and Prowler's rule).
         It only reports.
     type: list
     elements: str
@@ -62,7 +62,7 @@ options:
       - Delete the login profile (the console password) of every user that fails C(console_access_unused), except
         the users in O(keep_console_access). The user, its access keys and its MFA devices stay. Only with
         V(console_access_unused) in O(controls).
-      - A real run reads each such user first (C(GetUser)): a sign-in newer than the credential report spares the
+      - A real run reads each such user first (C(GetUser)); a sign-in newer than the credential report spares the
         user, with a warning.
     type: bool
     default: false

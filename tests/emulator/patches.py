@@ -43,7 +43,7 @@ def days_ago(days: float | None) -> datetime | None:
 def make_id(prefix: str, length: int) -> str:
     """An AWS-style id: the prefix, then upper-case letters and digits up to ``length`` characters."""
     alphabet = string.ascii_uppercase + string.digits
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length - len(prefix)))
+    return prefix + "".join(secrets.choice(alphabet) for _unused in range(length - len(prefix)))
 
 
 @dataclass
