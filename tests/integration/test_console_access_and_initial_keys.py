@@ -175,6 +175,9 @@ def test_the_report_carries_both_verdicts_and_the_apply_removes_only_undeclared_
     iam = seeded.client("iam")
     _check, cells = baseline(seeded, tmp_path, "check", check=True, baseline_console_access_remove_unused=True)
     assert seeded.requests(writes_only=True) == []
+    # the two controls cost no call: the session reads the credential report once, the task reads nothing
+    iam_calls = Counter(r["action"] for r in seeded.requests() if r["service"] == "iam")
+    assert iam_calls == {"GenerateCredentialReport": 1, "GetCredentialReport": 1}
     console, initial = cells["console_access_unused"], cells["initial_access_keys"]
     assert console["status"] == initial["status"] == "drift"
     assert verdicts(console["findings"], "console_access_unused") == {
