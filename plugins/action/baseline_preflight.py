@@ -19,6 +19,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils import (
     _password_policy,
     _users,
 )
+from ansible_collections.accountguard.aws.plugins.module_utils._backends import access_keys as _access_keys
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import directory_problem
@@ -45,6 +46,7 @@ ARGUMENT_SPEC = dict(
     exceptions_base_dir=dict(type="path"),
     exceptions_warn_days=dict(type="raw"),
     support_role=dict(type="raw"),
+    access_keys=dict(type="dict"),
     variables=dict(type="dict", default={}),
 )
 # Characters that may follow a name at the start of a validation message (name, name.sub, name[0], name:).
@@ -66,17 +68,29 @@ def _user_problems(users: list) -> list[str]:
     return not_dicts or _users.validate_users([dict(user) for user in users])
 
 
-def _password_policy_problems(policy: Mapping) -> list[str]:
+def _integer_problems(options: Mapping, ranges: Mapping) -> list[str]:
     problems, numbers = [], {}
-    for name in _password_policy.RANGES:
-        value = policy.get(name)
+    for name in ranges:
+        value = options.get(name)
         if value is None:
             continue
         try:
+            if isinstance(value, bool) or int(value) != float(value):
+                raise ValueError(value)
             numbers[name] = int(value)
         except (TypeError, ValueError):
             problems.append(f"{name} must be an integer, got {value!r}")
-    return problems + range_errors(numbers, _password_policy.RANGES)
+    return problems + range_errors(numbers, ranges)
+
+
+def _password_policy_problems(policy: Mapping) -> list[str]:
+    return _integer_problems(policy, _password_policy.RANGES)
+
+
+def _access_key_problems(options: Mapping) -> list[str]:
+    """The day and key limits of iam_access_keys (access_key_rotation, console_access_unused)."""
+    ranges = {name: limits for name, limits in _access_keys.RANGES.items() if name in options}
+    return _integer_problems(options, ranges)
 
 
 def _exceptions_problems(params: Mapping) -> list[str]:
@@ -128,6 +142,8 @@ def problems(params: Mapping) -> list[str]:
     found += _exceptions_problems(params)
     if params.get("support_role") is not None:
         found += _support_role_problems(params["support_role"])
+    if params.get("access_keys") is not None:
+        found += ["access_keys." + p for p in _access_key_problems(params["access_keys"])]
     variables = params.get("variables") or {}
     return [renamed(problem, variables) for problem in found]
 

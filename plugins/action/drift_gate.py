@@ -44,6 +44,7 @@ ARGUMENT_SPEC = {
     "support_role_declared": {"type": "bool", "default": False},
     "server_certificates_delete_expired": {"type": "bool", "default": False},
     "cloudshell_access_detach": {"type": "bool", "default": False},
+    "console_access_remove_unused": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -90,6 +91,7 @@ class ActionModule(ActionBase):
                 support_role_declared=args["support_role_declared"],
                 server_certificates_delete_expired=args["server_certificates_delete_expired"],
                 cloudshell_access_detach=args["cloudshell_access_detach"],
+                console_access_remove_unused=args["console_access_remove_unused"],
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -88,6 +88,19 @@ CONTROLS = {
             "rotation": {CIS_V3: ["1.14"], CIS_V4: ["1.14"], CIS_V5: ["1.13"], CIS_V6: ["2.13"], CIS_V7: ["2.12"]},
         },
     },
+    "console_access_unused": {
+        "title": "No console password unused for 45 days or more",
+        # The password half of "credentials unused for 45 days or more"; access_key_rotation's "unused" is the
+        # access-key half of the same recommendation.
+        "cis": {CIS_V3: ["1.12"], CIS_V4: ["1.12"], CIS_V5: ["1.11"], CIS_V6: ["2.11"], CIS_V7: ["2.11"]},
+        "checks": {},
+    },
+    "initial_access_keys": {
+        "title": "No console user has an access key that was never used (set-up keys)",
+        # CIS v7.0 dropped the recommendation (v6.0 2.10 has no successor).
+        "cis": {CIS_V3: ["1.11"], CIS_V4: ["1.11"], CIS_V5: ["1.10"], CIS_V6: ["2.10"]},
+        "checks": {},
+    },
     "admin_group": {
         "title": "MFA-guarded administrators group",
         # CIS 1.16 (v3.0, v4.0.1) / 1.15 (v5.0) / 2.15 (v6.0) / 2.14 (v7.0) flags any attached "*:*" policy, which

@@ -58,6 +58,11 @@ options:
       - The support role of M(accountguard.aws.iam_account_check) (C(name), C(trusted_principals), optional
         C(path)) to check; omit to skip.
     type: raw
+  access_keys:
+    description:
+      - The day and key limits of M(accountguard.aws.iam_access_keys) (C(max_age_days), C(max_unused_days),
+        C(max_active_keys), C(console_max_unused_days)) to check against their ranges; omit to skip.
+    type: dict
   variables:
     description:
       - Names to use in the messages, keyed by the option path they replace, for example key V(users) with value

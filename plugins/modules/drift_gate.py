@@ -73,8 +73,9 @@ options:
         default: {}
   users:
     description:
-      - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
-        declared members of the administrators group from the others.
+      - The declared users (C(baseline_users)). Only each user's C(name), C(groups) and C(console_access) are
+        read, to tell the declared members of the administrators group from the others, and the console users
+        whose unused password is never removed.
     type: list
     elements: dict
     default: []
@@ -133,6 +134,10 @@ options:
     default: false
   cloudshell_access_detach:
     description: C(baseline_cloudshell_access_detach), for the fix an attached C(AWSCloudShellFullAccess) gets.
+    type: bool
+    default: false
+  console_access_remove_unused:
+    description: C(baseline_console_access_remove_unused), for the fix an unused console password gets.
     type: bool
     default: false
 extends_documentation_fragment:

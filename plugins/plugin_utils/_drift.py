@@ -27,9 +27,16 @@ DRIFT_LINES = 20
 NOTE_NAMES = 10
 
 # Tasks that enforce a control, in the order their "would change" items are listed.
-ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation", "cloudshell_access")
-# Controls enforced by a task that covers several: its result's ``changed_controls`` says which would change.
-MULTI_CONTROL_ENFORCING = ("support_role", "server_certificates")
+ENFORCING = (
+    "password_policy",
+    "admin_group",
+    "iam_users",
+    "access_key_rotation",
+    "console_access_unused",
+    "cloudshell_access",
+    "support_role",
+    "server_certificates",
+)
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
@@ -228,6 +235,7 @@ class Note:
 class DeclaredUser:
     name: str
     groups: tuple[str, ...] = ()
+    console_access: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,16 +254,18 @@ class Settings:
     support_role_declared: bool = False  # baseline_support_role is set
     server_certificates_delete_expired: bool = False  # baseline_server_certificates_delete_expired
     cloudshell_access_detach: bool = False  # baseline_cloudshell_access_detach
+    console_access_remove_unused: bool = False  # baseline_console_access_remove_unused
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
-        """baseline_users as far as the assessment needs them (names and groups; never passwords or keys)."""
+        """baseline_users as far as the assessment needs them (names, groups, console access; never passwords or
+        keys)."""
         users = []
         for entry in raw or ():
             if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
                 groups = entry.get("groups")
                 groups = tuple(str(g) for g in groups) if isinstance(groups, (list, tuple)) else ()
-                users.append(DeclaredUser(entry["name"], groups))
+                users.append(DeclaredUser(entry["name"], groups, entry.get("console_access") is True))
         return tuple(users)
 
 
@@ -280,18 +290,18 @@ class AccountResults:
             "iam_users": self.iam_users,
             "access_key_rotation": self.access_keys,
             "cloudshell_access": self.policies,
+            # A task that covers several controls says in changed_controls which one changed (iam_access_keys:
+            # access_key_rotation and console_access_unused; iam_account_check: the support role and the
+            # server certificates).
+            "console_access_unused": self.access_keys,
+            "support_role": self.iam_account,
+            "server_certificates": self.iam_account,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
         return (self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account, self.policies)
-
-    def changed_controls(self) -> list[str]:
-        """The controls of the multi-control task that changed (under --check: would change), in its order."""
-        result = self.iam_account if isinstance(self.iam_account, Mapping) else {}
-        named = result.get("changed_controls") if _changed(result) else None
-        return [cid for cid in MULTI_CONTROL_ENFORCING if cid in (named or ())]
 
 
 @dataclass(frozen=True)
@@ -372,8 +382,26 @@ class Assessment:
         )
 
 
-def _changed(result: Mapping) -> bool:
-    return isinstance(result, Mapping) and result.get("changed") is True
+# Controls enforced by a task that enforces another control first: they changed only when the task's
+# changed_controls names them (iam_access_keys: access_key_rotation first, then console_access_unused;
+# iam_account_check: support_role, then server_certificates).
+SECOND_CONTROLS = frozenset({"console_access_unused", "server_certificates"})
+
+
+def _changed(result: Mapping, control: str | None = None) -> bool:
+    """Whether the task changed (or would change) something for ``control``: a task that enforces several
+    controls says which in ``changed_controls``; without that list its change is its first control's."""
+    if not (isinstance(result, Mapping) and result.get("changed") is True):
+        return False
+    controls = result.get("changed_controls")
+    if isinstance(controls, (list, tuple)):
+        return control is None or control in controls
+    return control not in SECOND_CONTROLS
+
+
+def _user_name(arn: str) -> str:
+    """The user name of a user ARN (after its path), else the ARN."""
+    return arn.rsplit("/", 1)[-1] if ":user/" in arn else arn
 
 
 def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple[str | None, str | None]:
@@ -419,6 +447,19 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
             "replace the policy with narrower permissions or detach it; a deliberate administrator belongs in "
             "the administrators group (docs/exceptions.md)"
         )
+    if found.control == "console_access_unused":
+        name = _user_name(found.resource).lower()
+        if any(u.console_access and u.name.lower() == name for u in settings.users):
+            return None, (
+                "declared in baseline_users with console_access: true, so never removed: the user signs in, or "
+                "the declaration drops console_access"
+            )
+        variable = "baseline_console_access_remove_unused"
+        if settings.console_access_remove_unused:
+            return variable, f"{APPLY_RUN}: {variable} removes the console password (the user and its keys stay)"
+        return variable, f"set {variable}: true to remove the console password (the user and its keys stay)"
+    if found.control == "initial_access_keys":
+        return None, "the key's owner deletes the never-used key, or starts using it (reported, never changed)"
     return None, None
 
 
@@ -431,6 +472,8 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
         return "baseline_server_certificates_delete_expired", APPLY_RUN
     if control == "cloudshell_access":
         return "baseline_cloudshell_access_detach", APPLY_RUN
+    if control == "console_access_unused":
+        return "baseline_console_access_remove_unused", APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -488,12 +531,9 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
     drift = []
     if check_mode:
         for control, result in results.enforcing().items():
-            if task_drifts(changed=_changed(result), check_mode=True):
+            if task_drifts(changed=_changed(result, control), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
-        for control in results.changed_controls():
-            variable, fix = _would_change_fix(control, settings)
-            drift.append(DriftItem(control, "would change", "", variable, fix))
     manual_help = _manual_help(settings.root_require_hardware_mfa)
     manual_controls, accepted = [], []
     exceptions = settings.exceptions

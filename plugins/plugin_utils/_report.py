@@ -338,8 +338,8 @@ class ReportBuilder:
             cell["events"].append(COMPLIANT)
 
     def _add_changes(self, cell, task, result, control: str | None = None) -> None:
-        """The task's diffs in the cell; a task covering several controls keys its diff by control id, so a cell
-        shows only its own control's part (``control``)."""
+        """The task's diffs in the cell; a task covering several controls may key its diff by control id
+        (iam_account_check), and then a cell shows only its own control's part (``control``)."""
         if _is_censored(result):
             cell["changes"].append({"task": task, "censored": True, "before": None, "after": None, "fields": []})
             return
@@ -348,7 +348,8 @@ class ReportBuilder:
             cell["changes"].append({"task": task, "censored": False, "before": None, "after": None, "fields": []})
         for diff in diffs:
             before, after = redact(diff.get("before")), redact(diff.get("after"))
-            if control is not None and isinstance(before, dict) and isinstance(after, dict):
+            keyed = isinstance(before, dict) and isinstance(after, dict) and (control in before or control in after)
+            if control is not None and keyed:
                 before, after = before.get(control), after.get(control)
             cell["changes"].append(
                 {

@@ -259,9 +259,51 @@ def _user_to_csv(original):
             service = getattr(last, "service", None) if last else None
             fields[offset + 3] = region or "N/A"
             fields[offset + 4] = service or "N/A"
+        # moto writes the user's creation as password_last_changed, even without a password, and
+        # no_information / not_supported for a password never used / absent; AWS writes when the password was
+        # set, and N/A (no_information only for a last use before AWS tracked it, October 2014).
+        if self.password:
+            fields[4] = _fmt(self.password_last_used)
+            fields[5] = _fmt(password_set_at(self))
+        else:
+            fields[4] = fields[5] = "N/A"
         return ",".join(fields) + "\n"
 
     return to_csv
+
+
+def password_set_at(user: iam_models.User) -> datetime:
+    """When the user's console password was last set (CreateLoginProfile, UpdateLoginProfile with a password,
+    or back-dated); moto does not track it, so a password set some other way counts from the user's creation."""
+    return getattr(user, "password_changed", None) or user.create_date
+
+
+def _set_password(original):
+    """CreateLoginProfile / UpdateLoginProfile record when the password was set; only a new password counts."""
+
+    def set_password(self: iam_models.IAMBackend, user_name: str, password, *args, **kwargs):
+        user = original(self, user_name, password, *args, **kwargs)
+        if password:
+            user.password_changed = utcnow()
+            if original.__name__ == "create_login_profile":
+                user.password_created = user.password_changed
+        return user
+
+    return set_password
+
+
+def _get_login_profile_response(self: iam_responses.IamResponse):
+    # moto answers the user's creation as the login profile's CreateDate; AWS, when the password was created.
+    user = self.backend.get_login_profile(self._get_param("UserName"))
+    return iam_responses.ActionResult(
+        {
+            "LoginProfile": {
+                "UserName": user.name,
+                "CreateDate": getattr(user, "password_created", None) or user.create_date,
+                "PasswordResetRequired": user.password_reset_required,
+            }
+        }
+    )
 
 
 def _summary_map(original_property):
@@ -346,7 +388,7 @@ def _create_login_profile_response(self: iam_responses.IamResponse):
         {
             "LoginProfile": {
                 "UserName": user.name,
-                "CreateDate": user.create_date,
+                "CreateDate": getattr(user, "password_created", None) or user.create_date,
                 "PasswordResetRequired": user.password_reset_required,
             }
         }
@@ -587,6 +629,9 @@ def apply() -> None:
         iam_models.IAMBackend.list_virtual_mfa_devices
     )
     iam_responses.IamResponse.create_login_profile = _create_login_profile_response
+    iam_responses.IamResponse.get_login_profile = _get_login_profile_response
+    iam_models.IAMBackend.create_login_profile = _set_password(iam_models.IAMBackend.create_login_profile)
+    iam_models.IAMBackend.update_login_profile = _set_password(iam_models.IAMBackend.update_login_profile)
     iam_models.IAMBackend.update_group = _update_group(iam_models.IAMBackend.update_group)
     iam_models.IAMBackend.delete_user = _delete_user(iam_models.IAMBackend.delete_user)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
@@ -642,6 +687,15 @@ def backdate_password_last_used(account_id: str, user_name: str, days: float) ->
     iam_backend(account_id).get_user(user_name).password_last_used = days_ago(days)
 
 
+def backdate_password_last_changed(account_id: str, user_name: str, days: float) -> None:
+    """When the user's console password was set: the report's password_last_changed and GetLoginProfile's
+    CreateDate (a password set that long ago, never changed since)."""
+    user = iam_backend(account_id).get_user(user_name)
+    if not user.password:
+        raise ValueError(f"user {user_name} has no console password")
+    user.password_changed = user.password_created = days_ago(days)
+
+
 def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
     """Serve the report as it is now, generated hours_ago, until unfrozen (None) or reset: AWS keeps a report
     for up to 4 hours, so it can disagree with the live account summary."""
@@ -660,6 +714,7 @@ def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
 
 
 USER_FIELDS = {"name", "path", "tags", "groups", "console", "password_reset_required", "password_last_used_days_ago"}
+USER_FIELDS |= {"password_last_changed_days_ago"}
 USER_FIELDS |= {"mfa", "access_keys"}
 KEY_FIELDS = {"active", "created_days_ago", "last_used_days_ago", "last_used_service"}
 
@@ -697,6 +752,8 @@ def create_users(account_id: str, users: list[dict]) -> list[dict]:
                 user.password = "emulator-bulk-" + name
                 user.password_reset_required = bool(spec.get("password_reset_required", False))
                 user.password_last_used = days_ago(spec.get("password_last_used_days_ago"))
+                set_days = spec.get("password_last_changed_days_ago") or 0
+                user.password_changed = user.password_created = days_ago(set_days)
             serial = None
             if spec.get("mfa") == "virtual":
                 serial = backend.create_virtual_mfa_device(name, "/").serial_number

@@ -95,7 +95,14 @@ DEMO = {
                 "password_last_used_days_ago": 30,
             },
             "users": [
-                {"name": "carol", "console": True, "mfa": None, "password_last_used_days_ago": 5},
+                {
+                    "name": "carol",
+                    "console": True,
+                    "mfa": None,
+                    "password_last_used_days_ago": 5,
+                    # handed out with her console access and never used (initial_access_keys)
+                    "access_keys": [{"created_days_ago": 10, "last_used_days_ago": None}],
+                },
                 {"name": "dave", "console": True, "mfa": "virtual", "password_last_used_days_ago": 7},
                 {
                     "name": "ci-runner",

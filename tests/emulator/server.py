@@ -469,6 +469,9 @@ class Middleware:
             )
         }
 
+    def ctl_backdate_password_last_changed(self, args, query):
+        patches.backdate_password_last_changed(str(args["account_id"]), args["user_name"], args["days_ago"])
+
     def ctl_users(self, args, query):
         users = args["users"]
         if not isinstance(users, list):

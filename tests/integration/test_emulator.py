@@ -196,6 +196,56 @@ def test_backdated_password_last_used(emulator):
     assert age_days(report_rows(iam)[1]["password_last_used"]) == pytest.approx(30, abs=0.01)
 
 
+def test_password_last_changed_follows_the_login_profile_and_back_dates(emulator):
+    """The report's password_last_changed is when the console password was set (N/A without one, as AWS), and
+    a password never used is N/A, not moto's no_information; back-dating moves the report and GetLoginProfile."""
+    iam = emulator.client("iam")
+    iam.create_user(UserName="erin")
+    iam.create_user(UserName="no-console")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert (row["erin"]["password_last_used"], row["erin"]["password_last_changed"]) == ("N/A", "N/A")
+
+    iam.create_login_profile(UserName="erin", Password="S3cure-Passw0rd!")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert row["erin"]["password_enabled"] == "true"
+    assert row["erin"]["password_last_used"] == "N/A"
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert row["no-console"]["password_last_changed"] == "N/A"
+
+    emulator.backdate_password_last_changed(DEFAULT_ACCOUNT_ID, "erin", 60)
+    emulator.backdate_password_last_used(DEFAULT_ACCOUNT_ID, "erin", 50)
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(60, abs=0.01)
+    assert age_days(row["erin"]["password_last_used"]) == pytest.approx(50, abs=0.01)
+    assert age_days(iam.get_login_profile(UserName="erin")["LoginProfile"]["CreateDate"]) == pytest.approx(60, abs=0.01)
+
+    # A new password (UpdateLoginProfile) is a change; the profile keeps its creation date.
+    iam.update_login_profile(UserName="erin", Password="An0ther-Passw0rd!")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert age_days(iam.get_login_profile(UserName="erin")["LoginProfile"]["CreateDate"]) == pytest.approx(60, abs=0.01)
+
+    # Without a password again, both columns are N/A; GetUser keeps the last sign-in, as AWS does.
+    iam.delete_login_profile(UserName="erin")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert (row["erin"]["password_enabled"], row["erin"]["password_last_changed"]) == ("false", "N/A")
+    assert row["erin"]["password_last_used"] == "N/A"
+    assert age_days(iam.get_user(UserName="erin")["User"]["PasswordLastUsed"]) == pytest.approx(50, abs=0.01)
+    with pytest.raises(EmulatorError, match="no console password"):
+        emulator.backdate_password_last_changed(DEFAULT_ACCOUNT_ID, "erin", 10)
+
+
+def test_bulk_users_take_a_password_date(emulator):
+    emulator.create_users(
+        DEFAULT_ACCOUNT_ID,
+        [{"name": "old", "console": True, "password_last_changed_days_ago": 80}, {"name": "new", "console": True}],
+    )
+    row = {r["user"]: r for r in report_rows(emulator.client("iam"))}
+    assert age_days(row["old"]["password_last_changed"]) == pytest.approx(80, abs=0.01)
+    assert age_days(row["new"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert row["old"]["password_last_used"] == row["new"]["password_last_used"] == "N/A"
+
+
 def test_backdating_a_missing_key_is_an_error(emulator):
     emulator.client("iam").create_user(UserName="dave")
     with pytest.raises(EmulatorError, match="cannot be found"):

@@ -153,7 +153,12 @@ TOGGLES = {
     "user_mfa": ("baseline_user_mfa_enabled",),
     "admin_group": ("baseline_admin_group_enabled",),
     "iam_users": ("baseline_iam_users_enabled",),
-    "access_keys": ("baseline_access_keys_enabled",),
+    # access_keys.yml serves three controls, each with its own toggle
+    "access_keys": (
+        "baseline_access_keys_enabled",
+        "baseline_console_access_enabled",
+        "baseline_initial_access_keys_enabled",
+    ),
     # one task file, one module, three controls
     "policies": (
         "baseline_group_permissions_enabled",

@@ -39,6 +39,8 @@ CONTROL_IDS = [
     "root_usage",
     "user_mfa",
     "access_key_rotation",
+    "console_access_unused",
+    "initial_access_keys",
     "admin_group",
     "iam_users",
     "support_role",
@@ -56,6 +58,8 @@ FINDING_CONTROLS = {
     "group_permissions",
     "admin_policies",
     "cloudshell_access",
+    "console_access_unused",
+    "initial_access_keys",
 }
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -184,6 +188,8 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "root_usage": "skipped",
         "user_mfa": "compliant",
         "access_key_rotation": "skipped",
+        "console_access_unused": "skipped",
+        "initial_access_keys": "skipped",
         "admin_group": "skipped",
         "iam_users": "drift",
         "support_role": "skipped",
@@ -410,6 +416,23 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     }
     if shell:
         out["cloudshell_access"] = shell
+    # console passwords: the seed sets them now, so only a sign-in long ago makes one unused
+    unused = {
+        user_arn(u["name"])
+        for u in spec["users"]
+        if u.get("console")
+        and (u.get("password_last_used_days_ago") or 0) >= defaults["baseline_console_access_max_unused_days"]
+    }
+    if unused:
+        out["console_access_unused"] = unused
+    setup_keys = {
+        user_arn(u["name"])
+        for u in spec["users"]
+        if u.get("console")
+        and any(k.get("active", True) and k.get("last_used_days_ago") is None for k in u.get("access_keys", []))
+    }
+    if setup_keys:
+        out["initial_access_keys"] = setup_keys
 
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()
@@ -434,8 +457,9 @@ def demo_accepted(accounts: dict) -> set:
 
 def act_as_the_person(emulator, account_id: str) -> None:
     """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
-    root, root left alone, every console user enrolling an MFA device at first sign-in, and the report-only
-    policy findings settled by a person: users' own policies and full administrator role policies detached."""
+    root, root left alone, every console user enrolling an MFA device at first sign-in and using the access key
+    they were given (initial_access_keys only reports), and the report-only policy findings settled by a person:
+    users' own policies and full administrator role policies detached."""
     emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
     iam = emulator.client("iam", account_id)
     for user in iam.list_users()["Users"]:
@@ -450,6 +474,10 @@ def act_as_the_person(emulator, account_id: str) -> None:
             iam.get_login_profile(UserName=name)
         except iam.exceptions.NoSuchEntityException:
             continue
+        for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+            if key["Status"] == "Active" and not used.get("LastUsedDate"):
+                emulator.backdate_access_key(account_id, name, key["AccessKeyId"], last_used_days_ago=0)
         if iam.list_mfa_devices(UserName=name)["MFADevices"]:
             continue
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{name}-phone")["VirtualMFADevice"]["SerialNumber"]
@@ -465,11 +493,13 @@ def run_demo_baseline(emulator, out: Path, creds: Path, check: bool, fail_on_dri
         check=check,
         diff=True,
         env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out)},
-        # Stale keys are something a playbook may fix (deactivate, never delete) when asked to.
+        # Stale keys and unused console passwords are something a playbook may fix (deactivate keys, never
+        # delete them; remove console passwords of undeclared users) when asked to.
         extra_vars={
             "baseline_credentials_dir": str(creds),
             "baseline_access_keys_deactivate_stale": True,
             "baseline_cloudshell_access_detach": True,
+            "baseline_console_access_remove_unused": True,
             "baseline_fail_on_drift": fail_on_drift,
         },
     )

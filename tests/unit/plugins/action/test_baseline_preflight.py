@@ -14,7 +14,12 @@ VARIABLES = {
     "admin_group.managed_policies": "baseline_admin_group_policies",
     "admin_group.mfa_guard.policy_name": "baseline_admin_group_mfa_policy_name",
     "password_policy": "baseline_password_policy",
+    "access_keys.max_age_days": "baseline_access_key_max_age_days",
+    "access_keys.max_unused_days": "baseline_access_key_max_unused_days",
+    "access_keys.max_active_keys": "baseline_access_key_max_active",
+    "access_keys.console_max_unused_days": "baseline_console_access_max_unused_days",
 }
+LIMITS = {"max_age_days": 90, "max_unused_days": 45, "max_active_keys": 1, "console_max_unused_days": 45}
 GROUP = {
     "name": "Cloudadmin",
     "path": "/",
@@ -45,6 +50,20 @@ POLICY = {"minimum_password_length": 14, "max_password_age": 90, "password_reuse
             {"users": [{"name": ""}], "password_policy": {"password_reuse_prevention": 25}},
             ["baseline_users[0].name", "password_reuse_prevention must be between 0 and 24"],
         ),
+        # the day and key limits of access_keys.yml, as the role templates them (strings too)
+        ({"access_keys": LIMITS}, []),
+        ({"access_keys": {**LIMITS, "console_max_unused_days": "45"}}, []),
+        (
+            {"access_keys": {**LIMITS, "console_max_unused_days": 0}},
+            ["baseline_console_access_max_unused_days must be between 1 and 3650 (inclusive), got 0"],
+        ),
+        (
+            {"access_keys": {**LIMITS, "console_max_unused_days": "soon"}},
+            ["baseline_console_access_max_unused_days must be an integer, got 'soon'"],
+        ),
+        ({"access_keys": {**LIMITS, "console_max_unused_days": 4.5}}, ["must be an integer, got 4.5"]),
+        ({"access_keys": {**LIMITS, "max_active_keys": 3}}, ["baseline_access_key_max_active must be between 0 and 2"]),
+        ({"access_keys": {**LIMITS, "max_age_days": True}}, ["baseline_access_key_max_age_days must be an integer"]),
     ],
 )
 def test_problems(params, fragments):

@@ -34,6 +34,9 @@ PROWLER = {
     ),
     # Prowler's v3.0 file lists no check for 1.22; the recommendation is the same as v4.0.1's 1.22.
     ("cloudshell_access", None): ("iam_policy_cloudshell_admin_not_attached", ("1.22", "1.22", "1.21", "2.21", "2.20")),
+    ("console_access_unused", None): ("iam_user_console_access_unused", ("1.12", "1.12", "1.11", "2.11", "2.11")),
+    # CIS v7.0 dropped "Do not create access keys at initial user set-up" (v6.0 2.10).
+    ("initial_access_keys", None): ("iam_user_no_setup_initial_access_key", ("1.11", "1.11", "1.10", "2.10", None)),
     ("support_role", None): ("iam_support_role_created", ("1.17", "1.17", "1.16", "2.16", "2.15")),
     ("server_certificates", None): (
         "iam_no_expired_server_certificates_stored",
@@ -109,6 +112,16 @@ def test_a_controls_ids_are_those_of_its_checks_per_version(control_id):
             "one_active",
             ["cis-aws-3.0:1.13", "cis-aws-4.0.1:1.13", "cis-aws-5.0:1.12", "cis-aws-6.0:2.12"],
         ),
+        (
+            "console_access_unused",
+            None,
+            ["cis-aws-3.0:1.12", "cis-aws-4.0.1:1.12", "cis-aws-5.0:1.11", "cis-aws-6.0:2.11", "cis-aws-7.0:2.11"],
+        ),
+        (
+            "initial_access_keys",
+            None,
+            ["cis-aws-3.0:1.11", "cis-aws-4.0.1:1.11", "cis-aws-5.0:1.10", "cis-aws-6.0:2.10"],
+        ),
         ("admin_group", None, []),
         ("iam_users", None, []),
         (
@@ -162,6 +175,8 @@ def test_control_ids_are_design_section_1():
         "root_usage",
         "user_mfa",
         "access_key_rotation",
+        "console_access_unused",
+        "initial_access_keys",
         "admin_group",
         "iam_users",
         "group_permissions",

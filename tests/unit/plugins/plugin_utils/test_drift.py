@@ -220,6 +220,47 @@ USER = "arn:aws:iam::111111111111:user/bob"
             "baseline_server_certificates_delete_expired",
             "an apply run",
         ),
+        # unused console passwords: the removal variable, unless the user is declared with console access
+        (
+            {"access_keys": {"findings": [found("console_access_unused", resource=USER)]}},
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "set baseline_console_access_remove_unused: true",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "console_access_remove_unused": True,
+            },
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "an apply run",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "console_access_remove_unused": True,
+                "users": (DeclaredUser("Bob", console_access=True),),
+            },
+            "console_access_unused",
+            None,
+            "never removed",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "users": (DeclaredUser("bob", console_access=False),),
+            },
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "set baseline_console_access_remove_unused: true",
+        ),
+        (
+            {"access_keys": {"findings": [found("initial_access_keys", resource=USER)]}},
+            "initial_access_keys",
+            None,
+            "deletes the never-used key",
+        ),
     ],
 )
 def test_each_drift_item_names_what_would_fix_it(kwargs, control, variable, words):
@@ -278,7 +319,31 @@ def test_undeclared_users_note_names_the_purge_variable():
     assert note.fix_variable == "baseline_users_purge" and note.names == ("legacy",)
 
 
-def test_declared_users_reads_names_and_groups_only():
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        # iam_access_keys names the controls it changed: each is drift under --check, the other is not
+        ({"changed": True, "changed_controls": ["console_access_unused"]}, ["console_access_unused"]),
+        ({"changed": True, "changed_controls": ["access_key_rotation"]}, ["access_key_rotation"]),
+        (
+            {"changed": True, "changed_controls": ["access_key_rotation", "console_access_unused"]},
+            ["access_key_rotation", "console_access_unused"],
+        ),
+        ({"changed": False, "changed_controls": []}, []),
+        # without the list, its change is its first control's
+        ({"changed": True}, ["access_key_rotation"]),
+    ],
+)
+def test_would_change_goes_to_the_controls_the_task_names(result, expected):
+    drift = gate(access_keys=result).drift
+    assert [item.control for item in drift] == expected
+    assert {item.fix_variable for item in drift} <= {
+        "baseline_access_keys_deactivate_stale",
+        "baseline_console_access_remove_unused",
+    }
+
+
+def test_declared_users_reads_names_groups_and_console_access_only():
     raw = [
         {"name": "alice", "groups": ["Cloudadmin"], "console_access": True},
         {"name": "bob", "groups": None},
@@ -287,7 +352,7 @@ def test_declared_users_reads_names_and_groups_only():
         "junk",
     ]
     assert Settings.declared_users(raw) == (
-        DeclaredUser("alice", ("Cloudadmin",)),
+        DeclaredUser("alice", ("Cloudadmin",), console_access=True),
         DeclaredUser("bob", ()),
         DeclaredUser("carol", ()),
     )

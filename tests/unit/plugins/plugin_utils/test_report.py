@@ -55,6 +55,17 @@ def ev(status="ok", tags=("password_policy",), result=None, check_mode=True, hos
 
 
 # -- aggregation rules --------------------------------------------------------------------------------------------
+KEY_TAGS = ("access_key_rotation", "console_access_unused", "initial_access_keys")
+KEY_RESULT = {
+    "changed_controls": ["console_access_unused"],
+    "findings": [
+        {"id": "access_key_rotation", "status": "pass", "resource": "r", "message": "m", "cis": []},
+        {"id": "console_access_unused", "status": "pass", "resource": "r", "message": "m", "cis": []},
+    ],
+    "diff": {"before": {"console_access": {"frank": True}}, "after": {"console_access": {"frank": False}}},
+}
+
+
 @pytest.mark.parametrize(
     ("events", "cid", "expected"),
     [
@@ -98,6 +109,16 @@ def ev(status="ok", tags=("password_policy",), result=None, check_mode=True, hos
             "compliant",
         ),
         ([ev("changed", tags=("iam_users",), result={"censored": "hidden"})], "iam_users", "drift"),
+        # a task enforcing two controls names the one it changed: the other's cell is not drift, nor changed
+        *(
+            ([ev(status, tags=KEY_TAGS, check_mode=check, result=KEY_RESULT)], cid, expected)
+            for status, check, cid, expected in (
+                ("changed", True, "console_access_unused", "drift"),
+                ("changed", True, "access_key_rotation", "compliant"),
+                ("changed", False, "console_access_unused", "changed"),
+                ("changed", False, "access_key_rotation", "compliant"),
+            )
+        ),
     ],
 )
 def test_cell_status(events, cid, expected):
@@ -952,3 +973,11 @@ def test_a_change_counts_only_for_the_controls_the_task_names():
         "admin_policies": "compliant",
         "cloudshell_access": "changed",
     }
+
+
+def test_a_change_lands_in_the_cell_of_the_control_that_changed():
+    report = build([ev("changed", tags=KEY_TAGS, result=KEY_RESULT)])
+    controls = report["accounts"][0]["controls"]
+    assert controls["access_key_rotation"]["changes"] == []
+    (change,) = controls["console_access_unused"]["changes"]
+    assert change["fields"] == [{"field": "console_access.frank", "before": True, "after": False, "action": "update"}]
