@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AccountResults, Settings, assess
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
+    ROOT_ACCESS_MODES,
+    AccountResults,
+    Settings,
+    assess,
+)
 
-_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys")
+_RESULTS = ("password_policy", "root", "root_live", "mfa", "admin_group", "iam_users", "access_keys")
 
 ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -24,6 +29,8 @@ ARGUMENT_SPEC = {
     "root_require_hardware_mfa": {"type": "bool", "default": False},
     "access_keys_deactivate_stale": {"type": "bool", "default": False},
     "users_replace_lost_access_keys": {"type": "bool", "default": False},
+    "root_access": {"type": "str", "default": "off", "choices": list(ROOT_ACCESS_MODES)},
+    "root_remove_credentials": {"type": "list", "elements": "str", "default": []},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -48,6 +55,8 @@ class ActionModule(ActionBase):
                 root_require_hardware_mfa=args["root_require_hardware_mfa"],
                 access_keys_deactivate_stale=args["access_keys_deactivate_stale"],
                 users_replace_lost_access_keys=args["users_replace_lost_access_keys"],
+                root_access=args["root_access"],
+                root_remove_credentials=tuple(args["root_remove_credentials"]),
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -30,9 +30,35 @@ ENFORCING = ("password_policy", "admin_group", "iam_users", "access_key_rotation
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
-def _manual_help(root_require_hardware_mfa: bool) -> dict[str, str]:
-    """What no API can do for the operator: root credentials are managed by a person signed in as root."""
+REMOVE_ROOT_VARIABLE = "baseline_root_remove_credentials"
+# The root credential kinds whose removal settles each root control on a member account: a root user with no
+# password, access keys or signing certificates passes all three.
+ROOT_FIX_KINDS = {
+    "root_access_keys": ("access_keys",),
+    "root_mfa": ("login_profile", "access_keys", "signing_certificates"),
+    "root_usage": ("login_profile", "access_keys", "signing_certificates"),
+}
+ROOT_ACCESS_MODES = ("off", "assume_root", "management")
+
+
+def _manual_help(root_require_hardware_mfa: bool, root_access: str = "off") -> dict[str, str]:
+    """What no API can do for the operator: root credentials are managed by a person signed in as root.
+
+    On a member account checked through sts:AssumeRoot an API can (see _root_fix); on the management account
+    sts:AssumeRoot cannot, and the text says so."""
     hardware = " (a hardware device)" if root_require_hardware_mfa else ""
+    if root_access == "management":
+        return {
+            "root_access_keys": (
+                "sign in as the root user of the management account and delete its access keys (Security "
+                "credentials page): sts:AssumeRoot cannot target the management account"
+            ),
+            "root_mfa": f"sign in as the root user of the management account and enrol an MFA device for it{hardware}",
+            "root_usage": (
+                "stop using the management account's root user for daily work; sign in as a member of the "
+                "administrators group instead"
+            ),
+        }
     return {
         "root_access_keys": (
             "sign in as the root user and delete its access keys (Security credentials page): no API call can do it"
@@ -190,6 +216,10 @@ class Settings:
     root_require_hardware_mfa: bool = False  # baseline_root_require_hardware_mfa
     access_keys_deactivate_stale: bool = False  # baseline_access_keys_deactivate_stale
     users_replace_lost_access_keys: bool = False  # baseline_users_replace_lost_access_keys
+    # How the host's root was checked: off (no API can act), assume_root (a member account with root sessions
+    # on), management (the Organization's management account; sts:AssumeRoot cannot target it).
+    root_access: str = "off"
+    root_remove_credentials: tuple[str, ...] = ()  # baseline_root_remove_credentials
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -209,6 +239,7 @@ class AccountResults:
 
     password_policy: Mapping = field(default_factory=dict)  # _baseline_password_policy
     root: Mapping = field(default_factory=dict)  # _baseline_root
+    root_live: Mapping = field(default_factory=dict)  # _baseline_root_live_result (through sts:AssumeRoot)
     mfa: Mapping = field(default_factory=dict)  # _baseline_mfa
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
@@ -226,7 +257,7 @@ class AccountResults:
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users)
+        return (self.root_live, self.root, self.mfa, self.access_keys, self.iam_users)
 
 
 @dataclass(frozen=True)
@@ -272,8 +303,24 @@ def _changed(result: Mapping) -> bool:
     return isinstance(result, Mapping) and result.get("changed") is True
 
 
+def _root_fix(control: str, settings: Settings) -> tuple[str, str]:
+    """(variable, words) for a failing root finding of a member account checked through sts:AssumeRoot."""
+    kinds = ROOT_FIX_KINDS[control]
+    missing = [kind for kind in kinds if kind not in settings.root_remove_credentials]
+    if not missing:
+        return REMOVE_ROOT_VARIABLE, f"{APPLY_RUN}: {REMOVE_ROOT_VARIABLE} deletes them through sts:AssumeRoot"
+    why = (
+        "a root user without password, access keys and signing certificates needs no MFA and cannot be used"
+        if control != "root_access_keys"
+        else "they are deleted through sts:AssumeRoot (centralized root access)"
+    )
+    return REMOVE_ROOT_VARIABLE, f"add {', '.join(missing)} to {REMOVE_ROOT_VARIABLE}: {why}"
+
+
 def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple[str | None, str | None]:
     """(variable, words) that would fix a failing finding."""
+    if found.control in ROOT_FIX_KINDS and settings.root_access == "assume_root":
+        return _root_fix(found.control, settings)
     if found.control in manual_help:
         return None, manual_help[found.control]
     if found.control == "access_key_rotation":
@@ -304,6 +351,21 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
 
 def _notes(results: AccountResults, settings: Settings) -> tuple[Note, ...]:
     notes = []
+    if settings.root_remove_credentials and settings.root_access != "assume_root":
+        where = (
+            "the management account (sts:AssumeRoot cannot target it)"
+            if settings.root_access == "management"
+            else "an account without centralized root access (not a member of an Organization with root sessions on)"
+        )
+        notes.append(
+            Note(
+                "root_access_keys",
+                f"{REMOVE_ROOT_VARIABLE} ({', '.join(settings.root_remove_credentials)}) not applied: this is {where}",
+                (),
+                None,
+                "a person signed in as the root user removes them (Security credentials page)",
+            )
+        )
     undeclared = results.iam_users.get("undeclared_users") if isinstance(results.iam_users, Mapping) else None
     undeclared = [str(u) for u in undeclared or ()] if not settings.users_purge else []
     if undeclared:
@@ -347,7 +409,9 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
             if task_drifts(changed=_changed(result), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
-    manual_help = _manual_help(settings.root_require_hardware_mfa)
+    manual_help = _manual_help(settings.root_require_hardware_mfa, settings.root_access)
+    if settings.root_access == "assume_root":
+        manual_help = {cid: text for cid, text in manual_help.items() if cid not in ROOT_FIX_KINDS}
     manual_controls = []
     for result in results.checking():
         for found in failing_of(result):
