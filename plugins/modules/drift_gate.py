@@ -104,7 +104,8 @@ options:
     choices: [off, assume_root, management]
     default: "off"
   root_remove_credentials:
-    description: C(baseline_root_remove_credentials), for the fix a root finding gets and the note where it cannot apply.
+    description:
+      - C(baseline_root_remove_credentials), for the fix a root finding gets and the note where it cannot apply.
     type: list
     elements: str
     default: []
