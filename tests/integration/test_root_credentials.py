@@ -6,11 +6,13 @@ Ground truth: the emulator's root state (emulator.root_state) and its request lo
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 
 import pytest
-from helpers.ansible_run import run_module
+import yaml
+from helpers.ansible_run import run_module, run_playbook
 
 MODULE = "accountguard.aws.root_credentials"
 MANAGEMENT = "123456789012"
@@ -236,3 +238,66 @@ def test_bad_input_fails_before_any_call(emulator):
     bad_kind = run(emulator, {"account_id": "210987654321", "remove": ["passwords"]})
     assert bad_kind.get("failed") is True and "passwords" in bad_kind["msg"]
     assert emulator.requests() == []
+
+
+# --- both front ends -------------------------------------------------------------------------------------------
+
+FRONT_ENDS = {"controller": {}, "module": {"ACCOUNTGUARD_CONTROLLER_EXECUTION": "false"}}
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?")
+VOLATILE = {"exception", "response_metadata", "credential_cache_dir"}
+
+
+def comparable(value, ids: dict):
+    if isinstance(value, dict):
+        return {k: comparable(v, ids) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [comparable(v, ids) for v in value]
+    if isinstance(value, str):
+        for real, placeholder in ids.items():
+            value = value.replace(real, placeholder)
+        return ISO_TIME.sub("<time>", value)
+    return value
+
+
+def run_front_end(emulator, tmp_path, front_end: str):
+    emulator.reset()
+    (member,) = organization(emulator, members=1)
+    emulator.set_root(member, **FULL)
+    held = emulator.root_state(member)
+    ids = {k["access_key_id"]: f"<key{i}>" for i, k in enumerate(held["access_keys"])}
+    ids.update({c["certificate_id"]: f"<cert{i}>" for i, c in enumerate(held["signing_certificates"])})
+    ids[emulator.client("organizations").describe_organization()["Organization"]["Id"]] = "<org>"
+    tasks = [
+        {"name": "predicted", MODULE: {"account_id": member, "remove": ["access_keys"]}, "check_mode": True},
+        {"name": "removed", MODULE: {"account_id": member, "remove": ["access_keys", "signing_certificates"]}},
+        {"name": "features", MODULE: {}},
+        {"name": "refused", MODULE: {"account_id": MANAGEMENT}, "ignore_errors": True},
+        {"name": "bad input", MODULE: {"account_id": "12345", "remove": ["access_keys"]}, "ignore_errors": True},
+    ]
+    path = tmp_path / f"{front_end}.yml"
+    path.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}])
+    )
+    env = emulator.env() | LOCAL_PYTHON | FRONT_ENDS[front_end]
+    results = run_playbook(path, diff=True, env=env).task_results()
+    after = emulator.root_state(member)
+    writes = [(c["action"], c.get("root_session")) for c in emulator.requests(writes_only=True)]
+    return comparable(results, ids), after, writes
+
+
+def test_front_ends_agree(emulator, tmp_path):
+    controller = run_front_end(emulator, tmp_path, "controller")
+    module = run_front_end(emulator, tmp_path, "module")
+
+    for results, after, writes in (controller, module):
+        by_name = {r["_task"]: r for r in results}
+        assert by_name["predicted"]["changed"] is True and by_name["predicted"]["removals"][0]["id"] == "<key0>"
+        assert by_name["removed"]["changed"] is True
+        assert by_name["features"]["features"]["root_sessions"] is True
+        assert by_name["refused"]["failed"] is True and "AccessDenied" in by_name["refused"]["msg"]
+        assert by_name["bad input"]["failed"] is True and "12-digit" in by_name["bad input"]["msg"]
+        assert (after["access_keys"], after["signing_certificates"], after["password"]) == ([], [], True)
+        assert sorted(writes) == sorted(
+            [("DeleteAccessKey", DELETE), ("DeleteAccessKey", DELETE), ("DeleteSigningCertificate", DELETE)]
+        )
+    assert controller[0] == module[0]
