@@ -256,3 +256,19 @@ def test_a_refused_session_fails_its_account_alone(emulator, tmp_path):
     # the management account is recognised by DescribeOrganization (no inventory flag here) and never targeted
     assert task(result, "management", ROOT_TASK).get("skipped") is True
     assert MANAGEMENT not in {c["target_principal"] for c in assume_root(emulator)}
+
+
+def test_a_bad_removal_list_fails_before_any_aws_call(emulator, tmp_path):
+    organization(emulator)
+    emulator.clear_requests()
+    extra = {**QUIET, "baseline_root_remove_credentials": ["access_keys", "passwords"]}
+
+    result = run_playbook(
+        PLAYBOOK, inventory=org_inventory(tmp_path), extra_vars=extra, check=True, env=env_for(emulator, tmp_path)
+    )
+
+    assert result.rc != 0
+    messages = [r.get("msg", "") for host in result.stats() for r in result.task_results(host) if r.get("failed")]
+    assert messages and all("baseline_root_remove_credentials" in m and "passwords" in m for m in messages), messages
+    # the inventory read the Organization; no host made a call
+    assert {c["service"] for c in emulator.requests()} <= {"organizations"}
