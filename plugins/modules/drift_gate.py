@@ -101,7 +101,7 @@ options:
         root findings the fix C(baseline_root_remove_credentials) instead of a step only a person can take;
         V(management) (the Organization's management account) and V(off) keep the person.
     type: str
-    choices: [off, assume_root, management]
+    choices: ["off", assume_root, management]
     default: "off"
   root_remove_credentials:
     description:

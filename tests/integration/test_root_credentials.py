@@ -172,7 +172,7 @@ def test_removal_deletes_exactly_the_listed_kinds(emulator, kinds, gone):
     policies = [c["task_policy_arn"] for c in assume_root_calls(emulator)]
     assert policies == [AUDIT, DELETE]
     assert {c["target_principal"] for c in assume_root_calls(emulator)} == {member}
-    writes = [c for c in emulator.requests(writes_only=True)]
+    writes = emulator.requests(writes_only=True)
     assert writes and all(c.get("root_session") == DELETE and c["account_id"] == member for c in writes)
     # Idempotent: a second run removes nothing more.
     again = run(emulator, {"account_id": member, "remove": kinds})
