@@ -131,7 +131,18 @@ def test_features_on_audit_through_assume_root_and_check_writes_nothing(emulator
     assert any("baseline_root_remove_credentials" in n["message"] and "AssumeRoot" in n["message"] for n in notes)
     # The report carries the same: drift with the variable for the members.
     report = json.loads((tmp_path / "reports" / "accountguard-report-latest.json").read_text())
-    assert {a["host"] for a in report["accounts"]} == {*members, management}
+    by_host = {a["host"]: a for a in report["accounts"]}
+    assert set(by_host) == {*members, management}
+    for host in members:
+        cell = by_host[host]["controls"]["root_access_keys"]
+        assert cell["status"] == "drift", cell
+        assert any(f["status"] == "fail" for f in cell["findings"])
+        # the task would change (the removal), so its other cells show drift too, with passing findings
+        assert {f["status"] for f in by_host[host]["controls"]["root_usage"]["findings"]} == {"pass"}
+        fixes = {d["fix_variable"] for d in by_host[host]["drift"] if d["control"] == "root_access_keys"}
+        assert fixes == {"baseline_root_remove_credentials"}
+        assert by_host[host]["manual"] == []
+    assert by_host[management]["manual"]
 
 
 def test_removal_deletes_exactly_the_listed_kinds_and_never_the_management_root(emulator, tmp_path):
