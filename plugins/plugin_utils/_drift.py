@@ -424,5 +424,18 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
         account_id=settings.account_id,
         drift=tuple(drift),
         manual=tuple(manual_help[cid] for cid in manual_controls),
-        notes=_notes(results, settings),
+        notes=_notes(results, settings) + _root_notes(drift, settings),
     )
+
+
+def _root_notes(drift: list[DriftItem], settings: Settings) -> tuple[Note, ...]:
+    """On a member account checked through sts:AssumeRoot, the root steps a person used to take, with the
+    variable that takes them instead (once per control, only while the variable does not list them yet)."""
+    if settings.root_access != "assume_root":
+        return ()
+    notes = []
+    for control in dict.fromkeys(item.control for item in drift if item.control in ROOT_FIX_KINDS):
+        variable, fix = _root_fix(control, settings)
+        if fix.startswith("add "):
+            notes.append(Note(control, f"no person needed (centralized root access): {fix}", (), variable, fix))
+    return tuple(notes)

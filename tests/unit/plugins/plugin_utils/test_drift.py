@@ -318,3 +318,17 @@ def test_without_centralized_root_access_a_person_stays(mode):
 def test_no_note_when_nothing_is_asked_or_it_applies():
     assert gate(root=ROOT_KEYS, root_access="management").notes == ()
     assert gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",)).notes == ()
+
+
+def test_the_console_names_the_variable_that_replaces_the_person():
+    assessment = gate(root_live={"findings": ROOT_KEYS["findings"] + ROOT_MFA["findings"]}, root_access="assume_root")
+    lines = assessment.summary()
+    assert "only a person can:" not in lines
+    assert (
+        "root_access_keys: no person needed (centralized root access): add access_keys to "
+        "baseline_root_remove_credentials: they are deleted through sts:AssumeRoot (centralized root access)" in lines
+    )
+    assert [n.fix_variable for n in assessment.notes] == ["baseline_root_remove_credentials"] * 2
+    # once the variable lists the kinds, the apply run does it: no note
+    asked = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",))
+    assert asked.notes == ()
