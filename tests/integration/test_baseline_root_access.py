@@ -283,3 +283,33 @@ def test_a_bad_removal_list_fails_before_any_aws_call(emulator, tmp_path):
     assert messages and all("baseline_root_remove_credentials" in m and "passwords" in m for m in messages), messages
     # the inventory read the Organization; no host made a call
     assert {c["service"] for c in emulator.requests()} <= {"organizations"}
+
+
+def test_root_controls_alone_read_no_credential_report_and_no_account_summary(emulator, tmp_path):
+    members = organization(emulator)
+    emulator.clear_requests()
+
+    result = run_playbook(
+        PLAYBOOK,
+        inventory=org_inventory(tmp_path),
+        extra_vars=QUIET,
+        check=True,
+        env=env_for(emulator, tmp_path),
+        args=["--tags", "root_access_keys,root_mfa,root_usage", "--limit", "dev"],
+    )
+
+    assert result.rc == 0, result.stdout[-3000:]
+    calls = [c for c in emulator.requests() if c["account_id"] == members["dev"]]
+    actions = {c["action"] for c in calls}
+    assert not actions & {"GenerateCredentialReport", "GetCredentialReport", "GetAccountSummary"}, actions
+    assert {c["action"] for c in calls if c.get("root_session") == AUDIT} == {
+        "ListAccessKeys",
+        "GetAccessKeyLastUsed",
+        "GetLoginProfile",
+        "GetUser",
+        "ListMFADevices",
+        "ListSigningCertificates",
+    }
+    assert [(c["target_principal"], c["task_policy_arn"]) for c in assume_root(emulator)] == [(members["dev"], AUDIT)]
+    found = {f["id"] for f in task(result, "dev", ROOT_TASK)["findings"]}
+    assert found == {"root_access_keys", "root_mfa", "root_usage"}
