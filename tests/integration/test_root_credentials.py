@@ -138,6 +138,10 @@ def test_check_diff_names_every_credential_that_would_go_and_writes_nothing(emul
         assert key["access_key_id"] in diff_text
     assert before["mfa_serial"] in diff_text
     assert by_id(result)["root_access_keys"]["status"] == "fail"
+    # the root session's credentials never leave the task
+    (issued,) = emulator.issued_root_sessions()
+    for secret in (issued["access_key_id"], issued["secret_access_key"], issued["session_token"]):
+        assert secret not in result["_stdout"] and secret not in result["_stderr"]
 
 
 @pytest.mark.parametrize(
