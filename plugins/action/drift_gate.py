@@ -9,7 +9,12 @@ import datetime
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
-from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AccountResults, Settings, assess
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
+    ROOT_ACCESS_MODES,
+    AccountResults,
+    Settings,
+    assess,
+)
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import (
     DEFAULT_WARN_DAYS,
     AccountContext,
@@ -19,7 +24,17 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions impor
     resolve_path,
 )
 
-_RESULTS = ("password_policy", "root", "mfa", "admin_group", "iam_users", "access_keys", "iam_account", "policies")
+_RESULTS = (
+    "password_policy",
+    "root",
+    "root_live",
+    "mfa",
+    "admin_group",
+    "iam_users",
+    "access_keys",
+    "iam_account",
+    "policies",
+)
 
 ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -45,6 +60,8 @@ ARGUMENT_SPEC = {
     "server_certificates_delete_expired": {"type": "bool", "default": False},
     "cloudshell_access_detach": {"type": "bool", "default": False},
     "console_access_remove_unused": {"type": "bool", "default": False},
+    "root_access": {"type": "str", "default": "off", "choices": list(ROOT_ACCESS_MODES)},
+    "root_remove_credentials": {"type": "list", "elements": "str", "default": []},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -92,6 +109,8 @@ class ActionModule(ActionBase):
                 server_certificates_delete_expired=args["server_certificates_delete_expired"],
                 cloudshell_access_detach=args["cloudshell_access_detach"],
                 console_access_remove_unused=args["console_access_remove_unused"],
+                root_access=args["root_access"],
+                root_remove_credentials=tuple(args["root_remove_credentials"]),
             ),
             check_mode=bool(self._task.check_mode),
         )

@@ -18,7 +18,8 @@ description:
     C(ansible-playbook --check) exits non-zero).
   - "Drift is: under C(--check), an enforcing task that would change something; in any mode, a failing finding of
     a checking module. Each drift item names the role variable that would fix it, where one exists (for example
-    C(baseline_access_keys_deactivate_stale) for stale access keys); root credentials need a person."
+    C(baseline_access_keys_deactivate_stale) for stale access keys); root credentials need a person, except on
+    a member account checked through C(sts:AssumeRoot), where C(baseline_root_remove_credentials) can remove them."
   - Runs on the controller only, makes no AWS call and never changes anything. The C(accountguard.aws.report)
     callback reads its result into the report.
 author:
@@ -45,6 +46,10 @@ options:
         default: {}
       root:
         description: Result of M(accountguard.aws.root_key_check).
+        type: dict
+        default: {}
+      root_live:
+        description: Result of M(accountguard.aws.root_credentials) (a member account's root through C(sts:AssumeRoot)).
         type: dict
         default: {}
       mfa:
@@ -140,6 +145,20 @@ options:
     description: C(baseline_console_access_remove_unused), for the fix an unused console password gets.
     type: bool
     default: false
+  root_access:
+    description:
+      - How the account's root was checked. V(assume_root) (a member account with root sessions on) gives failing
+        root findings the fix C(baseline_root_remove_credentials) instead of a step only a person can take;
+        V(management) (the Organization's management account) and V(off) keep the person.
+    type: str
+    choices: ["off", assume_root, management]
+    default: "off"
+  root_remove_credentials:
+    description:
+      - C(baseline_root_remove_credentials), for the fix a root finding gets and the note where it cannot apply.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.conn

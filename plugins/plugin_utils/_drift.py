@@ -40,9 +40,35 @@ ENFORCING = (
 APPLY_RUN = "an apply run (without --check) makes it so"
 
 
-def _manual_help(root_require_hardware_mfa: bool) -> dict[str, str]:
-    """What no API can do for the operator: root credentials are managed by a person signed in as root."""
+REMOVE_ROOT_VARIABLE = "baseline_root_remove_credentials"
+# The root credential kinds whose removal settles each root control on a member account: a root user with no
+# password, access keys or signing certificates passes all three.
+ROOT_FIX_KINDS = {
+    "root_access_keys": ("access_keys",),
+    "root_mfa": ("login_profile", "access_keys", "signing_certificates"),
+    "root_usage": ("login_profile", "access_keys", "signing_certificates"),
+}
+ROOT_ACCESS_MODES = ("off", "assume_root", "management")
+
+
+def _manual_help(root_require_hardware_mfa: bool, root_access: str = "off") -> dict[str, str]:
+    """What no API can do for the operator: root credentials are managed by a person signed in as root.
+
+    On a member account checked through sts:AssumeRoot an API can (see _root_fix); on the management account
+    sts:AssumeRoot cannot, and the text says so."""
     hardware = " (a hardware device)" if root_require_hardware_mfa else ""
+    if root_access == "management":
+        return {
+            "root_access_keys": (
+                "sign in as the root user of the management account and delete its access keys (Security "
+                "credentials page): sts:AssumeRoot cannot target the management account"
+            ),
+            "root_mfa": f"sign in as the root user of the management account and enrol an MFA device for it{hardware}",
+            "root_usage": (
+                "stop using the management account's root user for daily work; sign in as a member of the "
+                "administrators group instead"
+            ),
+        }
     return {
         "root_access_keys": (
             "sign in as the root user and delete its access keys (Security credentials page): no API call can do it"
@@ -255,6 +281,10 @@ class Settings:
     server_certificates_delete_expired: bool = False  # baseline_server_certificates_delete_expired
     cloudshell_access_detach: bool = False  # baseline_cloudshell_access_detach
     console_access_remove_unused: bool = False  # baseline_console_access_remove_unused
+    # How the host's root was checked: off (no API can act), assume_root (a member account with root sessions
+    # on), management (the Organization's management account; sts:AssumeRoot cannot target it).
+    root_access: str = "off"
+    root_remove_credentials: tuple[str, ...] = ()  # baseline_root_remove_credentials
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -275,6 +305,7 @@ class AccountResults:
 
     password_policy: Mapping = field(default_factory=dict)  # _baseline_password_policy
     root: Mapping = field(default_factory=dict)  # _baseline_root
+    root_live: Mapping = field(default_factory=dict)  # _baseline_root_live_result (through sts:AssumeRoot)
     mfa: Mapping = field(default_factory=dict)  # _baseline_mfa
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
@@ -301,7 +332,7 @@ class AccountResults:
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account, self.policies)
+        return (self.root_live, self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account, self.policies)
 
 
 @dataclass(frozen=True)
@@ -404,8 +435,24 @@ def _user_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if ":user/" in arn else arn
 
 
+def _root_fix(control: str, settings: Settings) -> tuple[str, str]:
+    """(variable, words) for a failing root finding of a member account checked through sts:AssumeRoot."""
+    kinds = ROOT_FIX_KINDS[control]
+    missing = [kind for kind in kinds if kind not in settings.root_remove_credentials]
+    if not missing:
+        return REMOVE_ROOT_VARIABLE, f"{APPLY_RUN}: {REMOVE_ROOT_VARIABLE} deletes them through sts:AssumeRoot"
+    why = (
+        "a root user without password, access keys and signing certificates needs no MFA and cannot be used"
+        if control != "root_access_keys"
+        else "they are deleted through sts:AssumeRoot (centralized root access)"
+    )
+    return REMOVE_ROOT_VARIABLE, f"add {', '.join(missing)} to {REMOVE_ROOT_VARIABLE}: {why}"
+
+
 def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple[str | None, str | None]:
     """(variable, words) that would fix a failing finding."""
+    if found.control in ROOT_FIX_KINDS and settings.root_access == "assume_root":
+        return _root_fix(found.control, settings)
     if found.control in manual_help:
         return None, manual_help[found.control]
     if found.control == "access_key_rotation":
@@ -479,6 +526,21 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
 
 def _notes(results: AccountResults, settings: Settings) -> tuple[Note, ...]:
     notes = []
+    if settings.root_remove_credentials and settings.root_access != "assume_root":
+        where = (
+            "the management account (sts:AssumeRoot cannot target it)"
+            if settings.root_access == "management"
+            else "an account without centralized root access (not a member of an Organization with root sessions on)"
+        )
+        notes.append(
+            Note(
+                "root_access_keys",
+                f"{REMOVE_ROOT_VARIABLE} ({', '.join(settings.root_remove_credentials)}) not applied: this is {where}",
+                (),
+                None,
+                "a person signed in as the root user removes them (Security credentials page)",
+            )
+        )
     undeclared = results.iam_users.get("undeclared_users") if isinstance(results.iam_users, Mapping) else None
     undeclared = [str(u) for u in undeclared or ()] if not settings.users_purge else []
     if undeclared:
@@ -534,7 +596,9 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
             if task_drifts(changed=_changed(result, control), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
-    manual_help = _manual_help(settings.root_require_hardware_mfa)
+    manual_help = _manual_help(settings.root_require_hardware_mfa, settings.root_access)
+    if settings.root_access == "assume_root":
+        manual_help = {cid: text for cid, text in manual_help.items() if cid not in ROOT_FIX_KINDS}
     manual_controls, accepted = [], []
     exceptions = settings.exceptions
     account = settings.account
@@ -566,7 +630,20 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
         account_id=settings.account_id,
         drift=tuple(drift),
         manual=tuple(manual_help[cid] for cid in manual_controls),
-        notes=_notes(results, settings),
+        notes=_notes(results, settings) + _root_notes(drift, settings),
         accepted=tuple(accepted),
         exceptions={**exceptions.to_dict(), "account": account.to_dict()} if exceptions else None,
     )
+
+
+def _root_notes(drift: list[DriftItem], settings: Settings) -> tuple[Note, ...]:
+    """On a member account checked through sts:AssumeRoot, the root steps a person used to take, with the
+    variable that takes them instead (once per control, only while the variable does not list them yet)."""
+    if settings.root_access != "assume_root":
+        return ()
+    notes = []
+    for control in dict.fromkeys(item.control for item in drift if item.control in ROOT_FIX_KINDS):
+        variable, fix = _root_fix(control, settings)
+        if fix.startswith("add "):
+            notes.append(Note(control, f"no person needed (centralized root access): {fix}", (), variable, fix))
+    return tuple(notes)

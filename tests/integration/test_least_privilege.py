@@ -24,6 +24,8 @@ import pytest
 from helpers.ansible_run import ROOT, run_playbook
 from helpers.ansible_run import write_inventory as write_inventory_file
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _root_access
+
 POLICIES = ROOT / "docs" / "policies"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 MANAGEMENT = "123456789012"
@@ -305,3 +307,28 @@ def test_apply_run_passes_with_the_apply_policy(runs):
         "alice_path": "/people/",
     }
     assert runs["apply_state"] == dict.fromkeys(COMPLETE["apply"], expected)
+
+
+def test_the_root_access_policy_allows_exactly_the_two_task_policies_the_module_uses():
+    """sts:AssumeRoot is answered by the emulator before its policy check, so the file is proved against the
+    module's own constants and gateway calls instead of under enforced authorization."""
+    policy = json.loads((POLICIES / "accountguard-root-access.json").read_text(encoding="utf-8"))
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assume = statements["AuditAndDeleteRootCredentialsOfMemberAccounts"]
+    assert (assume["Effect"], assume["Action"], assume["Resource"]) == (
+        "Allow",
+        "sts:AssumeRoot",
+        "arn:aws:iam::*:root",
+    )
+    assert assume["Condition"] == {
+        "StringEquals": {"sts:TaskPolicyArn": [_root_access.AUDIT_TASK_POLICY, _root_access.DELETE_TASK_POLICY]}
+    }
+    gateway = (ROOT / "plugins" / "module_utils" / "_gateway" / "root.py").read_text(encoding="utf-8")
+    outside_session = {
+        "iam:ListOrganizationsFeatures": "list_organizations_features",
+        "organizations:DescribeOrganization": "describe_organization",
+    }
+    assert set(statements["ReadTheOrganizationsRootAccessFeatures"]["Action"]) == set(outside_session)
+    for method in outside_session.values():
+        assert f"client.{method}(" in gateway
+    assert "client.assume_root(" in gateway

@@ -495,3 +495,63 @@ def test_the_accepted_admin_group_exception_is_a_note_not_drift():
     assessment = gate(True, policies=result)
     assert assessment.drift == ()
     assert [(n.control, n.message, n.names) for n in assessment.notes] == [("admin_policies", message, (group,))]
+
+
+# -- centralized root access ------------------------------------------------------------------------------------
+ROOT_KEYS = {"findings": [found("root_access_keys", message="root user has 1 active and 0 inactive access keys")]}
+ROOT_MFA = {"findings": [found("root_mfa", message="root user has credentials and no MFA device", check="mfa")]}
+
+
+@pytest.mark.parametrize(
+    ("remove", "words"),
+    [
+        ((), "add access_keys to baseline_root_remove_credentials"),
+        (("access_keys",), "an apply run (without --check) makes it so: baseline_root_remove_credentials deletes"),
+    ],
+)
+def test_a_member_accounts_root_keys_name_the_variable_not_a_person(remove, words):
+    assessment = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=remove)
+    (item,) = assessment.drift
+    assert (item.control, item.fix_variable, item.manual) == (
+        "root_access_keys",
+        "baseline_root_remove_credentials",
+        False,
+    )
+    assert item.fix.startswith(words)
+    assert assessment.manual == ()
+
+
+def test_a_member_accounts_root_mfa_is_settled_by_removing_the_credentials():
+    (item,) = gate(root_live=ROOT_MFA, root_access="assume_root").drift
+    assert item.fix_variable == "baseline_root_remove_credentials"
+    assert "login_profile, access_keys, signing_certificates" in item.fix and not item.manual
+
+
+@pytest.mark.parametrize("mode", ["off", "management"])
+def test_without_centralized_root_access_a_person_stays(mode):
+    assessment = gate(root=ROOT_KEYS, root_access=mode, root_remove_credentials=("access_keys",))
+    (item,) = assessment.drift
+    assert item.manual and item.fix_variable is None
+    assert ("management account" in assessment.manual[0]) is (mode == "management")
+    (note,) = assessment.notes
+    assert "baseline_root_remove_credentials (access_keys) not applied" in note.message
+    assert ("AssumeRoot cannot target it" in note.message) is (mode == "management")
+
+
+def test_no_note_when_nothing_is_asked_or_it_applies():
+    assert gate(root=ROOT_KEYS, root_access="management").notes == ()
+    assert gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",)).notes == ()
+
+
+def test_the_console_names_the_variable_that_replaces_the_person():
+    assessment = gate(root_live={"findings": ROOT_KEYS["findings"] + ROOT_MFA["findings"]}, root_access="assume_root")
+    lines = assessment.summary()
+    assert "only a person can:" not in lines
+    assert (
+        "root_access_keys: no person needed (centralized root access): add access_keys to "
+        "baseline_root_remove_credentials: they are deleted through sts:AssumeRoot (centralized root access)" in lines
+    )
+    assert [n.fix_variable for n in assessment.notes] == ["baseline_root_remove_credentials"] * 2
+    # once the variable lists the kinds, the apply run does it: no note
+    asked = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",))
+    assert asked.notes == ()
