@@ -26,6 +26,11 @@ ONLY_CREDENTIAL_REPORT = {
     "baseline_user_mfa_enabled": False,
     "baseline_admin_group_enabled": False,
     "baseline_iam_users_enabled": False,
+    "baseline_group_permissions_enabled": False,
+    "baseline_admin_policies_enabled": False,
+    "baseline_cloudshell_access_enabled": False,
+    "baseline_support_role_enabled": False,
+    "baseline_server_certificates_enabled": False,
 }
 
 # name -> the emulator's create_users spec: one failing and one passing subject per rule, and the edges.
@@ -186,8 +191,16 @@ def test_the_report_carries_both_verdicts_and_the_apply_removes_only_undeclared_
     assert verdicts(initial["findings"], "initial_access_keys") == {
         name: "fail" if name == "setup-key" else "pass" for name in CONSOLE
     }
-    assert all(f["cis"] == ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"] for f in console["findings"])
-    assert all(f["cis"] == ["cis-aws-3.0:1.11", "cis-aws-5.0:1.10"] for f in initial["findings"])
+    assert all(
+        f["cis"]
+        == ["cis-aws-3.0:1.12", "cis-aws-4.0.1:1.12", "cis-aws-5.0:1.11", "cis-aws-6.0:2.11", "cis-aws-7.0:2.11"]
+        for f in console["findings"]
+    )
+    # CIS v7.0 has no recommendation on set-up keys
+    assert all(
+        f["cis"] == ["cis-aws-3.0:1.11", "cis-aws-4.0.1:1.11", "cis-aws-5.0:1.10", "cis-aws-6.0:2.10"]
+        for f in initial["findings"]
+    )
     # the would-be removal is console_access_unused's, field by field; access_key_rotation did not drift
     fields = {c["field"] for change in console["changes"] for c in change["fields"]}
     assert fields == {f"console_access.{name}" for name in REMOVABLE}
