@@ -17,11 +17,12 @@ Prowler treats it the same). Pure: no AWS call here.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ._common import iso
 from ._findings import finding
 from ._mfa import mfa_type_from_serial
+from ._root import usage_verdict
 
 TASK_POLICY_PREFIX = "arn:aws:iam::aws:policy/root-task/"
 AUDIT_TASK_POLICY = TASK_POLICY_PREFIX + "IAMAuditRootUserCredentials"
@@ -171,15 +172,7 @@ def _usage_finding(state: dict, resource: str, none: bool, now: datetime, usage_
     if state["password_last_used"]:
         uses.append(("signed in", _when(state["password_last_used"])))
     uses.extend(("used an access key", _when(k["last_used"])) for k in state["access_keys"] if k["last_used"])
-    recent = [(what, when) for what, when in uses if now - when < timedelta(days=usage_days)]
-    if recent:
-        what, when = max(recent, key=lambda use: use[1])
-        return finding(
-            "root_usage", "fail", resource, f"root user {what} at {iso(when)}, within the last {usage_days} days"
-        )
-    last = max((use[1] for use in uses), default=None)
-    message = f"root user last used at {iso(last)}" if last else "root user has no recorded use"
-    return finding("root_usage", "pass", resource, f"{message}, not within the last {usage_days} days")
+    return usage_verdict(uses, resource=resource, now=now, usage_days=usage_days)
 
 
 def removal_plan(state: dict, remove) -> list[dict]:
