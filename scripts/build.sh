@@ -5,7 +5,7 @@
 #
 # Environment:
 #   VENV            the virtual environment whose ansible-galaxy builds the artifact (default: .venv)
-#   CHANGELOG_VENV  the one with antsibull-changelog, a development tool (default: .venv)
+#   CHANGELOG_VENV  the one whose antsibull-changelog writes CHANGELOG.md (default: VENV)
 #
 # Why a copy: ansible-galaxy packs everything in the directory that galaxy.yml's build_ignore does not name,
 # so a user's own inventory (inventories/mine/), a stray credentials file or a draft would ship. The copy
@@ -39,7 +39,7 @@ main() {
     done |
     tar --null --no-recursion -cf - -T - | tar -xf - -C "$src"
 
-  VENV=${CHANGELOG_VENV:-$root/.venv} CHANGELOG_ROOT=$src "$root/scripts/changelog.sh" preview
+  VENV=${CHANGELOG_VENV:-$venv} CHANGELOG_ROOT=$src "$root/scripts/changelog.sh" preview
 
   rm -rf "$output"
   mkdir -p "$output"

@@ -13,9 +13,21 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.accountguard.aws.plugins.module_utils import _admin_group, _password_policy, _users
+from ansible_collections.accountguard.aws.plugins.module_utils import (
+    _admin_group,
+    _iam_account,
+    _password_policy,
+    _users,
+)
+from ansible_collections.accountguard.aws.plugins.module_utils._backends import access_keys as _access_keys
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS
 from ansible_collections.accountguard.aws.plugins.module_utils._secret_files import directory_problem
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import (
+    ExceptionsFileError,
+    load,
+    resolve_path,
+)
 
 ARGUMENT_SPEC = dict(
     users=dict(type="list", elements="raw", default=[]),
@@ -30,6 +42,11 @@ ARGUMENT_SPEC = dict(
         ),
     ),
     password_policy=dict(type="dict"),
+    exceptions_file=dict(type="path"),
+    exceptions_base_dir=dict(type="path"),
+    exceptions_warn_days=dict(type="raw"),
+    support_role=dict(type="raw"),
+    access_keys=dict(type="dict"),
     variables=dict(type="dict", default={}),
 )
 # Characters that may follow a name at the start of a validation message (name, name.sub, name[0], name:).
@@ -51,17 +68,60 @@ def _user_problems(users: list) -> list[str]:
     return not_dicts or _users.validate_users([dict(user) for user in users])
 
 
-def _password_policy_problems(policy: Mapping) -> list[str]:
+def _integer_problems(options: Mapping, ranges: Mapping) -> list[str]:
     problems, numbers = [], {}
-    for name in _password_policy.RANGES:
-        value = policy.get(name)
+    for name in ranges:
+        value = options.get(name)
         if value is None:
             continue
         try:
+            if isinstance(value, bool) or int(value) != float(value):
+                raise ValueError(value)
             numbers[name] = int(value)
         except (TypeError, ValueError):
             problems.append(f"{name} must be an integer, got {value!r}")
-    return problems + range_errors(numbers, _password_policy.RANGES)
+    return problems + range_errors(numbers, ranges)
+
+
+def _password_policy_problems(policy: Mapping) -> list[str]:
+    return _integer_problems(policy, _password_policy.RANGES)
+
+
+def _access_key_problems(options: Mapping) -> list[str]:
+    """The day and key limits of iam_access_keys (access_key_rotation, console_access_unused)."""
+    ranges = {name: limits for name, limits in _access_keys.RANGES.items() if name in options}
+    return _integer_problems(options, ranges)
+
+
+def _exceptions_problems(params: Mapping) -> list[str]:
+    found = []
+    warn_days = params.get("exceptions_warn_days")
+    if warn_days is not None:
+        try:
+            number = int(warn_days)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or isinstance(warn_days, bool) or number < 0 or str(number) != str(warn_days).strip():
+            found.append(f"exceptions_warn_days: must be a whole number of days, 0 or more, got {warn_days!r}")
+    if params.get("exceptions_file"):
+        path = resolve_path(params["exceptions_file"], params.get("exceptions_base_dir"))
+        try:
+            load(path, CONTROLS)
+        except ExceptionsFileError as exc:
+            found.append(f"exceptions_file {exc}")
+    return found
+
+
+SUPPORT_ROLE_KEYS = frozenset({"name", "path", "trusted_principals"})
+
+
+def _support_role_problems(role) -> list[str]:
+    if not isinstance(role, Mapping):
+        return ["support_role must be a dictionary with name and trusted_principals (or unset: check only)"]
+    unknown = sorted(str(key) for key in role if key not in SUPPORT_ROLE_KEYS)
+    if unknown:
+        return [f"support_role has unknown key(s) {', '.join(unknown)}; expected name, trusted_principals, path"]
+    return _iam_account.support_role_errors({"path": "/", **role})
 
 
 def problems(params: Mapping) -> list[str]:
@@ -79,6 +139,11 @@ def problems(params: Mapping) -> list[str]:
         found += ["admin_group." + p for p in _admin_group.validate(dict(params["admin_group"]))]
     if params.get("password_policy") is not None:
         found += ["password_policy." + p for p in _password_policy_problems(params["password_policy"])]
+    found += _exceptions_problems(params)
+    if params.get("support_role") is not None:
+        found += _support_role_problems(params["support_role"])
+    if params.get("access_keys") is not None:
+        found += ["access_keys." + p for p in _access_key_problems(params["access_keys"])]
     variables = params.get("variables") or {}
     return [renamed(problem, variables) for problem in found]
 
@@ -101,4 +166,6 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="Invalid input (nothing was read or changed): " + "; ".join(found))
         else:
             result["validated"] = True
+            if params.get("exceptions_file"):
+                result["exceptions_file"] = resolve_path(params["exceptions_file"], params.get("exceptions_base_dir"))
         return result

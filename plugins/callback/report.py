@@ -12,12 +12,16 @@ description:
   - Collects, for every account (inventory host) and every baseline control, one status of a run of the
     accountguard.aws baseline and writes it as a JSON document, a Markdown summary, a self-contained HTML page
     (accounts by controls matrix, details on click) and JUnit XML (one test case per account and control).
-  - "Statuses: V(compliant); V(drift) (check mode: the task would change something, or a checking module returned
-    a failing finding); V(changed) (apply mode: the task changed something); V(failed); V(unreachable); V(skipped)
-    (not run, for example excluded by C(--tags) or switched off)."
+  - "Statuses: V(compliant); V(accepted) (every failing finding is covered by an unexpired entry of the role's
+    C(baseline_exceptions_file), see C(docs/accepted-exceptions.md)); V(drift) (check mode: the task would change
+    something, or a checking module returned a failing finding); V(changed) (apply mode: the task changed
+    something); V(failed); V(unreachable); V(skipped) (not run, for example excluded by C(--tags) or switched off)."
   - A task counts for the control whose id it carries as a tag (C(password_policy), C(root_access_keys),
-    C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users)). A task whose
-    result carries C(findings) counts for the control each finding names.
+    C(root_mfa), C(root_usage), C(user_mfa), C(access_key_rotation), C(admin_group), C(iam_users),
+    C(group_permissions), C(admin_policies), C(cloudshell_access), C(support_role), C(server_certificates)). A
+    task whose result carries C(findings) counts for the control each finding names; when it also carries C(controls), a
+    control tag not listed there is not counted (the control was switched off), and with C(changed_controls) a
+    change counts only for the controls listed there.
   - With C(--tags) naming control ids only those controls are reported (C(--skip-tags) likewise removes
     them); the others show as V(skipped), even when a task covering two controls said something about them.
   - When a task without a control tag fails before any control ran (the account session or account guard), every

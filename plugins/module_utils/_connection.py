@@ -126,6 +126,20 @@ class Clients:
         self._kwargs = dict(region_name=region, endpoint_url=endpoint_url, verify=verify, config=config)
         self._clients = {}
 
+    def with_credentials(self, credentials: dict) -> Clients:
+        """Clients of the same endpoint, region and settings, signed with short-term ``Credentials`` an STS answer
+        returned (an ``sts:AssumeRoot`` session): held in memory for this task only, never cached or returned."""
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials.get("SessionToken"),
+        )
+        clients = Clients.__new__(Clients)
+        clients._session = session
+        clients._kwargs = dict(self._kwargs)
+        clients._clients = {}
+        return clients
+
     def __call__(self, service: str):
         if service not in self._clients:
             raw = self._session.client(service, **self._kwargs)

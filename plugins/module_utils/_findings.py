@@ -17,64 +17,127 @@ CIS_V4 = "cis-aws-4.0.1"
 CIS_V5 = "cis-aws-5.0"
 CIS_V6 = "cis-aws-6.0"
 CIS_V7 = "cis-aws-7.0"
-# Every benchmark version a finding may cite, in the order its ids are listed.
+
+# The benchmark versions every finding cites, oldest first: the order ids are formatted in, everywhere.
 CIS_VERSIONS = (CIS_V3, CIS_V4, CIS_V5, CIS_V6, CIS_V7)
 
 STATUSES = ("pass", "fail")
 
-# Control id -> title, the CIS recommendations it covers (v3.0 and v5.0 numbering) and, where one control
-# covers several recommendations, which check covers which, so a finding cites only what it actually tested.
+# Control id -> title, the CIS recommendations it covers (numbering of each version in CIS_VERSIONS) and, where
+# one control covers several recommendations, which check covers which, so a finding cites only what it actually
+# tested. The numbers are those of Prowler's compliance files (the requirement whose Checks list holds the Prowler
+# check covering the same ground); a version without such a recommendation is left out (v7.0 dropped "at most one
+# active access key").
 CONTROLS = {
     "password_policy": {
         "title": "Strong account password policy",
-        "cis": {CIS_V3: ["1.8", "1.9"], CIS_V5: ["1.7", "1.8"]},
+        "cis": {
+            CIS_V3: ["1.8", "1.9"],
+            CIS_V4: ["1.8", "1.9"],
+            CIS_V5: ["1.7", "1.8"],
+            CIS_V6: ["2.7", "2.8"],
+            CIS_V7: ["2.8", "2.9"],
+        },
         "checks": {
-            "minimum_length": {CIS_V3: ["1.8"], CIS_V5: ["1.7"]},
-            "reuse_prevention": {CIS_V3: ["1.9"], CIS_V5: ["1.8"]},
+            "minimum_length": {CIS_V3: ["1.8"], CIS_V4: ["1.8"], CIS_V5: ["1.7"], CIS_V6: ["2.7"], CIS_V7: ["2.8"]},
+            "reuse_prevention": {CIS_V3: ["1.9"], CIS_V4: ["1.9"], CIS_V5: ["1.8"], CIS_V6: ["2.8"], CIS_V7: ["2.9"]},
         },
     },
     "root_access_keys": {
         "title": "Root user has no access keys",
-        "cis": {CIS_V3: ["1.4"], CIS_V5: ["1.3"]},
+        "cis": {CIS_V3: ["1.4"], CIS_V4: ["1.4"], CIS_V5: ["1.3"], CIS_V6: ["2.3"], CIS_V7: ["2.4"]},
         "checks": {},
     },
     "root_mfa": {
         "title": "Root user has MFA (optionally hardware MFA)",
-        "cis": {CIS_V3: ["1.5", "1.6"], CIS_V5: ["1.4", "1.5"]},
+        "cis": {
+            CIS_V3: ["1.5", "1.6"],
+            CIS_V4: ["1.5", "1.6"],
+            CIS_V5: ["1.4", "1.5"],
+            CIS_V6: ["2.4", "2.5"],
+            CIS_V7: ["2.5", "2.6"],
+        },
         "checks": {
-            "mfa": {CIS_V3: ["1.5"], CIS_V5: ["1.4"]},
-            "hardware_mfa": {CIS_V3: ["1.6"], CIS_V5: ["1.5"]},
+            "mfa": {CIS_V3: ["1.5"], CIS_V4: ["1.5"], CIS_V5: ["1.4"], CIS_V6: ["2.4"], CIS_V7: ["2.5"]},
+            "hardware_mfa": {CIS_V3: ["1.6"], CIS_V4: ["1.6"], CIS_V5: ["1.5"], CIS_V6: ["2.5"], CIS_V7: ["2.6"]},
         },
     },
     "root_usage": {
         "title": "Root user is not used day to day",
-        "cis": {CIS_V3: ["1.7"], CIS_V5: ["1.6"]},
+        "cis": {CIS_V3: ["1.7"], CIS_V4: ["1.7"], CIS_V5: ["1.6"], CIS_V6: ["2.6"], CIS_V7: ["2.7"]},
         "checks": {},
     },
     "user_mfa": {
         "title": "Every console user (optionally every user) has MFA",
-        "cis": {CIS_V3: ["1.10"], CIS_V5: ["1.9"]},
+        "cis": {CIS_V3: ["1.10"], CIS_V4: ["1.10"], CIS_V5: ["1.9"], CIS_V6: ["2.9"], CIS_V7: ["2.10"]},
         "checks": {},
     },
     "access_key_rotation": {
         "title": "Access keys rotated, used, and at most one active per user",
-        "cis": {CIS_V3: ["1.12", "1.13", "1.14"], CIS_V5: ["1.11", "1.12", "1.13"]},
-        "checks": {
-            "unused": {CIS_V3: ["1.12"], CIS_V5: ["1.11"]},
-            "one_active": {CIS_V3: ["1.13"], CIS_V5: ["1.12"]},
-            "rotation": {CIS_V3: ["1.14"], CIS_V5: ["1.13"]},
+        "cis": {
+            CIS_V3: ["1.12", "1.13", "1.14"],
+            CIS_V4: ["1.12", "1.13", "1.14"],
+            CIS_V5: ["1.11", "1.12", "1.13"],
+            CIS_V6: ["2.11", "2.12", "2.13"],
+            CIS_V7: ["2.11", "2.12"],
         },
+        "checks": {
+            "unused": {CIS_V3: ["1.12"], CIS_V4: ["1.12"], CIS_V5: ["1.11"], CIS_V6: ["2.11"], CIS_V7: ["2.11"]},
+            # CIS v7.0 has no "only one active access key" recommendation.
+            "one_active": {CIS_V3: ["1.13"], CIS_V4: ["1.13"], CIS_V5: ["1.12"], CIS_V6: ["2.12"]},
+            "rotation": {CIS_V3: ["1.14"], CIS_V4: ["1.14"], CIS_V5: ["1.13"], CIS_V6: ["2.13"], CIS_V7: ["2.12"]},
+        },
+    },
+    "console_access_unused": {
+        "title": "No console password unused for 45 days or more",
+        # The password half of "credentials unused for 45 days or more"; access_key_rotation's "unused" is the
+        # access-key half of the same recommendation.
+        "cis": {CIS_V3: ["1.12"], CIS_V4: ["1.12"], CIS_V5: ["1.11"], CIS_V6: ["2.11"], CIS_V7: ["2.11"]},
+        "checks": {},
+    },
+    "initial_access_keys": {
+        "title": "No console user has an access key that was never used (set-up keys)",
+        # CIS v7.0 dropped the recommendation (v6.0 2.10 has no successor).
+        "cis": {CIS_V3: ["1.11"], CIS_V4: ["1.11"], CIS_V5: ["1.10"], CIS_V6: ["2.10"]},
+        "checks": {},
     },
     "admin_group": {
         "title": "MFA-guarded administrators group",
-        # CIS 1.16 (v3.0) / 1.15 (v5.0) flags any attached "*:*" policy, which AdministratorAccess is; the
-        # group is a deliberate, MFA-guarded exception (docs/cis-mapping.md), so it claims no recommendation.
+        # CIS 1.16 (v3.0, v4.0.1) / 1.15 (v5.0) / 2.15 (v6.0) / 2.14 (v7.0) flags any attached "*:*" policy, which
+        # AdministratorAccess is; the group is a deliberate, MFA-guarded exception (docs/cis-mapping.md), so it
+        # claims no recommendation.
         "cis": {},
         "checks": {},
     },
     "iam_users": {
         "title": "Declared IAM users exist and get permissions through groups",
-        "cis": {CIS_V3: ["1.15"], CIS_V5: ["1.14"]},
+        # CIS 1.15 (v3.0) / 1.14 (v5.0) is about every user: group_permissions checks it, not this control.
+        "cis": {},
+        "checks": {},
+    },
+    "group_permissions": {
+        "title": "No IAM user has policies of its own (permissions through groups)",
+        "cis": {CIS_V3: ["1.15"], CIS_V4: ["1.15"], CIS_V5: ["1.14"], CIS_V6: ["2.14"], CIS_V7: ["2.13"]},
+        "checks": {},
+    },
+    "admin_policies": {
+        "title": 'No attached policy allows full "*:*" administrative privileges',
+        "cis": {CIS_V3: ["1.16"], CIS_V4: ["1.16"], CIS_V5: ["1.15"], CIS_V6: ["2.15"], CIS_V7: ["2.14"]},
+        "checks": {},
+    },
+    "cloudshell_access": {
+        "title": "AWSCloudShellFullAccess attached to no user, group or role",
+        "cis": {CIS_V3: ["1.22"], CIS_V4: ["1.22"], CIS_V5: ["1.21"], CIS_V6: ["2.21"], CIS_V7: ["2.20"]},
+        "checks": {},
+    },
+    "support_role": {
+        "title": "A support role (AWSSupportAccess) exists",
+        "cis": {CIS_V3: ["1.17"], CIS_V4: ["1.17"], CIS_V5: ["1.16"], CIS_V6: ["2.16"], CIS_V7: ["2.15"]},
+        "checks": {},
+    },
+    "server_certificates": {
+        "title": "No expired IAM server certificate is stored",
+        "cis": {CIS_V3: ["1.19"], CIS_V4: ["1.19"], CIS_V5: ["1.18"], CIS_V6: ["2.18"], CIS_V7: ["2.17"]},
         "checks": {},
     },
     "root_credentials_management": {

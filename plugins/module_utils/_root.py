@@ -142,6 +142,12 @@ def usage_finding(row: dict | None, keys: list[dict], *, resource: str, now: dat
     uses.extend(("used an access key", key["last_used_date"]) for key in keys if key["last_used_date"])
     if row is None:
         return finding("root_usage", "fail", resource, "root usage unknown: the credential report has no root row")
+    return usage_verdict(uses, resource=resource, now=now, usage_days=usage_days)
+
+
+def usage_verdict(uses: list[tuple[str, datetime]], *, resource: str, now: datetime, usage_days: int) -> dict:
+    """root_usage from the root user's uses, (what, when) pairs, whether the credential report or a live root
+    session told them: fail when one is within the last `usage_days` days."""
     recent = [(what, when) for what, when in uses if now - when < timedelta(days=usage_days)]
     if recent:
         what, when = max(recent, key=lambda use: use[1])

@@ -67,8 +67,16 @@ class Placement:
         return None
 
 
-def member_hint_reason(account_id: str) -> str:
-    """The skip reason when the inventory already says the account is not the management account."""
+def member_hint_reason(account_id: str, organization: dict | None = None) -> str:
+    """The skip reason when the run already knows the account is not the management account: from the inventory
+    (aws_management_account), or from the Organization read once per run (``organization``)."""
+    if organization:
+        return (
+            f"account {account_id} is not the management account {organization.get('MasterAccountId')} of the "
+            f"Organization {organization.get('Id')} (read once per run with the credentials of centralized root "
+            "access): the control runs once per Organization, on the management account's host; the management "
+            "account of another Organization needs aws_management_account: true on its host"
+        )
     return (
         f"account {account_id} is not its Organization's management account (inventory variable "
         "aws_management_account): the control runs once per Organization, on the management account's host"

@@ -84,6 +84,12 @@ class Context:
             self._clients = self._connect()
         return self._clients(service)
 
+    def session_client(self, service: str, credentials: dict):
+        """A client of ``service`` signed with short-term credentials an STS answer returned (``sts:AssumeRoot``),
+        on this task's endpoint and settings."""
+        self.client("sts")  # opens the task's connection (and checks its options) once
+        return self._clients.with_credentials(credentials)(service)
+
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 

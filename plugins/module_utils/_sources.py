@@ -17,17 +17,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
+from ansible_collections.accountguard.aws.plugins.module_utils import _policies as policies
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as groups_gateway
-from ansible_collections.accountguard.aws.plugins.module_utils._gateway import organizations as org_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import root as root_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as users_gateway
 
 PASSWORD_POLICY = "password_policy"
 CREDENTIAL_REPORT = "credential_report"
 ACCOUNT_SUMMARY = "account_summary"
 VIRTUAL_MFA_DEVICES = "virtual_mfa_devices"
 GROUP_NAMES = "group_names"
+AUTHORIZATION_DETAILS = "authorization_details"
 ORGANIZATION = "organization"
 
 # name -> function(ctx) that reads it through the gateway; other modules register theirs below.
@@ -84,10 +87,21 @@ def _read_virtual_mfa_devices(ctx) -> list:
     return devices
 
 
+# Users, groups and roles with their inline and attached policies, and the customer managed policies' default
+# versions: one paginated GetAccountAuthorizationDetails, whatever the number of users or policies. AWS managed
+# policies are left out (their documents are several megabytes per account; _policies knows the two it needs).
+AUTHORIZATION_ENTITIES = ("User", "Group", "Role", "LocalManagedPolicy")
+
+
+def _read_authorization_details(ctx) -> dict:
+    """The principals and customer managed policy documents the policy checks read (``_policies.reduce_details``)."""
+    return policies.reduce_details(users_gateway.get_authorization_details(ctx.client("iam"), AUTHORIZATION_ENTITIES))
+
+
 def _read_organization(ctx) -> dict:
     """{"organization": DescribeOrganization's Organization, or None when the account is in no Organization}.
     Any account of an Organization may read it; it names the management account (MasterAccountId)."""
-    return {"organization": _plain(org_gateway.describe_organization(ctx.client("organizations")))}
+    return {"organization": _plain(root_gateway.describe_organization(ctx.client("organizations")))}
 
 
 READERS[PASSWORD_POLICY] = _read_password_policy
@@ -95,6 +109,7 @@ READERS[CREDENTIAL_REPORT] = _read_credential_report
 READERS[ACCOUNT_SUMMARY] = _read_account_summary
 READERS[VIRTUAL_MFA_DEVICES] = _read_virtual_mfa_devices
 READERS[GROUP_NAMES] = lambda ctx: groups_gateway.list_group_names(ctx.client("iam"))
+READERS[AUTHORIZATION_DETAILS] = _read_authorization_details
 READERS[ORGANIZATION] = _read_organization
 SOURCE_NAMES = tuple(READERS)
 
@@ -114,13 +129,23 @@ class AccountSources:
             self._data[name] = READERS[name](self._ctx)
         return self._data[name]
 
+    def _report_arns(self) -> list[str]:
+        """The first ARN of the credential report the task was handed (never read for this): the header and the
+        first row are enough, so a report of 1,000 users is not parsed for it."""
+        shared = self._data.get(CREDENTIAL_REPORT)
+        content = shared.get("content") if isinstance(shared, dict) else None
+        if not isinstance(content, str):
+            return []
+        rows = report.parse_credential_report("\n".join(content.splitlines()[:2]))
+        return [row["arn"] for row in rows if row.get("arn")]
+
     def read_all(self, names) -> dict:
         return {name: self.get(name) for name in names}
 
     def root_arn(self, known_arns) -> str:
-        """The account's root ARN, for account-level findings: from any ARN of the account already at hand,
-        else from GetCallerIdentity (an account with no user and a report without a root row)."""
-        found = account_root_arn(known_arns)
+        """The account's root ARN, for account-level findings: from any ARN of the account already at hand (the
+        caller's, or the credential report's when the task has it), else from GetCallerIdentity."""
+        found = account_root_arn([*known_arns, *self._report_arns()])
         if found is None:
             found = account_root_arn([sts_gateway.get_caller_identity(self._ctx.client("sts"))["Arn"]])
         return found

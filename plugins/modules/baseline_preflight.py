@@ -11,7 +11,8 @@ version_added: 0.1.0
 description:
   - Applies the validation of M(accountguard.aws.iam_users), M(accountguard.aws.iam_admin_group) and
     M(accountguard.aws.iam_password_policy) to the users, the administrators group and the password policy,
-    and fails with every problem in one message, each naming the variable it comes from (see O(variables)).
+    loads and validates the accepted exceptions file, and fails with every problem in one message, each naming
+    the variable it comes from (see O(variables)).
   - For a play's first task, so that a bad entry fails the host before any control writes. It makes no AWS
     call and starts no module process (an action plugin that runs on the controller only).
   - Checks that need AWS, for example whether a user's group exists, stay with the modules themselves.
@@ -35,6 +36,32 @@ options:
     type: dict
   password_policy:
     description: The options of M(accountguard.aws.iam_password_policy) to check against their ranges; omit to skip.
+    type: dict
+  exceptions_file:
+    description:
+      - The accepted exceptions file (C(baseline_exceptions_file)) to load and validate; omit for none.
+      - "Every problem names the entry (its index in C(exceptions)) and the key, for example
+        C(exceptions[2].expires: 'next year' is not a date written YYYY-MM-DD). An entry whose C(expires) has passed
+        is valid: it no longer matches, and the report lists it as expired."
+      - Schema and matching rules in C(docs/accepted-exceptions.md) of the collection.
+    type: path
+  exceptions_base_dir:
+    description:
+      - The directory a relative O(exceptions_file) is relative to (the role passes the host's C(inventory_dir));
+        without it, the current directory.
+    type: path
+  exceptions_warn_days:
+    description: C(baseline_exceptions_warn_days), checked to be a whole number of days, 0 or more.
+    type: raw
+  support_role:
+    description:
+      - The support role of M(accountguard.aws.iam_account_check) (C(name), C(trusted_principals), optional
+        C(path)) to check; omit to skip.
+    type: raw
+  access_keys:
+    description:
+      - The day and key limits of M(accountguard.aws.iam_access_keys) (C(max_age_days), C(max_unused_days),
+        C(max_active_keys), C(console_max_unused_days)) to check against their ranges; omit to skip.
     type: dict
   variables:
     description:
@@ -81,4 +108,9 @@ validated:
   returned: success
   type: bool
   sample: true
+exceptions_file:
+  description: The absolute path of the validated O(exceptions_file).
+  returned: success, when O(exceptions_file) is set
+  type: str
+  sample: /srv/inventories/org/exceptions.yml
 """

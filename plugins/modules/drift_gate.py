@@ -18,7 +18,8 @@ description:
     C(ansible-playbook --check) exits non-zero).
   - "Drift is: under C(--check), an enforcing task that would change something; in any mode, a failing finding of
     a checking module. Each drift item names the role variable that would fix it, where one exists (for example
-    C(baseline_access_keys_deactivate_stale) for stale access keys); root credentials need a person."
+    C(baseline_access_keys_deactivate_stale) for stale access keys); root credentials need a person, except on
+    a member account checked through C(sts:AssumeRoot), where C(baseline_root_remove_credentials) can remove them."
   - Runs on the controller only, makes no AWS call and never changes anything. The C(accountguard.aws.report)
     callback reads its result into the report.
 author:
@@ -47,6 +48,10 @@ options:
         description: Result of M(accountguard.aws.root_key_check).
         type: dict
         default: {}
+      root_live:
+        description: Result of M(accountguard.aws.root_credentials) (a member account's root through C(sts:AssumeRoot)).
+        type: dict
+        default: {}
       mfa:
         description: Result of M(accountguard.aws.iam_mfa_status).
         type: dict
@@ -63,14 +68,23 @@ options:
         description: Result of M(accountguard.aws.iam_access_keys).
         type: dict
         default: {}
+      iam_account:
+        description: Result of M(accountguard.aws.iam_account_check).
+        type: dict
+        default: {}
+      policies:
+        description: Result of M(accountguard.aws.iam_policy_check).
+        type: dict
+        default: {}
       root_credentials_management:
         description: Result of M(accountguard.aws.root_credentials_management).
         type: dict
         default: {}
   users:
     description:
-      - The declared users (C(baseline_users)). Only each user's C(name) and C(groups) are read, to tell the
-        declared members of the administrators group from the others.
+      - The declared users (C(baseline_users)). Only each user's C(name), C(groups) and C(console_access) are
+        read, to tell the declared members of the administrators group from the others, and the console users
+        whose unused password is never removed.
     type: list
     elements: dict
     default: []
@@ -94,6 +108,61 @@ options:
     description: C(baseline_users_replace_lost_access_keys), for the fix a lost access key gets.
     type: bool
     default: false
+  exceptions_file:
+    description:
+      - The accepted exceptions file (C(baseline_exceptions_file)); omit for none. A failing finding that an
+        unexpired entry covers is listed under RV(accepted), not as drift, and does not fail the host with
+        O(fail_on_drift=true); a finding only an expired entry covers is drift again and names that entry.
+      - Entries of this account that have expired, or expire within O(exceptions_warn_days), are warnings.
+      - Schema and matching rules in C(docs/accepted-exceptions.md) of the collection.
+    type: path
+  exceptions_base_dir:
+    description: The directory a relative O(exceptions_file) is relative to; without it, the current directory.
+    type: path
+  exceptions_warn_days:
+    description: C(baseline_exceptions_warn_days).
+    type: int
+    default: 14
+  account_name:
+    description: C(aws_account_name), for entries whose C(account) is an account name.
+    type: str
+  ou_path:
+    description: C(aws_ou_path) (for example V(Root/Workloads/Prod)), for entries whose C(account) is V(ou:<path>).
+    type: str
+  account_tags:
+    description: C(aws_account_tags), for entries whose C(account) is V(tag:<key>=<value>).
+    type: dict
+    default: {}
+  support_role_declared:
+    description: Whether C(baseline_support_role) declares a role, for the fix a missing support role gets.
+    type: bool
+    default: false
+  server_certificates_delete_expired:
+    description: C(baseline_server_certificates_delete_expired), for the fix an expired certificate gets.
+    type: bool
+    default: false
+  cloudshell_access_detach:
+    description: C(baseline_cloudshell_access_detach), for the fix an attached C(AWSCloudShellFullAccess) gets.
+    type: bool
+    default: false
+  console_access_remove_unused:
+    description: C(baseline_console_access_remove_unused), for the fix an unused console password gets.
+    type: bool
+    default: false
+  root_access:
+    description:
+      - How the account's root was checked. V(assume_root) (a member account with root sessions on) gives failing
+        root findings the fix C(baseline_root_remove_credentials) instead of a step only a person can take;
+        V(management) (the Organization's management account) and V(off) keep the person.
+    type: str
+    choices: ["off", assume_root, management]
+    default: "off"
+  root_remove_credentials:
+    description:
+      - C(baseline_root_remove_credentials), for the fix a root finding gets and the note where it cannot apply.
+    type: list
+    elements: str
+    default: []
   root_credentials_management_enable:
     description: C(baseline_root_credentials_management_enable), for the fix centralized root access gets.
     type: bool
@@ -163,6 +232,9 @@ drift:
     manual:
       description: Only a person can fix it (root credentials).
       type: bool
+    expired_exception:
+      description: The expired accepted exception that covered this finding until it lapsed, or V(null).
+      type: dict
   sample:
     - control: access_key_rotation
       message: access key 1 of bob is 120 days old
@@ -198,6 +270,32 @@ notes:
     fix:
       description: In words, what would change it.
       type: str
+accepted:
+  description: The failing findings an unexpired accepted exception covers; not drift.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    control:
+      description: The control id.
+      type: str
+    message:
+      description: The finding's message.
+      type: str
+    resource:
+      description: The finding's resource (an ARN).
+      type: str
+    exception:
+      description: The entry that accepts it - C(index) (position in the file, from 0), C(reason), C(owner),
+        C(expires) (YYYY-MM-DD) and C(ticket).
+      type: dict
+exceptions:
+  description:
+    - The exceptions file as the gate applied it (C(file), C(today), C(warn_days), C(entries)) and the account its
+      patterns were matched against (C(account)); the report callback applies the same entries on the same day.
+      V(null) without O(exceptions_file).
+  returned: always
+  type: dict
 summary:
   description: The lines shown on the console, also the task's C(msg).
   returned: always

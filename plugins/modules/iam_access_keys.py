@@ -6,11 +6,14 @@
 DOCUMENTATION = r"""
 ---
 module: iam_access_keys
-short_description: Check IAM access-key rotation and, when asked, deactivate stale keys
+short_description: Check access keys and console passwords, and deactivate or remove stale ones when asked
 version_added: 0.1.0
 description:
   - Checks every IAM user's access keys against the C(access_key_rotation) control (CIS AWS Foundations v3.0
     1.12 to 1.14, v5.0 1.11 to 1.13) from one credential report, whatever the number of users.
+  - With O(controls) it also checks, from the same report and without any further read, C(console_access_unused)
+    (CIS v3.0 1.12 for passwords, v5.0 1.11) and C(initial_access_keys) (CIS v3.0 1.11, v5.0 1.10); see
+    O(controls).
   - An active key is V(too_old) when it is older than O(max_age_days), V(unused) when it has not been used for
     O(max_unused_days) days or more (a key that was never used counts from its creation, unlike Prowler, which
     passes never-used keys), and every active key of a user with more than O(max_active_keys) active keys
@@ -33,6 +36,43 @@ description:
 author:
   - accountguard.aws maintainers (@accountguard)
 options:
+  controls:
+    description:
+      - The controls to check, among V(access_key_rotation), V(console_access_unused) and V(initial_access_keys).
+        Only the controls named here return findings or change anything.
+      - V(console_access_unused) fails every user whose console password was not used to sign in for
+        O(console_max_unused_days) days or more. A password that was never used counts from when it was set
+        (the report's C(password_last_changed)), as the CIS audit does, not from the user's creation; Prowler
+        passes never-used passwords.
+      - V(initial_access_keys) fails every active access key of a console user (a user with a password) that was
+        never used, one finding per key (the CIS audit of "no access keys at initial set-up", and Prowler's rule).
+        It only reports.
+    type: list
+    elements: str
+    choices: [access_key_rotation, console_access_unused, initial_access_keys]
+    default: [access_key_rotation]
+  console_max_unused_days:
+    description:
+      - Console passwords not used for this many days or more fail C(console_access_unused) (CIS "unused for 45
+        days or more"). From V(1) to V(3650).
+    type: int
+    default: 45
+  remove_unused_console_access:
+    description:
+      - Delete the login profile (the console password) of every user that fails C(console_access_unused), except
+        the users in O(keep_console_access). The user, its access keys and its MFA devices stay. Only with
+        V(console_access_unused) in O(controls).
+      - A real run reads each such user first (C(GetUser)); a sign-in newer than the credential report spares the
+        user, with a warning.
+    type: bool
+    default: false
+  keep_console_access:
+    description:
+      - User names (case-insensitive) whose console password is never removed, however long unused; they still
+        fail the check. The baseline role passes the users it declares with console access.
+    type: list
+    elements: str
+    default: []
   max_age_days:
     description:
       - Active keys older than this many days fail (CIS "rotated every 90 days or less"). From V(1) to V(3650).
@@ -64,7 +104,9 @@ notes:
   - "API calls: C(iam:GenerateCredentialReport) (polled until complete) and C(iam:GetCredentialReport), none
     when O(account_sources) holds the credential report. Only a
     real run with O(deactivate_stale=true) also calls C(iam:ListAccessKeys), once for each user with a key to
-    deactivate, and C(iam:UpdateAccessKey) for each key deactivated."
+    deactivate, and C(iam:UpdateAccessKey) for each key deactivated; a real run with
+    O(remove_unused_console_access=true) calls C(iam:GetUser) and C(iam:DeleteLoginProfile) once for each user
+    whose console password it removes."
   - Findings describe the keys at the end of the run; under check mode that is the state found.
 extends_documentation_fragment:
   - accountguard.aws.attributes
@@ -92,6 +134,13 @@ EXAMPLES = r"""
     max_unused_days: 90
     deactivate_stale: true
 
+- name: Check console passwords and set-up keys too, and remove console passwords unused for 90 days
+  accountguard.aws.iam_access_keys:
+    controls: [access_key_rotation, console_access_unused, initial_access_keys]
+    console_max_unused_days: 90
+    remove_unused_console_access: true
+    keep_console_access: [break-glass]
+
 - name: Fail the play when a CI user's key is stale
   accountguard.aws.iam_access_keys:
     users: [deploy-bot]
@@ -100,10 +149,76 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed:
-  description: Whether a key was (or, in check mode, would be) deactivated.
+  description: Whether a key was (or, in check mode, would be) deactivated, or a console password removed.
   returned: always
   type: bool
   sample: false
+changed_controls:
+  description:
+    - The controls whose change RV(changed) reports, among V(access_key_rotation) (a key deactivated) and
+      V(console_access_unused) (a console password removed), so a report can tell which control changed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["console_access_unused"]
+console_users:
+  description: Every console user checked for C(console_access_unused); empty when that control is not checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user_name:
+      description: The user.
+      type: str
+      sample: erin
+    console_access:
+      description: Whether the user has a console password at the end of the run (predicted in check mode).
+      type: bool
+      sample: true
+    password_last_used:
+      description: The last console sign-in (ISO 8601), V(null) when never (or before AWS tracked it).
+      type: str
+      sample: "2026-08-01T09:00:00+00:00"
+    password_last_changed:
+      description: When the password was set (ISO 8601).
+      type: str
+      sample: "2026-01-10T09:00:00+00:00"
+    unused_days:
+      description: Days the password has been unused, counted from RV(console_users[].unused_since).
+      type: int
+      sample: 120
+    unused_since:
+      description:
+        - Which date the days count from, V(last_used), V(password_last_changed) (never used) or
+          V(user_creation_time) (the report has no password date).
+      type: str
+      sample: last_used
+    unused:
+      description: Whether the password fails C(console_access_unused), as found.
+      type: bool
+      sample: true
+    kept:
+      description: Whether the user is in O(keep_console_access).
+      type: bool
+      sample: false
+console_access_removed:
+  description: Users whose console password was (in check mode, would be) removed.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - user_name: frank
+      unused_days: 90
+      unused_since: last_used
+initial_access_keys:
+  description: The active, never-used keys of console users failing C(initial_access_keys) at the end of the run.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - user_name: carol
+      key_slot: 1
+      last_rotated: "2026-11-20T08:00:00+00:00"
 compliant:
   description: Whether no finding has status C(fail).
   returned: always
@@ -164,8 +279,12 @@ access_keys:
       sample: ["too_old"]
 findings:
   description:
-    - One C(fail) finding per broken rule and key, one C(pass) finding per user whose keys comply, and one
-      C(pass) finding for the account when no user checked has a key.
+    - C(access_key_rotation) - one C(fail) finding per broken rule and key, one C(pass) finding per user whose
+      keys comply, and one C(pass) finding for the account when no user checked has a key.
+    - C(console_access_unused) - one finding per console user (C(pass) once its unused password was removed),
+      one C(pass) finding for the account when no user checked has a console password.
+    - C(initial_access_keys) - one C(fail) finding per active, never-used key of a console user, one C(pass)
+      finding per other console user, one C(pass) finding for the account when there is no console user.
   returned: always
   type: list
   elements: dict
@@ -174,7 +293,7 @@ findings:
       status: fail
       resource: arn:aws:iam::123456789012:user/deploy-bot
       message: access key 1 of deploy-bot is 120 days old (max 90)
-      cis: ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
+      cis: ["cis-aws-3.0:1.14", "cis-aws-4.0.1:1.14", "cis-aws-5.0:1.13", "cis-aws-6.0:2.13", "cis-aws-7.0:2.12"]
 deactivated:
   description:
     - Keys that were (in check mode, would be) deactivated, by user and key slot; C(access_key_id) is V(null)

@@ -331,11 +331,13 @@ findings:
       returned: always
       sample: console user bob has no MFA
     cis:
-      description: CIS AWS Foundations Benchmark recommendations, as C(cis-aws-<version>:<number>).
+      description:
+        - CIS AWS Foundations Benchmark recommendations, as C(cis-aws-<version>:<number>), for versions
+          3.0, 4.0.1, 5.0, 6.0 and 7.0 in that order; a version without the recommendation is left out.
       type: list
       elements: str
       returned: always
-      sample: ["cis-aws-3.0:1.10", "cis-aws-5.0:1.9"]
+      sample: ["cis-aws-3.0:1.10", "cis-aws-4.0.1:1.10", "cis-aws-5.0:1.9", "cis-aws-6.0:2.9", "cis-aws-7.0:2.10"]
 credential_report:
   description: Which credential report was read.
   returned: always

@@ -385,10 +385,12 @@ findings:
       sample: "access key AKIAIOSFODNN7EXAMPLE of deploy-bot was created by an interrupted run and its secret
         was never saved (no secrets file under /home/ops/.accountguard/credentials): nobody holds it; kept"
     cis:
-      description: CIS recommendations of the control.
+      description:
+        - CIS recommendations of the control; none, since the control C(group_permissions) of
+          M(accountguard.aws.iam_policy_check) checks CIS 1.15 (v3.0) / 1.14 (v5.0) for every user.
       type: list
       elements: str
-      sample: ["cis-aws-3.0:1.15", "cis-aws-5.0:1.14"]
+      sample: []
   sample: []
 diff:
   description: Before and after of the users that change, keyed by user name.

@@ -20,8 +20,10 @@ description:
     the module makes no other call there; an account in no Organization (C(AWSOrganizationsNotInUseException))
     is skipped likewise.
   - With O(management_account=false) (the C(aws_management_account) host variable of the
-    M(accountguard.aws.organizations) inventory, which has read the Organization already) the module skips
-    without any API call.
+    M(accountguard.aws.organizations) inventory, which has read the Organization already, or the Organization
+    the baseline role reads once per run) the module skips without any API call. With O(account_sources) holding
+    C(organization) (C({"organization": <DescribeOrganization's Organization>}), read once per run) it makes
+    no C(DescribeOrganization) of its own.
   - On the management account it reads C(organizations:ListAWSServiceAccessForOrganization) and, when trusted
     access for IAM is on, C(iam:ListOrganizationsFeatures) (IAM refuses that read without trusted access), and
     returns one finding whose resource is the Organization's ARN.
@@ -48,8 +50,9 @@ options:
     type: str
   management_account:
     description:
-      - What the inventory already knows. V(false) skips without any API call (the account is not the
-        management account); V(true) or unset let C(organizations:DescribeOrganization) decide.
+      - What the run already knows. V(false) skips without any API call (the account is not the management
+        account); V(true) or unset let the Organization (C(organizations:DescribeOrganization), or
+        O(account_sources)'s C(organization)) decide.
     type: bool
   fail_on_noncompliance:
     description:

@@ -183,11 +183,13 @@ findings:
       returned: always
       sample: root user has 1 active and 0 inactive access keys
     cis:
-      description: CIS AWS Foundations Benchmark recommendations, as C(cis-aws-<version>:<number>).
+      description:
+        - CIS AWS Foundations Benchmark recommendations, as C(cis-aws-<version>:<number>), for versions
+          3.0, 4.0.1, 5.0, 6.0 and 7.0 in that order; a version without the recommendation is left out.
       type: list
       elements: str
       returned: always
-      sample: ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+      sample: ["cis-aws-3.0:1.4", "cis-aws-4.0.1:1.4", "cis-aws-5.0:1.3", "cis-aws-6.0:2.3", "cis-aws-7.0:2.4"]
 credential_report:
   description: Which credential report was read and whether it agrees with the live account summary.
   returned: always

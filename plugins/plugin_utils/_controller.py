@@ -56,6 +56,14 @@ except ImportError:
 else:
     HAS_AWS_LIBRARIES = True
 
+# ansible-core 2.22 masks secrets by registering them (ansible.module_utils.secrets) and deprecates
+# remove_values(); a module process there shows a no_log option's value as this placeholder.
+try:
+    from ansible.module_utils.secrets import mask_secrets, register_secrets
+except ImportError:  # ansible-core 2.21 and earlier
+    mask_secrets = register_secrets = None
+REDACTED = "$REDACTED$"
+
 display = Display()
 
 OPTION_VARIABLE = "accountguard_controller_execution"
@@ -147,6 +155,44 @@ def no_log_values(argument_spec: dict, params: dict) -> set:
                 if isinstance(item, dict):
                     values |= no_log_values(sub, item)
     return values
+
+
+def censor(result: dict, argument_spec: dict, secrets: set) -> dict:
+    """The result as a module process would show it: no_log values censored, by the means of this ansible-core."""
+    if register_secrets is None:
+        return remove_values(result, secrets) if secrets else result
+    if isinstance(result.get("invocation"), dict):
+        result["invocation"] = {"module_args": _redact(argument_spec, result["invocation"]["module_args"])}
+    if not secrets:
+        return result
+    register_secrets(secrets)
+    return _masked(result)
+
+
+def _redact(argument_spec: dict, params: dict) -> dict:
+    """Every no_log option (and sub-option) replaced by the placeholder, by its place in the spec."""
+    redacted = {}
+    for name, value in params.items():
+        option = argument_spec.get(name) or {}
+        sub = option.get("options")
+        if boolean(option.get("no_log") or False, strict=False):
+            value = REDACTED
+        elif sub and isinstance(value, dict):
+            value = _redact(sub, value)
+        elif sub and isinstance(value, list):
+            value = [_redact(sub, item) if isinstance(item, dict) else item for item in value]
+        redacted[name] = value
+    return redacted
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, dict):
+        return {_masked(key): _masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(item) for item in value]
+    return value
 
 
 def aws_failure(error: AnsibleAWSError) -> dict:
@@ -263,7 +309,7 @@ class ControllerAction(ActionBase):
         result.setdefault("changed", False)
         if inject_invocation:
             result["invocation"] = {"module_args": params}
-        return remove_values(result, censored) if censored else result
+        return censor(result, spec, censored)
 
     @staticmethod
     def _clients(params: dict):

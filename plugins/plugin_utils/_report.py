@@ -16,14 +16,16 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     Assessment,
     failing_of,
     findings_of,
     task_drifts,
 )
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 COMPLIANT = "compliant"
 DRIFT = "drift"
@@ -31,9 +33,14 @@ CHANGED = "changed"
 FAILED = "failed"
 UNREACHABLE = "unreachable"
 SKIPPED = "skipped"
+# Every failing finding of the cell is covered by an unexpired accepted exception (baseline_exceptions_file).
+ACCEPTED = "accepted"
+# Internal event: drift that comes from failing findings alone; at build() it becomes ACCEPTED when every failing
+# finding of the cell is accepted, DRIFT otherwise. Never in a report.
+_FINDINGS_DRIFT = "drift (findings)"
 
 # Worst wins when several results land in one account/control cell.
-STATUS_ORDER = (SKIPPED, COMPLIANT, CHANGED, DRIFT, FAILED, UNREACHABLE)
+STATUS_ORDER = (SKIPPED, COMPLIANT, ACCEPTED, CHANGED, DRIFT, FAILED, UNREACHABLE)
 _RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 # Statuses that make a scheduled drift check red; JUnit renders exactly these as <failure>.
 PROBLEM_STATUSES = (DRIFT, FAILED)
@@ -218,6 +225,7 @@ class ReportBuilder:
                 "unreachable": False,
                 "stopped_by": None,
                 "assessment": None,
+                "exceptions": None,
                 "cells": {
                     cid: {
                         "events": [],
@@ -285,6 +293,13 @@ class ReportBuilder:
             elif cid not in self.controls:
                 entry["notes"].append(f"{task}: finding for unknown control {cid!r} ignored")
         targets = list(by_control) + [cid for cid in control_tags if cid not in by_control]
+        # A task covering several controls names those it checked (``controls``) and those it changed
+        # (``changed_controls``): a control it did not check gets no event (unless the task failed: then every control
+        # it is tagged with failed), one it did not change stays compliant.
+        checked = result.get("controls") if isinstance(result.get("controls"), list) else None
+        if checked is not None and status != "failed":
+            targets = [cid for cid in targets if cid in checked or cid in by_control]
+        changed_only = result.get("changed_controls") if isinstance(result.get("changed_controls"), list) else None
         if by_control:
             self.contributed = True
         for cid in targets:
@@ -301,12 +316,13 @@ class ReportBuilder:
                 }
                 for f in found
             )
-            changed = status == "changed"
+            changed = status == "changed" and (changed_only is None or cid in changed_only)
             if status == "skipped":
                 outcome = SKIPPED
             elif failing:
-                # fail_on_noncompliance turns findings into a failed task; the findings are still the drift.
-                outcome = DRIFT
+                # fail_on_noncompliance turns findings into a failed task; the findings are still the drift. An
+                # exception may accept them (build()), but never what a task would change under --check.
+                outcome = DRIFT if changed and check_mode else _FINDINGS_DRIFT
             elif status == "failed":
                 outcome = FAILED
                 cell["errors"].append({"task": task, "message": _result_message(result) or "task failed"})
@@ -315,9 +331,9 @@ class ReportBuilder:
             else:
                 outcome = CHANGED if changed else COMPLIANT
             cell["events"].append(outcome)
-            cell["tasks"].append({"task": task, "result": status})
-            if status == "changed":
-                self._add_changes(cell, task, result)
+            cell["tasks"].append({"task": task, "result": status if changed or status != "changed" else "ok"})
+            if changed:
+                self._add_changes(cell, task, result, cid if changed_only is not None else None)
 
     def _add_control_event(self, cell, task, status, result, check_mode) -> None:
         cell["tasks"].append({"task": task, "result": status})
@@ -338,7 +354,9 @@ class ReportBuilder:
         else:
             cell["events"].append(COMPLIANT)
 
-    def _add_changes(self, cell, task, result) -> None:
+    def _add_changes(self, cell, task, result, control: str | None = None) -> None:
+        """The task's diffs in the cell; a task covering several controls may key its diff by control id
+        (iam_account_check), and then a cell shows only its own control's part (``control``)."""
         if _is_censored(result):
             cell["changes"].append({"task": task, "censored": True, "before": None, "after": None, "fields": []})
             return
@@ -347,6 +365,9 @@ class ReportBuilder:
             cell["changes"].append({"task": task, "censored": False, "before": None, "after": None, "fields": []})
         for diff in diffs:
             before, after = redact(diff.get("before")), redact(diff.get("after"))
+            keyed = isinstance(before, dict) and isinstance(after, dict) and (control in before or control in after)
+            if control is not None and keyed:
+                before, after = before.get(control), after.get(control)
             cell["changes"].append(
                 {
                     "task": task,
@@ -370,10 +391,20 @@ class ReportBuilder:
                     "fix_variable": item.fix_variable,
                     "fix": _text(item.fix) if item.fix else None,
                     "manual": item.manual,
+                    "expired_exception": _exception_text(item.expired_exception) if item.expired_exception else None,
                 }
                 for item in assessment.drift
             ],
             "manual": [_text(step) for step in assessment.manual],
+            "accepted": [
+                {
+                    "control": item.control,
+                    "message": _text(item.message),
+                    "resource": _text(item.resource),
+                    "exception": _exception_text(item.exception),
+                }
+                for item in assessment.accepted
+            ],
             "reported": [
                 {
                     "control": note.control,
@@ -384,6 +415,10 @@ class ReportBuilder:
                 for note in assessment.notes
             ],
         }
+        raw = assessment.exceptions or {}
+        exceptions = Exceptions.from_dict(raw)
+        if exceptions is not None:
+            entry["exceptions"] = (exceptions, AccountContext.from_dict(raw.get("account")))
 
     def _add_host_failure(self, entry, task, result) -> None:
         message = _result_message(result) or "task failed"
@@ -417,12 +452,17 @@ class ReportBuilder:
         totals = {status: 0 for status in STATUS_ORDER}
         unchecked = self.organization_controls_unchecked()
         not_applicable = 0
+        usage = _ExceptionUsage()
         for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
             entry = self.hosts[host]
             assessment = entry["assessment"]
             controls = {}
+            if entry["exceptions"] is not None:
+                usage.add_file(entry["exceptions"][0])
             for cid, cell in entry["cells"].items():
-                status = worst(cell["events"])
+                findings = _apply_exceptions(cell["findings"], entry["exceptions"], usage)
+                events = _resolve_findings_drift(cell["events"], findings)
+                status = worst(events)
                 reason = None
                 if not cell["events"]:
                     reason = "not run (excluded by tags or toggles)"
@@ -440,12 +480,14 @@ class ReportBuilder:
                 if status == SKIPPED and cell["skipped"] and cid in ORGANIZATION_CONTROLS and cid not in unchecked:
                     # Checked on the Organization's management host (or no Organization): nothing is missing.
                     not_applicable += 1
+                accepted = [f["exception"] for f in findings if f["status"] == ACCEPTED]
                 controls[cid] = {
                     "status": status,
                     "title": self.controls[cid]["title"],
                     "cis": self.controls[cid]["cis"],
                     "reason": reason,
-                    "findings": cell["findings"],
+                    "exception": _cell_exception(accepted[0]) if status == ACCEPTED and accepted else None,
+                    "findings": findings,
                     "changes": cell["changes"],
                     "errors": cell["errors"],
                     "tasks": cell["tasks"],
@@ -464,6 +506,7 @@ class ReportBuilder:
                     "drift": assessment["drift"] if assessment else None,
                     "manual": assessment["manual"] if assessment else None,
                     "reported": assessment["reported"] if assessment else None,
+                    "accepted": assessment["accepted"] if assessment else None,
                     "controls": controls,
                 }
             )
@@ -473,6 +516,7 @@ class ReportBuilder:
             "controls": len(self.controls),
             "by_status": totals,
             "drifted_pairs": totals[DRIFT],
+            "accepted_pairs": totals[ACCEPTED],
             "failed_pairs": totals[FAILED],
             "problem_pairs": problem_pairs,
             "accounts_by_status": {s: sum(1 for a in accounts if a["status"] == s) for s in STATUS_ORDER},
@@ -492,11 +536,101 @@ class ReportBuilder:
                 "mode": mode,
                 "diff": bool(diff),
                 "playbooks": list(playbooks),
+                "exceptions": usage.report(self.selected),
             },
             "controls": [{"id": cid, **c} for cid, c in self.controls.items()],
             "summary": summary,
             "accounts": accounts,
         }
+
+
+# -- accepted exceptions ----------------------------------------------------------------------------------------
+def _exception_text(exception) -> dict:
+    """An exception as the report carries it: {index, reason, owner, expires, ticket}, texts redacted/truncated."""
+    exception = exception or {}
+    return {
+        "index": exception.get("index"),
+        "reason": _text(exception.get("reason") or ""),
+        "owner": _text(exception.get("owner") or ""),
+        "expires": exception.get("expires"),
+        "ticket": _text(exception["ticket"]) if exception.get("ticket") else None,
+    }
+
+
+def _cell_exception(exception: dict) -> dict:
+    return {key: exception[key] for key in ("reason", "owner", "expires", "ticket")} | {"index": exception["index"]}
+
+
+class _ExceptionUsage:
+    """Which entries of which exceptions files accepted or would have accepted (expired) findings in this run."""
+
+    def __init__(self) -> None:
+        self.files = {}  # source -> Exceptions (first seen)
+        self.accepted = {}  # (source, index) -> number of findings accepted
+        self.lapsed = {}  # (source, index) -> number of failing findings an expired entry would have accepted
+
+    def add_file(self, exceptions: Exceptions) -> None:
+        self.files.setdefault(exceptions.source, exceptions)
+
+    def count(self, table: dict, source: str, index: int) -> None:
+        table[(source, index)] = table.get((source, index), 0) + 1
+
+    def report(self, selected) -> dict | None:
+        """run.exceptions: the files, and their expired, expiring and unused entries (each with index and keys)."""
+        if not self.files:
+            return None
+        out = {"files": list(self.files), "expired": [], "expiring": [], "unused": []}
+        first = next(iter(self.files.values()))
+        out.update(today=first.today.isoformat(), warn_days=first.warn_days)
+        for source, exceptions in self.files.items():
+            for item in exceptions.entries:
+                listed = {"file": source, **item.to_dict()}
+                listed.update(reason=_text(item.reason), owner=_text(item.owner))
+                key = (source, item.index)
+                if item.expired(exceptions.today):
+                    out["expired"].append({**listed, "findings": self.lapsed.get(key, 0)})
+                    continue
+                if item.expiring(exceptions.today, exceptions.warn_days):
+                    out["expiring"].append({**listed, "days_left": item.days_left(exceptions.today)})
+                # An entry of a control this run did not select had no chance to match: not "unused".
+                if key not in self.accepted and item.control in selected:
+                    out["unused"].append(listed)
+        return out
+
+
+def _apply_exceptions(findings: list, exceptions, usage: _ExceptionUsage) -> list:
+    """The cell's findings with every failing one an unexpired entry covers as `accepted` (with its exception);
+    a failing one only an expired entry covers names it as `expired_exception`."""
+    if exceptions is None:
+        return findings
+    loaded, account = exceptions
+    out = []
+    for found in findings:
+        if found["status"] != "fail":
+            out.append(found)
+            continue
+        entry = loaded.match(account, found["id"], found["resource"])
+        if entry is not None:
+            usage.count(usage.accepted, loaded.source, entry.index)
+            out.append({**found, "status": ACCEPTED, "exception": _exception_text(entry.exception())})
+            continue
+        lapsed = loaded.lapsed(account, found["id"], found["resource"])
+        if lapsed is not None:
+            usage.count(usage.lapsed, loaded.source, lapsed.index)
+            found = {**found, "expired_exception": _exception_text(lapsed.exception())}
+        out.append(found)
+    return out
+
+
+def _resolve_findings_drift(events: list, findings: list) -> list:
+    """Drift that comes from failing findings alone is `accepted` when no failing finding is left."""
+    if _FINDINGS_DRIFT not in events:
+        return events
+    if any(f["status"] == "fail" for f in findings) or not any(f["status"] == ACCEPTED for f in findings):
+        resolved = DRIFT
+    else:
+        resolved = ACCEPTED
+    return [resolved if event == _FINDINGS_DRIFT else event for event in events]
 
 
 # -- helpers for the renderers ----------------------------------------------------------------------------------
@@ -506,13 +640,35 @@ def account_label(account: dict) -> str:
     return f"{name} ({account_id})" if account_id and account_id != name else name
 
 
-def short_cis(cis) -> str:
-    """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7"."""
+def _cis_groups(cis) -> dict:
+    """{"v3.0": ["1.8", ...], ...}: recommendation numbers per benchmark version, oldest version first.
+
+    Known versions come in CIS_VERSIONS order whatever the order of `cis`; an unknown benchmark follows them, in
+    the order it first appears.
+    """
     groups = {}
     for ref in cis or []:
         bench, rec = ref.split(":", 1) if ":" in ref else (ref, "")
-        groups.setdefault(bench.replace("cis-aws-", "v"), []).append(rec)
+        groups.setdefault(bench, []).append(rec)
+    rank = {bench: i for i, bench in enumerate(CIS_VERSIONS)}
+    return {
+        bench.replace("cis-aws-", "v"): groups[bench] for bench in sorted(groups, key=lambda b: rank.get(b, len(rank)))
+    }
+
+
+def short_cis(cis) -> str:
+    """["cis-aws-3.0:1.8", "cis-aws-5.0:1.7"] -> "CIS v3.0 1.8 / v5.0 1.7", versions oldest first."""
+    groups = _cis_groups(cis)
     return "CIS " + " / ".join(f"{bench} {', '.join(recs)}" for bench, recs in groups.items()) if groups else ""
+
+
+def latest_cis(cis) -> str:
+    """Only the newest version's ids: ["cis-aws-3.0:1.8", "cis-aws-7.0:2.8"] -> "CIS v7.0 2.8" (matrix headers)."""
+    groups = _cis_groups(cis)
+    if not groups:
+        return ""
+    bench, recs = list(groups.items())[-1]
+    return f"CIS {bench} {', '.join(recs)}"
 
 
 def _compact(value, limit: int = 120) -> str:
@@ -526,9 +682,14 @@ def verdict(summary: dict) -> str:
     if not summary["compliant"]:
         problem = f"{summary['problem_pairs']} account/control pair(s) need attention"
         return f"{problem} ({summary['drifted_pairs']} drift, {summary['failed_pairs']} failed)"
+    accepted = summary.get("accepted_pairs") or 0
     if summary["complete"]:
-        return "every account is compliant"
-    return f"no drift in what ran ({summary['by_status'][SKIPPED]} account/control pair(s) skipped or not run)"
+        return "every account is compliant" + (
+            f" ({accepted} account/control pair(s) accepted by exceptions)" if accepted else ""
+        )
+    skipped = summary["by_status"][SKIPPED]
+    also = f"; {accepted} accepted by exceptions" if accepted else ""
+    return f"no drift in what ran ({skipped} account/control pair(s) skipped or not run{also})"
 
 
 def cells_with(report: dict, statuses):
@@ -561,7 +722,16 @@ def field_text(change: dict, drift: bool) -> str:
 
 def detail_lines(control: dict, run_diff: bool = True) -> list:
     """Human lines (plain text) explaining one cell: failing findings, what would change, errors."""
-    lines = [f"finding: {f['message']} [{f['resource']}]" for f in control["findings"] if f["status"] == "fail"]
+    lines = [
+        f"finding: {f['message']} [{f['resource']}]" + _lapsed_text(f.get("expired_exception"))
+        for f in control["findings"]
+        if f["status"] == "fail"
+    ]
+    lines += [
+        f"accepted: {f['message']} [{f['resource']}] ({exception_text(f['exception'])})"
+        for f in control["findings"]
+        if f["status"] == ACCEPTED
+    ]
     drift = control["status"] == DRIFT
     verb = _VERBS[UPDATE][0 if drift else 1]
     for change in control["changes"]:
@@ -576,6 +746,53 @@ def detail_lines(control: dict, run_diff: bool = True) -> list:
             lines.append(f"{change['task']}: {verb} ({_no_diff(run_diff)})")
     lines.extend(f"error in {e['task']}: {e['message']}" for e in control["errors"])
     return lines
+
+
+def exception_text(exception: dict | None) -> str:
+    """An accepted exception in words: "exception #0: reason; owner x; expires 2027-03-31; ticket SEC-1"."""
+    if not exception:
+        return ""
+    text = f"exception #{exception.get('index')}: {exception.get('reason')}; owner {exception.get('owner')}; "
+    text += f"expires {exception.get('expires')}"
+    return text + (f"; ticket {exception['ticket']}" if exception.get("ticket") else "")
+
+
+def _lapsed_text(exception: dict | None) -> str:
+    if not exception:
+        return ""
+    return f" (exception #{exception.get('index')} of {exception.get('owner')} expired on {exception.get('expires')})"
+
+
+def exception_lines(report: dict) -> list[tuple[str, str]]:
+    """(kind, line) of the run's exceptions file: expired entries first (they made findings drift again), then
+    expiring and unused ones."""
+    found = report["run"].get("exceptions")
+    if not found:
+        return []
+    out = []
+    for item in found["expired"]:
+        hits = f"; {item['findings']} finding(s) are drift again" if item.get("findings") else ""
+        out.append(("expired", f"exception #{item['index']} expired on {item['expires']}{hits}: {_entry_text(item)}"))
+    for item in found["expiring"]:
+        out.append(
+            (
+                "expiring",
+                f"exception #{item['index']} expires on {item['expires']} (in {item['days_left']} day(s)): "
+                + _entry_text(item),
+            )
+        )
+    for item in found["unused"]:
+        out.append(("unused", f"exception #{item['index']} matched no finding in this run: {_entry_text(item)}"))
+    return out
+
+
+def _entry_text(item: dict) -> str:
+    resource = item.get("resource") or "every resource"
+    ticket = f", ticket {item['ticket']}" if item.get("ticket") else ""
+    return (
+        f"account {item['account']}, control {item['control']}, {resource} "
+        f"(owner {item['owner']}{ticket}; {item['reason']})"
+    )
 
 
 def fix_text(item: dict) -> str:
@@ -595,6 +812,7 @@ def render_json(report: dict) -> str:
 # -- Markdown ---------------------------------------------------------------------------------------------------
 _MD_BADGE = {
     COMPLIANT: "\u2705",
+    ACCEPTED: "\u2611\ufe0f accepted",
     DRIFT: "\u26a0\ufe0f drift",
     CHANGED: "\U0001f527 changed",
     FAILED: "\u274c failed",
@@ -630,7 +848,8 @@ def _md_code(text) -> str:
 def _md_account_sections(account: dict) -> list:
     """What the console said of the account at the end of the run: drift with fixes, manual steps, notes."""
     drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
-    if not (drift or manual or reported):
+    accepted = account.get("accepted")
+    if not (drift or manual or reported or accepted):
         return []
     out = [f"### {_md(account_label(account))}", ""]
     if drift:
@@ -642,6 +861,17 @@ def _md_account_sections(account: dict) -> list:
             out.append(f"- `{item['control']}`: {_md(item['message'])}{where}" + (f"; fix: {_md(fix)}" if fix else ""))
         if len(drift) > MD_LIST_LIMIT:
             out.append(f"- ... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)")
+        out.append("")
+    if accepted:
+        out.append(f"Accepted by an exception ({len(accepted)} item(s)):")
+        out.append("")
+        for item in accepted[:MD_LIST_LIMIT]:
+            where = f" [{_md(item['resource'])}]" if item.get("resource") else ""
+            out.append(
+                f"- `{item['control']}`: {_md(item['message'])}{where}; {_md(exception_text(item['exception']))}"
+            )
+        if len(accepted) > MD_LIST_LIMIT:
+            out.append(f"- ... and {len(accepted) - MD_LIST_LIMIT} more (see the JSON report)")
         out.append("")
     if manual:
         out.extend(["Only a person can:", ""])
@@ -679,12 +909,19 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
             out.append(f"| {_md(account_label(account))} | " + " | ".join(cells) + " |")
         out.append("")
         out.append(
-            "Legend: \u2705 compliant, \u26a0\ufe0f drift (would change or a check failed), \U0001f527 changed "
-            "(applied), \u274c failed, \U0001f50c unreachable, \u2796 skipped / not run."
+            "Legend: \u2705 compliant, \u2611\ufe0f accepted (every failing finding covered by an accepted exception), "
+            "\u26a0\ufe0f drift (would change or a check failed), \U0001f527 changed (applied), \u274c failed, "
+            "\U0001f50c unreachable, \u2796 skipped / not run."
         )
+        out.append("")
+    lapsed = exception_lines(report)
+    if lapsed:
+        out.extend(["## Accepted exceptions file", ""])
+        out.extend(f"- **{kind}**: {_md(_truncate(line, 600))}" for kind, line in lapsed)
         out.append("")
     for heading, statuses in (
         ("What needs attention", (*PROBLEM_STATUSES, UNREACHABLE)),
+        ("Accepted by an exception", (ACCEPTED,)),
         ("What this run changed", (CHANGED,)),
     ):
         details = list(cells_with(report, statuses))
@@ -723,7 +960,7 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
 
 # -- HTML -------------------------------------------------------------------------------------------------------
 _CSS = """
-:root{--ok:#1a7f37;--drift:#b35900;--changed:#0969da;--failed:#cf222e;--unreach:#8250df;--skip:#6e7781}
+:root{--accepted:#4d7a5a;--ok:#1a7f37;--drift:#b35900;--changed:#0969da;--failed:#cf222e;--unreach:#8250df;--skip:#6e7781}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1f2328;
 background:#f6f8fa}
@@ -745,6 +982,8 @@ font-size:12px}
 a.cell:hover,a.cell:focus{outline:2px solid #24292f}
 .s-compliant{background:var(--ok)}.s-drift{background:var(--drift)}.s-changed{background:var(--changed)}
 .s-failed{background:var(--failed)}.s-unreachable{background:var(--unreach)}.s-skipped{background:var(--skip)}
+.s-accepted{background:var(--accepted)}
+ul.exceptions li.expired{color:#8a1c1c;font-weight:600}
 .detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
 .detail:target{display:block}
 .detail{scroll-margin-top:60vh}
@@ -789,12 +1028,22 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
         parts.append(f'<p class="hint">OU {_h(account["ou_path"])} &middot; inventory host {_h(account["host"])}</p>')
     if control.get("reason"):
         parts.append(f'<p class="hint">{_h(control["reason"])}</p>')
+    if control.get("exception"):
+        parts.append(f"<p>Accepted: {_h(exception_text(control['exception']))}</p>")
     if control["findings"]:
         parts.append('<h3>Findings</h3><ul class="findings">')
-        for f in sorted(control["findings"], key=lambda f: f["status"] != "fail"):
+        for f in sorted(control["findings"], key=lambda f: (f["status"] != "fail", f["status"] != ACCEPTED)):
+            extra = _lapsed_text(f.get("expired_exception"))
+            if f.get("exception"):
+                extra = f" ({exception_text(f['exception'])})"
+            # A finding of one check cites only that check's recommendations: show them where they narrow the
+            # control's (the control's full list is in the heading above).
+            own = short_cis(f.get("cis")) if list(f.get("cis") or ()) != list(control["cis"]) else ""
             parts.append(
                 f'<li class="{_h(f["status"])}"><strong>{_h(f["status"])}</strong> {_h(f["message"])} '
-                f'<span class="hint">{_h(f["resource"])}</span></li>'
+                f'<span class="hint">{_h(f["resource"])}</span>{_h(extra)}'
+                + (f' <span class="hint cis">{_h(own)}</span>' if own else "")
+                + "</li>"
             )
         parts.append("</ul>")
     if control["changes"]:
@@ -844,7 +1093,8 @@ def _html_detail(account: dict, cid: str, control: dict, run_diff: bool) -> str:
 def _html_account_todo(account: dict) -> str:
     """The drift gate's view of an account, as the console showed it: drift with fixes, manual steps, notes."""
     drift, manual, reported = account.get("drift"), account.get("manual"), account.get("reported")
-    if not (drift or manual or reported):
+    accepted = account.get("accepted")
+    if not (drift or manual or reported or accepted):
         return ""
     parts = [f'<section class="todo"><h3>{_h(account_label(account))}</h3>']
     if drift:
@@ -859,6 +1109,17 @@ def _html_account_todo(account: dict) -> str:
             )
         if len(drift) > MD_LIST_LIMIT:
             parts.append(f"<li>... and {len(drift) - MD_LIST_LIMIT} more (see the JSON report)</li>")
+        parts.append("</ul>")
+    if accepted:
+        parts.append(f"<p>Accepted by an exception ({len(accepted)} item(s)):</p><ul>")
+        for item in accepted[:MD_LIST_LIMIT]:
+            where = f' <span class="hint">{_h(item["resource"])}</span>' if item.get("resource") else ""
+            parts.append(
+                f"<li><code>{_h(item['control'])}</code>: {_h(item['message'])}{where} &middot; "
+                f"{_h(exception_text(item['exception']))}</li>"
+            )
+        if len(accepted) > MD_LIST_LIMIT:
+            parts.append(f"<li>... and {len(accepted) - MD_LIST_LIMIT} more (see the JSON report)</li>")
         parts.append("</ul>")
     if manual:
         parts.append("<p>Only a person can:</p><ul>" + "".join(f"<li>{_h(m)}</li>" for m in manual) + "</ul>")
@@ -902,10 +1163,12 @@ def render_html(report: dict) -> str:
         out.append('<p class="hint">Select a cell for its findings, changes and errors.</p>')
         out.append('<table class="matrix"><thead><tr><th class="acct">Account</th>')
         for control in report["controls"]:
+            # Every version's ids in the tooltip, only the newest version's under the id: five versions side by
+            # side would make every column (and so the matrix) wider. The cell details list them all.
             tip = control["title"] + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
             # Break long ids at their underscores, never inside a word.
             label = _h(control["id"]).replace("_", "_<wbr>")
-            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(short_cis(control["cis"]))}</small></th>')
+            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(latest_cis(control["cis"]))}</small></th>')
         out.append("</tr></thead><tbody>")
         for account in report["accounts"]:
             sub = " &middot; ".join(_h(x) for x in (account.get("account_id"), account.get("ou_path")) if x)
@@ -925,6 +1188,11 @@ def render_html(report: dict) -> str:
         for account in report["accounts"]:
             for control in report["controls"]:
                 out.append(_html_detail(account, control["id"], account["controls"][control["id"]], run["diff"]))
+        lapsed = exception_lines(report)
+        if lapsed:
+            out.append('<h2>Accepted exceptions file</h2><ul class="attention exceptions">')
+            out.extend(f'<li class="{_h(kind)}"><strong>{_h(kind)}</strong> {_h(line)}</li>' for kind, line in lapsed)
+            out.append("</ul>")
         attention = list(cells_with(report, (*PROBLEM_STATUSES, UNREACHABLE)))
         if attention:
             out.append('<h2>Needs attention</h2><ul class="attention">')
@@ -969,7 +1237,7 @@ def render_junit(report: dict) -> str:
     """JUnit XML: one <testsuite> per account, one <testcase> per control.
 
     drift and failed are <failure>s (so the failure count is the number of problem pairs), unreachable is an
-    <error>, skipped is <skipped>, compliant and changed pass.
+    <error>, skipped and accepted are <skipped> (accepted with the exception's reason), compliant and changed pass.
     """
     run = report["run"]
     root = ET.Element("testsuites", name=_xml(f"accountguard.aws baseline ({run['mode']}) {run['id']}"))
@@ -999,6 +1267,16 @@ def render_junit(report: dict) -> str:
             elif status == SKIPPED:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_xml(cell.get("reason") or "skipped"))
+            elif status == ACCEPTED:
+                # Accepted on purpose: neither a pass nor a failure; the message says why, who and until when.
+                counts["skipped"] += 1
+                el = ET.SubElement(
+                    case,
+                    "skipped",
+                    type=ACCEPTED,
+                    message=_xml(_truncate("accepted: " + exception_text(cell["exception"]), 500)),
+                )
+                el.text = _xml(body)
             elif body:
                 out = ET.SubElement(case, "system-out")
                 out.text = _xml(body)

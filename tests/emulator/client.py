@@ -222,11 +222,33 @@ class Emulator:
             {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
         )
 
+    def upload_server_certificate(
+        self, account_id: str, name: str, not_after_days: float, path: str | None = None
+    ) -> dict:
+        """Upload a self-signed IAM server certificate made in the server that expires ``not_after_days`` from
+        now (negative: expired that many days ago), as UploadServerCertificate would store it; no key material
+        leaves the server. Returns {"name", "arn", "path", "server_certificate_id", "expiration"}."""
+        return self._control(
+            "POST",
+            "server-certificate",
+            {"account_id": str(account_id), "name": name, "not_after_days": not_after_days, "path": path},
+        )["certificate"]
+
+    def backdate_password_last_changed(self, account_id: str, user_name: str, days_ago: float) -> None:
+        """Set the user's console password that many days ago (the report's password_last_changed,
+        GetLoginProfile's CreateDate); the user must have one."""
+        self._control(
+            "POST",
+            "backdate-password-last-changed",
+            {"account_id": str(account_id), "user_name": user_name, "days_ago": days_ago},
+        )
+
     def create_users(self, account_id: str, users: list[dict]) -> list[dict]:
         """Create many IAM users in one control call (thousands in a second, for scale tests and the bench).
 
         Each user: {"name", "path"?, "tags"? (dict), "groups"? (created when missing), "console"? (bool),
-        "password_reset_required"?, "password_last_used_days_ago"?, "mfa"? ("none"|"virtual"|"hardware"),
+        "password_reset_required"?, "password_last_used_days_ago"?, "password_last_changed_days_ago"?,
+        "mfa"? ("none"|"virtual"|"hardware"),
         "access_keys"? [{"active"?, "created_days_ago"?, "last_used_days_ago"?, "last_used_service"?}]}.
         Returns [{"name", "access_key_ids", "mfa_serial"}]. Not in the request log, like every control call.
         """
@@ -281,10 +303,11 @@ class Emulator:
         """
         self._control("POST", "iam-authorization", {"enforce": enforce})
 
-    def seed_demo(self) -> dict:
+    def seed_demo(self, centralized_root_access: bool | None = None) -> dict:
+        """Reset and seed the demo Organization (seed.py); ``centralized_root_access=False`` leaves it off."""
         from emulator.seed import seed_demo
 
-        return seed_demo(self)
+        return seed_demo(self, centralized_root_access=centralized_root_access)
 
     # ----- AWS clients -------------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ moto has no root user: AccountSummary hard-codes the root flags to 0, the creden
 root state here and makes those three views agree with it, the way AWS does. It also fixes what moto gets
 wrong for our purposes (PasswordResetRequired on CreateLoginProfile, the report's fixed 2015 timestamp,
 ``not_supported`` last-use region/service, UpdateGroup ignoring NewPath without NewGroupName, DeleteUser
-deleting a user that still has credentials or groups) and makes Organizations account ids deterministic.
+deleting a user that still has credentials or groups, server certificates answered with a fixed 2012 expiration
+and one shared id) and makes Organizations account ids deterministic.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
-from moto.iam.exceptions import DeleteConflictException, NotFoundException
+from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, IAMException, NotFoundException
 from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
@@ -43,7 +48,7 @@ def days_ago(days: float | None) -> datetime | None:
 def make_id(prefix: str, length: int) -> str:
     """An AWS-style id: the prefix, then upper-case letters and digits up to ``length`` characters."""
     alphabet = string.ascii_uppercase + string.digits
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length - len(prefix)))
+    return prefix + "".join(secrets.choice(alphabet) for _i in range(length - len(prefix)))
 
 
 @dataclass
@@ -254,9 +259,51 @@ def _user_to_csv(original):
             service = getattr(last, "service", None) if last else None
             fields[offset + 3] = region or "N/A"
             fields[offset + 4] = service or "N/A"
+        # moto writes the user's creation as password_last_changed, even without a password, and
+        # no_information / not_supported for a password never used / absent; AWS writes when the password was
+        # set, and N/A (no_information only for a last use before AWS tracked it, October 2014).
+        if self.password:
+            fields[4] = _fmt(self.password_last_used)
+            fields[5] = _fmt(password_set_at(self))
+        else:
+            fields[4] = fields[5] = "N/A"
         return ",".join(fields) + "\n"
 
     return to_csv
+
+
+def password_set_at(user: iam_models.User) -> datetime:
+    """When the user's console password was last set (CreateLoginProfile, UpdateLoginProfile with a password,
+    or back-dated); moto does not track it, so a password set some other way counts from the user's creation."""
+    return getattr(user, "password_changed", None) or user.create_date
+
+
+def _set_password(original):
+    """CreateLoginProfile / UpdateLoginProfile record when the password was set; only a new password counts."""
+
+    def set_password(self: iam_models.IAMBackend, user_name: str, password, *args, **kwargs):
+        user = original(self, user_name, password, *args, **kwargs)
+        if password:
+            user.password_changed = utcnow()
+            if original.__name__ == "create_login_profile":
+                user.password_created = user.password_changed
+        return user
+
+    return set_password
+
+
+def _get_login_profile_response(self: iam_responses.IamResponse):
+    # moto answers the user's creation as the login profile's CreateDate; AWS, when the password was created.
+    user = self.backend.get_login_profile(self._get_param("UserName"))
+    return iam_responses.ActionResult(
+        {
+            "LoginProfile": {
+                "UserName": user.name,
+                "CreateDate": getattr(user, "password_created", None) or user.create_date,
+                "PasswordResetRequired": user.password_reset_required,
+            }
+        }
+    )
 
 
 def _summary_map(original_property):
@@ -341,7 +388,7 @@ def _create_login_profile_response(self: iam_responses.IamResponse):
         {
             "LoginProfile": {
                 "UserName": user.name,
-                "CreateDate": user.create_date,
+                "CreateDate": getattr(user, "password_created", None) or user.create_date,
                 "PasswordResetRequired": user.password_reset_required,
             }
         }
@@ -394,6 +441,114 @@ def _delete_user(original):
         return original(self, user_name)
 
     return delete_user
+
+
+class MalformedCertificateException(IAMException):
+    code = "MalformedCertificate"
+
+
+def _certificate_init(original):
+    def init(self: iam_models.Certificate, *args, **kwargs) -> None:
+        # moto answers every server certificate with UploadDate 2010, Expiration 2012 and one shared id; AWS
+        # reads the expiration from the certificate (its NotAfter) and refuses a body that is no certificate.
+        original(self, *args, **kwargs)
+        try:
+            parsed = x509.load_pem_x509_certificate((self.cert_body or "").encode())
+        except ValueError:
+            raise MalformedCertificateException(
+                "Unable to parse certificate. Please ensure the certificate is in PEM format."
+            ) from None
+        self.expiration = parsed.not_valid_after_utc.replace(tzinfo=None)
+        self.upload_date = utcnow()
+        self.certificate_id = make_id("ASCA", 21)
+
+    return init
+
+
+def _upload_server_certificate(original):
+    def upload_server_certificate(self: iam_models.IAMBackend, cert_name: str, *args, **kwargs):
+        # AWS refuses a second certificate of the same name; moto stored both.
+        if any(cert.cert_name == cert_name for cert in self.certificates.values()):
+            raise EntityAlreadyExists(f"The Server Certificate with name {cert_name} already exists.")
+        return original(self, cert_name, *args, **kwargs)
+
+    return upload_server_certificate
+
+
+def _certificate_metadata(cert: iam_models.Certificate) -> dict:
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": cert.upload_date.replace(tzinfo=UTC),
+        "ServerCertificateId": cert.certificate_id,
+        "Expiration": cert.expiration.replace(tzinfo=UTC),
+    }
+
+
+def _upload_server_certificate_response(self: iam_responses.IamResponse):
+    cert = self.backend.upload_server_certificate(
+        self._get_param("ServerCertificateName"),
+        self._get_param("CertificateBody"),
+        self._get_param("PrivateKey"),
+        cert_chain=self._get_param("CertificateChain"),
+        path=self._get_param("Path"),
+    )
+    return iam_responses.ActionResult({"ServerCertificateMetadata": _certificate_metadata(cert)})
+
+
+def _list_server_certificates_response(self: iam_responses.IamResponse):
+    prefix = self._get_param("PathPrefix") or "/"
+    certs = [cert for cert in self.backend.list_server_certificates() if cert.path.startswith(prefix)]
+    return iam_responses.ActionResult(
+        {"ServerCertificateMetadataList": [_certificate_metadata(cert) for cert in certs], "IsTruncated": False}
+    )
+
+
+def _get_server_certificate_response(self: iam_responses.IamResponse):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    answer = {"ServerCertificateMetadata": _certificate_metadata(cert), "CertificateBody": cert.cert_body}
+    if cert.cert_chain:
+        answer["CertificateChain"] = cert.cert_chain
+    return iam_responses.ActionResult({"ServerCertificate": answer})
+
+
+def make_server_certificate(not_after_days: float, not_before_days: float | None = None) -> tuple[str, str]:
+    """A self-signed certificate (PEM) valid until ``not_after_days`` from now (negative: already expired) and
+    its private key (PEM), made here so that no test or case file holds key material."""
+    now = datetime.now(UTC)
+    start = now + timedelta(days=min(not_after_days, 0) - 365 if not_before_days is None else not_before_days)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(now + timedelta(days=not_after_days))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), pem_key.decode()
+
+
+def upload_server_certificate(account_id: str, name: str, not_after_days: float, path: str | None = None) -> dict:
+    """Upload a made-up server certificate that expires ``not_after_days`` from now (negative: expired), through
+    the same backend call as UploadServerCertificate; returns its metadata (no key material)."""
+    body, key = make_server_certificate(not_after_days)
+    cert = iam_backend(account_id).upload_server_certificate(name, body, key, path=path)
+    meta = _certificate_metadata(cert)
+    return {
+        "name": meta["ServerCertificateName"],
+        "arn": meta["Arn"],
+        "path": meta["Path"],
+        "server_certificate_id": meta["ServerCertificateId"],
+        "expiration": meta["Expiration"].isoformat(),
+    }
 
 
 _MANAGED_POLICY_DATA: list[tuple[str, dict]] | None = None
@@ -478,9 +633,19 @@ def apply() -> None:
         iam_models.IAMBackend.list_virtual_mfa_devices
     )
     iam_responses.IamResponse.create_login_profile = _create_login_profile_response
+    iam_responses.IamResponse.get_login_profile = _get_login_profile_response
+    iam_models.IAMBackend.create_login_profile = _set_password(iam_models.IAMBackend.create_login_profile)
+    iam_models.IAMBackend.update_login_profile = _set_password(iam_models.IAMBackend.update_login_profile)
     iam_models.IAMBackend.update_group = _update_group(iam_models.IAMBackend.update_group)
     iam_models.IAMBackend.delete_user = _delete_user(iam_models.IAMBackend.delete_user)
     iam_responses.IamResponse.get_credential_report = _get_credential_report_response
+    iam_models.Certificate.__init__ = _certificate_init(iam_models.Certificate.__init__)
+    iam_models.IAMBackend.upload_server_certificate = _upload_server_certificate(
+        iam_models.IAMBackend.upload_server_certificate
+    )
+    iam_responses.IamResponse.upload_server_certificate = _upload_server_certificate_response
+    iam_responses.IamResponse.list_server_certificates = _list_server_certificates_response
+    iam_responses.IamResponse.get_server_certificate = _get_server_certificate_response
     org_utils.make_random_account_id = STATE.next_account_id
     # Centralized root access needs trusted access for IAM and an IAM delegated administrator; moto knows
     # neither service principal.
@@ -526,6 +691,15 @@ def backdate_password_last_used(account_id: str, user_name: str, days: float) ->
     iam_backend(account_id).get_user(user_name).password_last_used = days_ago(days)
 
 
+def backdate_password_last_changed(account_id: str, user_name: str, days: float) -> None:
+    """When the user's console password was set: the report's password_last_changed and GetLoginProfile's
+    CreateDate (a password set that long ago, never changed since)."""
+    user = iam_backend(account_id).get_user(user_name)
+    if not user.password:
+        raise ValueError(f"user {user_name} has no console password")
+    user.password_changed = user.password_created = days_ago(days)
+
+
 def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
     """Serve the report as it is now, generated hours_ago, until unfrozen (None) or reset: AWS keeps a report
     for up to 4 hours, so it can disagree with the live account summary."""
@@ -544,6 +718,7 @@ def freeze_credential_report(account_id: str, hours_ago: float | None) -> None:
 
 
 USER_FIELDS = {"name", "path", "tags", "groups", "console", "password_reset_required", "password_last_used_days_ago"}
+USER_FIELDS |= {"password_last_changed_days_ago"}
 USER_FIELDS |= {"mfa", "access_keys"}
 KEY_FIELDS = {"active", "created_days_ago", "last_used_days_ago", "last_used_service"}
 
@@ -581,6 +756,8 @@ def create_users(account_id: str, users: list[dict]) -> list[dict]:
                 user.password = "emulator-bulk-" + name
                 user.password_reset_required = bool(spec.get("password_reset_required", False))
                 user.password_last_used = days_ago(spec.get("password_last_used_days_ago"))
+                set_days = spec.get("password_last_changed_days_ago") or 0
+                user.password_changed = user.password_created = days_ago(set_days)
             serial = None
             if spec.get("mfa") == "virtual":
                 serial = backend.create_virtual_mfa_device(name, "/").serial_number

@@ -66,7 +66,7 @@ ROOT_IAM_ACTIONS = {
 def make_secret(length: int) -> str:
     """Secret material in the alphabet AWS uses for secret keys and session tokens (base64)."""
     alphabet = string.ascii_letters + string.digits + "+/"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _i in range(length))
 
 
 class AwsError(Exception):

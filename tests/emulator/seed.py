@@ -7,6 +7,7 @@ seed_demo() starts from a reset emulator.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,8 +28,20 @@ WEAK_PASSWORD_POLICY = {
 }  # MaxPasswordAge and PasswordReusePrevention left out: passwords never expire and may be reused
 
 # users: console (has a password), mfa ("virtual" or None), access_keys (each: created_days_ago,
-# last_used_days_ago or None for never used, active), password_last_used_days_ago.
+# last_used_days_ago or None for never used, active), password_last_used_days_ago, managed_policies (ARNs
+# attached to the user). roles (optional): name, managed_policies (ARNs), customer_policies (name -> document,
+# created in the account and attached).
+ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 DEMO = {
+    # Centralized root access is on (trusted access for iam.amazonaws.com, then the IAM features
+    # RootCredentialsManagement and RootSessions): the baseline audits the member accounts' root users through
+    # sts:AssumeRoot and, with baseline_root_remove_credentials, removes their credentials; the management
+    # account's root stays a person's job (sts:AssumeRoot cannot target it).
+    "centralized_root_access": True,
     "management": {
         "password_policy": {
             **WEAK_PASSWORD_POLICY,
@@ -38,7 +51,12 @@ DEMO = {
             "PasswordReusePrevention": 24,
             "MaxPasswordAge": 90,
         },
-        "root": {"access_keys": [], "mfa": "hardware", "password_last_used_days_ago": 40},
+        # a root access key no API can delete: the management account's root is out of sts:AssumeRoot's reach
+        "root": {
+            "access_keys": [{"active": True, "age_days": 300, "last_used_days_ago": 100, "last_used_service": "iam"}],
+            "mfa": "hardware",
+            "password_last_used_days_ago": 40,
+        },
         "users": [],
     },
     "organizational_units": ["Workloads", "Workloads/Prod", "Workloads/Dev", "Sandbox"],
@@ -64,8 +82,14 @@ DEMO = {
                     "name": "deploy-bot",
                     "access_keys": [{"created_days_ago": 200, "last_used_days_ago": 1}],
                 },
-                {"name": "legacy-etl", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
+                {
+                    "name": "legacy-etl",
+                    "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}],
+                    # permissions of its own, not through a group (group_permissions)
+                    "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                },
             ],
+            "server_certificates": [{"name": "www-prod", "not_after_days": 200}],
         },
         {
             "name": "dev",
@@ -81,7 +105,14 @@ DEMO = {
                 "password_last_used_days_ago": 30,
             },
             "users": [
-                {"name": "carol", "console": True, "mfa": None, "password_last_used_days_ago": 5},
+                {
+                    "name": "carol",
+                    "console": True,
+                    "mfa": None,
+                    "password_last_used_days_ago": 5,
+                    # handed out with her console access and never used (initial_access_keys)
+                    "access_keys": [{"created_days_ago": 10, "last_used_days_ago": None}],
+                },
                 {"name": "dave", "console": True, "mfa": "virtual", "password_last_used_days_ago": 7},
                 {
                     "name": "ci-runner",
@@ -91,6 +122,8 @@ DEMO = {
                     ],
                 },
             ],
+            # a full "*:*" administrator policy on a role (admin_policies)
+            "roles": [{"name": "ops-automation", "customer_policies": {"AllowEverything": ALLOW_EVERYTHING}}],
         },
         {
             "name": "sandbox",
@@ -114,13 +147,17 @@ DEMO = {
                 },
                 {"name": "experiments", "access_keys": [{"created_days_ago": 100, "last_used_days_ago": None}]},
             ],
+            "server_certificates": [{"name": "old-demo-site", "not_after_days": -40}],
+            # CloudShell full access (cloudshell_access)
+            "roles": [{"name": "notebook", "managed_policies": ["arn:aws:iam::aws:policy/AWSCloudShellFullAccess"]}],
         },
     ],
 }
 
 
-def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
-    """Create the demo Organization and return its description (ids are strings)."""
+def seed_demo(emulator: Emulator, reset: bool = True, centralized_root_access: bool | None = None) -> dict:
+    """Create the demo Organization and return its description (ids are strings). ``centralized_root_access``:
+    turn it on (trusted access for IAM and both IAM features) or leave it off; None: as DEMO says (on)."""
     if reset:
         emulator.reset()
     org = emulator.client("organizations")
@@ -154,6 +191,8 @@ def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
                 "users": [user["name"] for user in spec["users"]],
             }
         )
+    if DEMO["centralized_root_access"] if centralized_root_access is None else centralized_root_access:
+        emulator.enable_root_access()
     emulator.clear_requests()
     return {
         "management_account_id": MANAGEMENT_ACCOUNT_ID,
@@ -168,6 +207,8 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
     if spec.get("password_policy"):
         iam.update_account_password_policy(**spec["password_policy"])
     emulator.set_root(account_id, **spec["root"])
+    for cert in spec.get("server_certificates", []):
+        emulator.upload_server_certificate(account_id, cert["name"], cert["not_after_days"])
     for user in spec["users"]:
         name = user["name"]
         iam.create_user(UserName=name)
@@ -181,6 +222,8 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
             iam.enable_mfa_device(
                 UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
             )
+        for arn in user.get("managed_policies", []):
+            iam.attach_user_policy(UserName=name, PolicyArn=arn)
         for key in user.get("access_keys", []):
             key_id = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
             if not key.get("active", True):
@@ -192,3 +235,10 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
                 created_days_ago=key["created_days_ago"],
                 last_used_days_ago=key.get("last_used_days_ago"),
             )
+    for role in spec.get("roles", []):
+        iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+        for arn in role.get("managed_policies", []):
+            iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)
+        for policy_name, document in role.get("customer_policies", {}).items():
+            arn = iam.create_policy(PolicyName=policy_name, PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=role["name"], PolicyArn=arn)

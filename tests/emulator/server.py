@@ -496,6 +496,17 @@ class Middleware:
     def ctl_backdate_password_last_used(self, args, query):
         patches.backdate_password_last_used(str(args["account_id"]), args["user_name"], args["days_ago"])
 
+    def ctl_server_certificate(self, args, query):
+        path = args.get("path")
+        return {
+            "certificate": patches.upload_server_certificate(
+                str(args["account_id"]), str(args["name"]), float(args["not_after_days"]), str(path) if path else None
+            )
+        }
+
+    def ctl_backdate_password_last_changed(self, args, query):
+        patches.backdate_password_last_changed(str(args["account_id"]), args["user_name"], args["days_ago"])
+
     def ctl_users(self, args, query):
         users = args["users"]
         if not isinstance(users, list):

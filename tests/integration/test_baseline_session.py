@@ -27,6 +27,8 @@ ENGINE_CONTROLS = {
     "baseline_root_account_enabled": False,
     "baseline_user_mfa_enabled": False,
     "baseline_access_keys_enabled": False,
+    "baseline_console_access_enabled": False,
+    "baseline_initial_access_keys_enabled": False,
     "baseline_admin_group_enabled": False,
     "baseline_iam_users_enabled": False,
 }

@@ -196,6 +196,56 @@ def test_backdated_password_last_used(emulator):
     assert age_days(report_rows(iam)[1]["password_last_used"]) == pytest.approx(30, abs=0.01)
 
 
+def test_password_last_changed_follows_the_login_profile_and_back_dates(emulator):
+    """The report's password_last_changed is when the console password was set (N/A without one, as AWS), and
+    a password never used is N/A, not moto's no_information; back-dating moves the report and GetLoginProfile."""
+    iam = emulator.client("iam")
+    iam.create_user(UserName="erin")
+    iam.create_user(UserName="no-console")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert (row["erin"]["password_last_used"], row["erin"]["password_last_changed"]) == ("N/A", "N/A")
+
+    iam.create_login_profile(UserName="erin", Password="S3cure-Passw0rd!")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert row["erin"]["password_enabled"] == "true"
+    assert row["erin"]["password_last_used"] == "N/A"
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert row["no-console"]["password_last_changed"] == "N/A"
+
+    emulator.backdate_password_last_changed(DEFAULT_ACCOUNT_ID, "erin", 60)
+    emulator.backdate_password_last_used(DEFAULT_ACCOUNT_ID, "erin", 50)
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(60, abs=0.01)
+    assert age_days(row["erin"]["password_last_used"]) == pytest.approx(50, abs=0.01)
+    assert age_days(iam.get_login_profile(UserName="erin")["LoginProfile"]["CreateDate"]) == pytest.approx(60, abs=0.01)
+
+    # A new password (UpdateLoginProfile) is a change; the profile keeps its creation date.
+    iam.update_login_profile(UserName="erin", Password="An0ther-Passw0rd!")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert age_days(row["erin"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert age_days(iam.get_login_profile(UserName="erin")["LoginProfile"]["CreateDate"]) == pytest.approx(60, abs=0.01)
+
+    # Without a password again, both columns are N/A; GetUser keeps the last sign-in, as AWS does.
+    iam.delete_login_profile(UserName="erin")
+    row = {r["user"]: r for r in report_rows(iam)}
+    assert (row["erin"]["password_enabled"], row["erin"]["password_last_changed"]) == ("false", "N/A")
+    assert row["erin"]["password_last_used"] == "N/A"
+    assert age_days(iam.get_user(UserName="erin")["User"]["PasswordLastUsed"]) == pytest.approx(50, abs=0.01)
+    with pytest.raises(EmulatorError, match="no console password"):
+        emulator.backdate_password_last_changed(DEFAULT_ACCOUNT_ID, "erin", 10)
+
+
+def test_bulk_users_take_a_password_date(emulator):
+    emulator.create_users(
+        DEFAULT_ACCOUNT_ID,
+        [{"name": "old", "console": True, "password_last_changed_days_ago": 80}, {"name": "new", "console": True}],
+    )
+    row = {r["user"]: r for r in report_rows(emulator.client("iam"))}
+    assert age_days(row["old"]["password_last_changed"]) == pytest.approx(80, abs=0.01)
+    assert age_days(row["new"]["password_last_changed"]) == pytest.approx(0, abs=0.01)
+    assert row["old"]["password_last_used"] == row["new"]["password_last_used"] == "N/A"
+
+
 def test_backdating_a_missing_key_is_an_error(emulator):
     emulator.client("iam").create_user(UserName="dave")
     with pytest.raises(EmulatorError, match="cannot be found"):
@@ -216,6 +266,54 @@ def test_create_login_profile_honours_password_reset_required(emulator, reset_re
 def test_aws_managed_policies_are_loaded(emulator):
     policy = emulator.client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"]
     assert policy["PolicyName"] == "AdministratorAccess"
+
+
+def test_server_certificates_carry_their_own_expiration_and_id(emulator):
+    iam = emulator.client("iam")
+    expired = emulator.upload_server_certificate(DEFAULT_ACCOUNT_ID, "old-site", not_after_days=-10)
+    valid = emulator.upload_server_certificate(DEFAULT_ACCOUNT_ID, "new-site", not_after_days=200, path="/cloudfront/")
+    assert "PRIVATE KEY" not in json.dumps([expired, valid])
+    listed = {c["ServerCertificateName"]: c for c in iam.list_server_certificates()["ServerCertificateMetadataList"]}
+    assert set(listed) == {"old-site", "new-site"}
+    # moto answered a fixed 2012 expiration and one shared id for every certificate.
+    assert age_days(listed["old-site"]["Expiration"]) == pytest.approx(10, abs=0.01)
+    assert age_days(listed["new-site"]["Expiration"]) == pytest.approx(-200, abs=0.01)
+    assert age_days(listed["old-site"]["UploadDate"]) == pytest.approx(0, abs=0.01)
+    assert listed["old-site"]["ServerCertificateId"] != listed["new-site"]["ServerCertificateId"]
+    assert listed["old-site"]["ServerCertificateId"].startswith("ASCA")
+    assert listed["new-site"]["Arn"] == f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:server-certificate/cloudfront/new-site"
+    assert [
+        c["ServerCertificateName"]
+        for c in iam.list_server_certificates(PathPrefix="/cloudfront/")["ServerCertificateMetadataList"]
+    ] == ["new-site"]
+
+    # Through the wire: the expiration comes from the uploaded body, and the same name twice is refused.
+    body = iam.get_server_certificate(ServerCertificateName="old-site")["ServerCertificate"]["CertificateBody"]
+    copy = iam.upload_server_certificate(ServerCertificateName="copy", CertificateBody=body, PrivateKey="unused")
+    assert copy["ServerCertificateMetadata"]["Expiration"] == listed["old-site"]["Expiration"]
+    with pytest.raises(ClientError) as duplicate:
+        iam.upload_server_certificate(ServerCertificateName="copy", CertificateBody=body, PrivateKey="unused")
+    assert duplicate.value.response["Error"]["Code"] == "EntityAlreadyExists"
+    with pytest.raises(ClientError) as malformed:
+        iam.upload_server_certificate(ServerCertificateName="bad", CertificateBody="not a pem", PrivateKey="unused")
+    assert malformed.value.response["Error"]["Code"] == "MalformedCertificate"
+
+
+def test_support_access_policy_lists_the_roles_it_is_attached_to(emulator):
+    iam = emulator.client("iam")
+    arn = "arn:aws:iam::aws:policy/AWSSupportAccess"
+    assert iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Role")["PolicyRoles"] == []
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.create_role(RoleName="support", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="support", PolicyArn=arn)
+    assert [r["RoleName"] for r in iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Role")["PolicyRoles"]] == [
+        "support"
+    ]
 
 
 # ----- request log -----------------------------------------------------------------------------------------

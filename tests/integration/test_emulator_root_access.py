@@ -17,7 +17,7 @@ TASK = "arn:aws:iam::aws:policy/root-task/"
 AUDIT = TASK + "IAMAuditRootUserCredentials"
 DELETE = TASK + "IAMDeleteRootUserCredentials"
 PASSWORD = TASK + "IAMCreateRootUserPassword"
-BOTH = ["RootCredentialsManagement", "RootSessions"]
+BOTH = ("RootCredentialsManagement", "RootSessions")
 
 
 def organization(emulator, members: int = 2, feature_set: str = "ALL", trusted: bool = True, features=BOTH):
@@ -72,8 +72,8 @@ def test_features_round_trip_in_the_management_account(emulator):
     answer = iam.enable_organizations_root_credentials_management()
     assert answer["OrganizationId"] == org_id
     assert answer["EnabledFeatures"] == ["RootCredentialsManagement"]
-    assert iam.enable_organizations_root_sessions()["EnabledFeatures"] == BOTH
-    assert iam.list_organizations_features()["EnabledFeatures"] == BOTH
+    assert iam.enable_organizations_root_sessions()["EnabledFeatures"] == list(BOTH)
+    assert iam.list_organizations_features()["EnabledFeatures"] == list(BOTH)
     assert iam.disable_organizations_root_sessions()["EnabledFeatures"] == ["RootCredentialsManagement"]
     assert iam.disable_organizations_root_credentials_management()["EnabledFeatures"] == []
     assert iam.list_organizations_features()["EnabledFeatures"] == []
@@ -113,7 +113,7 @@ def test_trusted_access_for_iam_is_listed_by_organizations(emulator):
 
 
 def test_member_account_can_neither_list_nor_enable(emulator):
-    member, _ = organization(emulator, features=())
+    member, _members = organization(emulator, features=())
     iam = emulator.client("iam", member, logged=True)
     assert error_of(iam.list_organizations_features)[:2] == (
         "AccountNotManagementOrDelegatedAdministratorException",
@@ -132,7 +132,7 @@ def test_iam_delegated_administrator_lists_and_assumes_root_but_cannot_enable(em
     listed = org.list_delegated_administrators(ServicePrincipal="iam.amazonaws.com")["DelegatedAdministrators"]
     assert [a["Id"] for a in listed] == [admin]
     iam = emulator.client("iam", admin, logged=True)
-    assert iam.list_organizations_features()["EnabledFeatures"] == BOTH
+    assert iam.list_organizations_features()["EnabledFeatures"] == list(BOTH)
     assert error_of(iam.enable_organizations_root_sessions)[0] == "CallerIsNotManagementAccountException"
     creds = root_session(emulator, other, caller=admin)
     assert emulator.session_client("sts", creds).get_caller_identity()["Arn"] == f"arn:aws:iam::{other}:root"
@@ -142,7 +142,7 @@ def test_iam_delegated_administrator_lists_and_assumes_root_but_cannot_enable(em
 
 
 def test_assume_root_answers_short_term_credentials_acting_as_the_members_root(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     answer = emulator.client("sts", logged=True).assume_root(TargetPrincipal=member, TaskPolicyArn={"arn": AUDIT})
     creds = answer["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20
@@ -161,7 +161,7 @@ def test_assume_root_answers_short_term_credentials_acting_as_the_members_root(e
 
 
 def test_assume_root_takes_a_root_arn_and_a_shorter_duration(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     creds = root_session(emulator, f"arn:aws:iam::{member}:root", DurationSeconds=300)
     assert 280 <= (creds["Expiration"] - datetime.now(UTC)).total_seconds() <= 305
 
@@ -175,7 +175,7 @@ def test_assume_root_takes_a_root_arn_and_a_shorter_duration(emulator):
     ],
 )
 def test_assume_root_rejects_bad_input(emulator, kwargs, message):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     request = {"TargetPrincipal": member, "TaskPolicyArn": {"arn": AUDIT}, **kwargs}
     code, status, text = error_of(emulator.client("sts", logged=True).assume_root, **request)
     assert (code, status) == ("ValidationError", 400)
@@ -218,7 +218,7 @@ def test_assume_root_refusals_are_access_denied(emulator, case, reason):
 
 
 def test_disabling_root_sessions_stops_new_sessions(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     assert root_session(emulator, member)["AccessKeyId"]
     emulator.client("iam").disable_organizations_root_sessions()
     sts = emulator.client("sts", logged=True)
@@ -226,7 +226,7 @@ def test_disabling_root_sessions_stops_new_sessions(emulator):
 
 
 def test_request_log_shows_assume_root_with_its_task_policy(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     creds = root_session(emulator, member)
     emulator.session_client("iam", creds).list_access_keys()
     log = emulator.requests()
@@ -251,7 +251,7 @@ def test_request_log_shows_assume_root_with_its_task_policy(emulator):
 
 
 def test_audit_session_reads_the_root_state(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     state = full_root(emulator, member)
     iam = emulator.session_client("iam", root_session(emulator, member, AUDIT))
     keys = iam.list_access_keys()["AccessKeyMetadata"]
@@ -276,7 +276,7 @@ def test_audit_session_reads_the_root_state(emulator):
 
 
 def test_audit_session_cannot_delete_anything(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     state = full_root(emulator, member)
     iam = emulator.session_client("iam", root_session(emulator, member, AUDIT))
     attempts = [
@@ -296,7 +296,7 @@ def test_audit_session_cannot_delete_anything(emulator):
 
 
 def test_root_session_cannot_reach_iam_users(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     emulator.client("iam", member).create_user(UserName="alice")
     iam = emulator.session_client("iam", root_session(emulator, member, DELETE))
     code, _status, message = error_of(iam.list_access_keys, UserName="alice")
@@ -304,7 +304,7 @@ def test_root_session_cannot_reach_iam_users(emulator):
 
 
 def test_delete_session_removes_root_credentials_and_every_view_agrees(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     state = full_root(emulator, member)
     iam = emulator.session_client("iam", root_session(emulator, member, DELETE))
     for key in iam.list_access_keys()["AccessKeyMetadata"]:
@@ -342,7 +342,7 @@ def test_delete_session_removes_root_credentials_and_every_view_agrees(emulator)
 
 
 def test_delete_session_deletes_roots_virtual_mfa_device(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     emulator.set_root(member, mfa="virtual")
     iam = emulator.session_client("iam", root_session(emulator, member, DELETE))
     serial = f"arn:aws:iam::{member}:mfa/root-account-mfa-device"
@@ -353,7 +353,7 @@ def test_delete_session_deletes_roots_virtual_mfa_device(emulator):
 
 
 def test_password_session_creates_a_root_password_that_must_be_reset(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     iam = emulator.session_client("iam", root_session(emulator, member, PASSWORD))
     assert error_of(iam.get_login_profile)[:2] == ("NoSuchEntity", 404)
     profile = iam.create_login_profile()["LoginProfile"]
@@ -366,7 +366,7 @@ def test_password_session_creates_a_root_password_that_must_be_reset(emulator):
 
 
 def test_expired_root_session_answers_expired_token(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     creds = root_session(emulator, member)
     iam = emulator.session_client("iam", creds)
     assert iam.list_access_keys()["AccessKeyMetadata"] == []
@@ -402,7 +402,7 @@ def test_set_root_defaults_the_password_to_whether_it_was_used(emulator):
 def test_enable_root_access_prepares_the_demo_organization(emulator):
     demo = emulator.seed_demo()
     answer = emulator.enable_root_access()
-    assert answer == {"OrganizationId": demo["organization_id"], "EnabledFeatures": BOTH}
+    assert answer == {"OrganizationId": demo["organization_id"], "EnabledFeatures": list(BOTH)}
     assert emulator.requests() == []
     prod = demo["accounts"][0]["id"]
     iam = emulator.session_client("iam", root_session(emulator, prod))
@@ -413,7 +413,7 @@ def test_enable_root_access_prepares_the_demo_organization(emulator):
 
 
 def test_rest_calls_in_a_root_session_act_in_the_target_account(emulator):
-    member, _ = organization(emulator)
+    member, _members = organization(emulator)
     emulator.client("s3", member).create_bucket(Bucket="member-bucket")
     s3 = emulator.session_client("s3", root_session(emulator, member, TASK + "S3UnlockBucketPolicy"))
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["member-bucket"]

@@ -93,8 +93,20 @@ def test_findings_check_mode_deactivation_and_idempotence(emulator, keys):
     assert [user for user, _message in failing] == ["idle", "never-used", "old", "two-keys", "two-keys"]
     assert ("old", "access key 1 of old is 120 days old (max 90)") in failing
     cis = {f["resource"].rsplit("/", 1)[-1]: f["cis"] for f in predicted["findings"] if f["status"] == "fail"}
-    assert cis["old"] == ["cis-aws-3.0:1.14", "cis-aws-5.0:1.13"]
-    assert cis["idle"] == ["cis-aws-3.0:1.12", "cis-aws-5.0:1.11"]
+    assert cis["old"] == [
+        "cis-aws-3.0:1.14",
+        "cis-aws-4.0.1:1.14",
+        "cis-aws-5.0:1.13",
+        "cis-aws-6.0:2.13",
+        "cis-aws-7.0:2.12",
+    ]
+    assert cis["idle"] == [
+        "cis-aws-3.0:1.12",
+        "cis-aws-4.0.1:1.12",
+        "cis-aws-5.0:1.11",
+        "cis-aws-6.0:2.11",
+        "cis-aws-7.0:2.11",
+    ]
     passing = [f["resource"].rsplit("/", 1)[-1] for f in predicted["findings"] if f["status"] == "pass"]
     assert sorted(passing) == ["fresh", "inactive-old"]
     assert sorted((d["user_name"], d["key_slot"], d["access_key_id"]) for d in predicted["deactivated"]) == [

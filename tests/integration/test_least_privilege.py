@@ -24,6 +24,8 @@ import pytest
 from helpers.ansible_run import ROOT, run_playbook
 from helpers.ansible_run import write_inventory as write_inventory_file
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _root_access
+
 POLICIES = ROOT / "docs" / "policies"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 MANAGEMENT = "123456789012"
@@ -56,7 +58,7 @@ TASK_FILES = {
     "iam:AttachGroupPolicy": ["admin_group"],
     "iam:GetGroupPolicy": ["admin_group"],
     "iam:PutGroupPolicy": ["admin_group"],
-    "iam:GetAccountAuthorizationDetails": ["iam_users"],
+    "iam:GetAccountAuthorizationDetails": ["iam_users", "policies"],
     "iam:GetLoginProfile": ["iam_users"],
     "iam:ListAccessKeys": ["iam_users"],
     "iam:ListGroups": ["iam_users"],
@@ -66,6 +68,8 @@ TASK_FILES = {
     "iam:AddUserToGroup": ["iam_users"],
     "iam:CreateLoginProfile": ["iam_users"],
     "iam:CreateAccessKey": ["iam_users"],
+    "iam:ListEntitiesForPolicy": ["support_role"],
+    "iam:ListServerCertificates": ["server_certificates"],
     "organizations:DescribeOrganization": ["root_credentials_management"],
     "organizations:ListAWSServiceAccessForOrganization": ["root_credentials_management"],
     "iam:ListOrganizationsFeatures": ["root_credentials_management"],
@@ -154,18 +158,32 @@ def write_inventory(tmp_path: Path, name: str, hosts: dict) -> Path:
 
 # The role's per-family toggles (host variables): a removal host runs only the families that call the action.
 TOGGLES = {
-    "password_policy": "baseline_password_policy_enabled",
-    "root_account": "baseline_root_account_enabled",
-    "user_mfa": "baseline_user_mfa_enabled",
-    "admin_group": "baseline_admin_group_enabled",
-    "iam_users": "baseline_iam_users_enabled",
-    "access_keys": "baseline_access_keys_enabled",
-    "root_credentials_management": "baseline_root_credentials_management_enabled",
+    "password_policy": ("baseline_password_policy_enabled",),
+    "root_account": ("baseline_root_account_enabled",),
+    "user_mfa": ("baseline_user_mfa_enabled",),
+    "admin_group": ("baseline_admin_group_enabled",),
+    "iam_users": ("baseline_iam_users_enabled",),
+    # access_keys.yml serves three controls, each with its own toggle
+    "access_keys": (
+        "baseline_access_keys_enabled",
+        "baseline_console_access_enabled",
+        "baseline_initial_access_keys_enabled",
+    ),
+    # one task file, one module, three controls
+    "policies": (
+        "baseline_group_permissions_enabled",
+        "baseline_admin_policies_enabled",
+        "baseline_cloudshell_access_enabled",
+    ),
+    # one task file (iam_account) for two controls, each with its own toggle
+    "support_role": ("baseline_support_role_enabled",),
+    "server_certificates": ("baseline_server_certificates_enabled",),
+    "root_credentials_management": ("baseline_root_credentials_management_enabled",),
 }
 
 
 def only(task_files: list[str]) -> dict:
-    return {toggle: family in task_files for family, toggle in TOGGLES.items()}
+    return {toggle: family in task_files for family, toggles in TOGGLES.items() for toggle in toggles}
 
 
 def failure_messages(result, host: str) -> list[str]:
@@ -299,6 +317,31 @@ def test_apply_run_passes_with_the_apply_policy(runs):
         "alice_path": "/people/",
     }
     assert runs["apply_state"] == dict.fromkeys(COMPLETE["apply"], expected)
+
+
+def test_the_root_access_policy_allows_exactly_the_two_task_policies_the_module_uses():
+    """sts:AssumeRoot is answered by the emulator before its policy check, so the file is proved against the
+    module's own constants and gateway calls instead of under enforced authorization."""
+    policy = json.loads((POLICIES / "accountguard-root-access.json").read_text(encoding="utf-8"))
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assume = statements["AuditAndDeleteRootCredentialsOfMemberAccounts"]
+    assert (assume["Effect"], assume["Action"], assume["Resource"]) == (
+        "Allow",
+        "sts:AssumeRoot",
+        "arn:aws:iam::*:root",
+    )
+    assert assume["Condition"] == {
+        "StringEquals": {"sts:TaskPolicyArn": [_root_access.AUDIT_TASK_POLICY, _root_access.DELETE_TASK_POLICY]}
+    }
+    gateway = (ROOT / "plugins" / "module_utils" / "_gateway" / "root.py").read_text(encoding="utf-8")
+    outside_session = {
+        "iam:ListOrganizationsFeatures": "list_organizations_features",
+        "organizations:DescribeOrganization": "describe_organization",
+    }
+    assert set(statements["ReadTheOrganizationsRootAccessFeatures"]["Action"]) == set(outside_session)
+    for method in outside_session.values():
+        assert f"client.{method}(" in gateway
+    assert "client.assume_root(" in gateway
 
 
 # The opt-in baseline_root_credentials_management_enable needs these, on the management account only.

@@ -42,6 +42,8 @@ def test_baseline_across_an_organization(emulator, tmp_path):
         "baseline_root_account_enabled": False,
         "baseline_user_mfa_enabled": False,
         "baseline_access_keys_enabled": False,
+        "baseline_console_access_enabled": False,
+        "baseline_initial_access_keys_enabled": False,
     }
     # A private cache of the assumed-role sessions: the emulator forgets them at every reset.
     env = {**emulator.env(), "ACCOUNTGUARD_CREDENTIAL_CACHE_DIR": str(tmp_path / "sts-cache")}

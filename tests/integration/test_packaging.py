@@ -396,19 +396,23 @@ def cis_cell(cell: str) -> list[str]:
 def test_cis_mapping_page_agrees_with_the_findings_table():
     findings = load_findings_table()
     text = (ROOT / "docs" / "cis-mapping.md").read_text(encoding="utf-8")
+    versions = findings.CIS_VERSIONS
+    columns = " | ".join(f"CIS v{version.replace('cis-aws-', '')}" for version in versions)
     documented = {}
-    for cells in markdown_rows(text, "| control id | CIS v3.0 | CIS v5.0 |"):
-        documented[cells[0].strip("`")] = {findings.CIS_V3: cis_cell(cells[1]), findings.CIS_V5: cis_cell(cells[2])}
+    for cells in markdown_rows(text, f"| control id | {columns} |"):
+        documented[cells[0].strip("`")] = {v: cis_cell(cells[1 + i]) for i, v in enumerate(versions)}
     in_code = {
-        cid: {bench: control["cis"].get(bench, []) for bench in (findings.CIS_V3, findings.CIS_V5)}
+        cid: {version: control["cis"].get(version, []) for version in versions}
         for cid, control in findings.CONTROLS.items()
     }
     assert documented == in_code
     per_check = {}
-    for cells in markdown_rows(text, "| control id | check | CIS v3.0 | CIS v5.0 |"):
-        per_check.setdefault(cells[0].strip("`"), []).append((cis_cell(cells[2]), cis_cell(cells[3])))
+    for cells in markdown_rows(text, f"| control id | check | {columns} |"):
+        per_check.setdefault(cells[0].strip("`"), []).append(
+            tuple(cis_cell(cells[2 + i]) for i in range(len(versions)))
+        )
     in_code_checks = {
-        cid: sorted((c.get(findings.CIS_V3, []), c.get(findings.CIS_V5, [])) for c in control["checks"].values())
+        cid: sorted(tuple(c.get(version, []) for version in versions) for c in control["checks"].values())
         for cid, control in findings.CONTROLS.items()
         if control["checks"]
     }

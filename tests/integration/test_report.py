@@ -39,13 +39,29 @@ CONTROL_IDS = [
     "root_usage",
     "user_mfa",
     "access_key_rotation",
+    "console_access_unused",
+    "initial_access_keys",
     "admin_group",
     "iam_users",
+    "support_role",
+    "server_certificates",
+    "group_permissions",
+    "admin_policies",
+    "cloudshell_access",
     "root_credentials_management",
 ]
-# The demo inventory leaves the management account out: the Organization's control is never checked there.
-NOT_CHECKED = "no host of this run is the Organization's management account, so it was not checked"
-FINDING_CONTROLS = {"root_access_keys", "root_mfa", "root_usage", "user_mfa", "access_key_rotation"}
+FINDING_CONTROLS = {
+    "root_access_keys",
+    "root_mfa",
+    "root_usage",
+    "user_mfa",
+    "access_key_rotation",
+    "group_permissions",
+    "admin_policies",
+    "cloudshell_access",
+    "console_access_unused",
+    "initial_access_keys",
+}
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
@@ -173,8 +189,15 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "root_usage": "skipped",
         "user_mfa": "compliant",
         "access_key_rotation": "skipped",
+        "console_access_unused": "skipped",
+        "initial_access_keys": "skipped",
         "admin_group": "skipped",
         "iam_users": "drift",
+        "support_role": "skipped",
+        "server_certificates": "skipped",
+        "group_permissions": "skipped",
+        "admin_policies": "skipped",
+        "cloudshell_access": "skipped",
         "root_credentials_management": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
@@ -372,6 +395,47 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     if stale:
         out["access_key_rotation"] = stale
 
+    # No seeded account has a role with AWSSupportAccess (the demo inventory's baseline_support_role creates it).
+    out["support_role"] = {root_arn}
+    expired = {
+        f"arn:aws:iam::{account_id}:server-certificate/{cert['name']}"
+        for cert in spec.get("server_certificates", [])
+        if cert["not_after_days"] <= 0
+    }
+    if expired:
+        out["server_certificates"] = expired
+    own = {user_arn(u["name"]) for u in spec["users"] if u.get("managed_policies")}
+    if own:
+        out["group_permissions"] = own
+    role_arn = f"arn:aws:iam::{account_id}:role/{{}}".format
+    roles = spec.get("roles", [])
+    # the seed's customer policies are all full administrator policies; no AWS managed one is AdministratorAccess
+    admins = {role_arn(r["name"]) for r in roles if r.get("customer_policies")}
+    if admins:
+        out["admin_policies"] = admins
+    shell = {
+        role_arn(r["name"]) for r in roles if any("AWSCloudShellFullAccess" in a for a in r.get("managed_policies", []))
+    }
+    if shell:
+        out["cloudshell_access"] = shell
+    # console passwords: the seed sets them now, so only a sign-in long ago makes one unused
+    unused = {
+        user_arn(u["name"])
+        for u in spec["users"]
+        if u.get("console")
+        and (u.get("password_last_used_days_ago") or 0) >= defaults["baseline_console_access_max_unused_days"]
+    }
+    if unused:
+        out["console_access_unused"] = unused
+    setup_keys = {
+        user_arn(u["name"])
+        for u in spec["users"]
+        if u.get("console")
+        and any(k.get("active", True) and k.get("last_used_days_ago") is None for k in u.get("access_keys", []))
+    }
+    if setup_keys:
+        out["initial_access_keys"] = setup_keys
+
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()
     seeded = {u["name"] for u in spec["users"]}
@@ -380,17 +444,44 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     return out
 
 
-def act_as_the_person(emulator, account_id: str) -> None:
-    """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
-    root, root left alone, and every console user enrolling an MFA device at first sign-in."""
-    emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
+def demo_accepted(accounts: dict) -> set:
+    """(account id, control) pairs the demo's exceptions file accepts: its entries name an OU and a control,
+    with an ARN pattern of any account, and expire long after any run of this test."""
+    data = yaml.safe_load((ROOT / "inventories" / "demo-exceptions.yml").read_text())
+    pairs = set()
+    for entry in data["exceptions"]:
+        assert entry["account"].startswith("ou:") and entry["resource"].startswith("arn:aws:iam::*:"), entry
+        assert str(entry["expires"]) > "2090", entry
+        ou_path = entry["account"][3:]
+        pairs |= {(acct, entry["control"]) for acct, spec in accounts.items() if spec["ou_path"] == ou_path}
+    return pairs
+
+
+def act_as_the_person(emulator, account_id: str, management: bool) -> None:
+    """What no API call of the baseline can do: on the management account (sts:AssumeRoot cannot target it) root
+    keys deleted and root MFA enrolled by someone signed in as root, root left alone (the member accounts' root
+    credentials are the apply's, through sts:AssumeRoot); every console user enrolling an MFA device at first
+    sign-in and using the access key they were given (initial_access_keys only reports), and the report-only
+    policy findings settled by a person: users' own policies and full administrator role policies detached."""
+    if management:
+        emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
     iam = emulator.client("iam", account_id)
+    for user in iam.list_users()["Users"]:
+        for policy in iam.list_attached_user_policies(UserName=user["UserName"])["AttachedPolicies"]:
+            iam.detach_user_policy(UserName=user["UserName"], PolicyArn=policy["PolicyArn"])
+    for policy in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]:
+        for role in iam.list_entities_for_policy(PolicyArn=policy["Arn"])["PolicyRoles"]:
+            iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=policy["Arn"])
     for user in iam.list_users()["Users"]:
         name = user["UserName"]
         try:
             iam.get_login_profile(UserName=name)
         except iam.exceptions.NoSuchEntityException:
             continue
+        for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+            if key["Status"] == "Active" and not used.get("LastUsedDate"):
+                emulator.backdate_access_key(account_id, name, key["AccessKeyId"], last_used_days_ago=0)
         if iam.list_mfa_devices(UserName=name)["MFADevices"]:
             continue
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{name}-phone")["VirtualMFADevice"]["SerialNumber"]
@@ -406,10 +497,13 @@ def run_demo_baseline(emulator, out: Path, creds: Path, check: bool, fail_on_dri
         check=check,
         diff=True,
         env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out)},
-        # Stale keys are something a playbook may fix (deactivate, never delete) when asked to.
+        # Stale keys and unused console passwords are something a playbook may fix (deactivate keys, never
+        # delete them; remove console passwords of undeclared users) when asked to.
         extra_vars={
             "baseline_credentials_dir": str(creds),
             "baseline_access_keys_deactivate_stale": True,
+            "baseline_cloudshell_access_detach": True,
+            "baseline_console_access_remove_unused": True,
             "baseline_fail_on_drift": fail_on_drift,
         },
     )
@@ -425,17 +519,30 @@ def demo_cycle(emulator_server, tmp_path_factory):
     emulator.reset()
     demo = emulator.seed_demo()
     specs = {spec["name"]: spec for spec in DEMO["accounts"]}
-    accounts = {a["id"]: specs[a["name"]] for a in demo["accounts"]}
+    management = demo["management_account_id"]
+    # the demo inventory lists the management account too (its host is named after moto's account name)
+    accounts = {management: {**DEMO["management"], "name": "master", "ou_path": "Root"}}
+    accounts |= {a["id"]: specs[a["name"]] for a in demo["accounts"]}
     creds = base / "credentials"
     # The check runs are what a scheduled CI job runs: with baseline_fail_on_drift, red on drift.
     runs = {
         "check": run_demo_baseline(emulator, base / "check", creds, check=True, fail_on_drift=True),
         "apply": run_demo_baseline(emulator, base / "apply", creds, check=False),
     }
+    # ground truth of the apply's root removals, before the person acts
+    roots = {account_id: emulator.root_state(account_id) for account_id in accounts}
     for account_id in accounts:
-        act_as_the_person(emulator, account_id)
+        act_as_the_person(emulator, account_id, management=account_id == management)
     runs["recheck"] = run_demo_baseline(emulator, base / "recheck", creds, check=True, fail_on_drift=True)
-    yield {"base": base, "runs": runs, "accounts": accounts, "creds": creds, "env": emulator.env()}
+    yield {
+        "base": base,
+        "runs": runs,
+        "accounts": accounts,
+        "management": management,
+        "roots_after_apply": roots,
+        "creds": creds,
+        "env": emulator.env(),
+    }
     emulator.reset()
 
 
@@ -451,16 +558,24 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     assert report["run"]["mode"] == "check"
     assert {a["account_id"] for a in report["accounts"]} == set(demo_cycle["accounts"])
 
-    expected, actual = {}, {}
+    expected, actual, accepted = {}, {}, {}
     for account_id, spec in demo_cycle["accounts"].items():
         for cid, resources in expected_deviations(spec, account_id).items():
             expected[(account_id, cid)] = resources
+    # the demo's exceptions file accepts one deviation: its cell is accepted, not drift, and names the exception
+    expected_accepted = {pair: expected.pop(pair) for pair in demo_accepted(demo_cycle["accounts"])}
+    assert len(expected_accepted) == 1 and all(expected_accepted.values())
     for account, cid, cell in cells(report):
-        if cid == "root_credentials_management":
-            assert cell["status"] == "skipped" and cell["reason"].endswith(NOT_CHECKED), cell
+        if cid == "root_credentials_management" and account["account_id"] != demo_cycle["management"]:
+            # checked once, on the management account's host; the inventory says the others are members
+            assert cell["status"] == "skipped" and "aws_management_account" in cell["reason"], cell
             continue
-        assert cell["status"] in ("compliant", "drift"), (account["host"], cid, cell)
-        if cell["status"] == "drift":
+        assert cell["status"] in ("compliant", "drift", "accepted"), (account["host"], cid, cell)
+        if cell["status"] == "accepted":
+            accepted[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] != "pass"}
+            assert cell["exception"]["owner"] and cell["exception"]["reason"] and cell["exception"]["ticket"]
+            assert all(f["status"] == "accepted" for f in cell["findings"] if f["status"] != "pass")
+        elif cell["status"] == "drift":
             actual[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] == "fail"}
             if cid not in FINDING_CONTROLS:
                 # an enforcing control drifts because a task would change something: the report says which task
@@ -473,7 +588,11 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
         else:
             assert all(f["status"] == "pass" for f in cell["findings"]), (account["host"], cid)
     assert actual == expected
+    assert accepted == expected_accepted
     assert report["summary"]["drifted_pairs"] == len(expected)
+    assert report["summary"]["accepted_pairs"] == 1
+    assert report["run"]["exceptions"]["files"] == [str(ROOT / "inventories" / "demo-exceptions.yml")]
+    assert report["run"]["exceptions"]["unused"] == report["run"]["exceptions"]["expired"] == []
 
     # the password policy drift names the fields, e.g. the length the seed weakened
     prod_id = next(i for i, spec in demo_cycle["accounts"].items() if spec["name"] == "prod")
@@ -503,12 +622,23 @@ def test_apply_run_reports_changes(demo_cycle):
     assert run.rc == 0, run.stderr[-3000:]
     report = load_json(demo_cycle["base"] / "apply")
     assert report["run"]["mode"] == "apply"
+    management = demo_cycle["management"]
     for account in report["accounts"]:
+        expected = expected_deviations(demo_cycle["accounts"][account["account_id"]], account["account_id"])
         for cid in ("password_policy", "admin_group", "iam_users"):
-            assert account["controls"][cid]["status"] == "changed", (account["host"], cid)
-        # root MFA and keys are not the playbook's to fix: still drift after the apply run
-        if account["controls"]["root_access_keys"]["findings"]:
-            assert account["controls"]["root_access_keys"]["status"] == "drift"
+            status = account["controls"][cid]["status"]
+            assert status == ("changed" if cid in expected else "compliant"), (account["host"], cid)
+        keys = account["controls"]["root_access_keys"]
+        if account["account_id"] == management:
+            # sts:AssumeRoot cannot target the management account: its root key is still a person's, and drift
+            assert keys["status"] == "drift" and keys["findings"][0]["status"] == "fail"
+            assert demo_cycle["roots_after_apply"][management]["access_keys"]
+        else:
+            # the member accounts' root credentials went through sts:AssumeRoot (baseline_root_remove_credentials)
+            assert keys["status"] == "changed" and [f["status"] for f in keys["findings"]] == ["pass"]
+            root = demo_cycle["roots_after_apply"][account["account_id"]]
+            assert (root["access_keys"], root["password"], root["signing_certificates"]) == ([], False, [])
+            assert account["controls"]["root_mfa"]["findings"][0]["status"] == "pass"
 
 
 def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle):
@@ -516,15 +646,15 @@ def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle)
     assert run.rc == 0, run.stderr[-3000:]
     out = demo_cycle["base"] / "recheck"
     report = load_json(out)
+    members = [a for a in report["accounts"] if a["account_id"] != demo_cycle["management"]]
     not_compliant = [(a["host"], cid, c["status"]) for a, cid, c in cells(report) if c["status"] != "compliant"]
-    # Every account is compliant; the Organization itself was not checked (its management account is no host of
-    # the demo inventory), and the report says so rather than passing it.
-    assert not_compliant == [(a["host"], "root_credentials_management", "skipped") for a in report["accounts"]]
-    assert report["summary"]["compliant"] and not report["summary"]["complete"]
+    # Every account is compliant, the Organization checked once on its management account's host
+    assert not_compliant == [(a["host"], "root_credentials_management", "skipped") for a in members]
+    assert report["summary"]["compliant"] and report["summary"]["complete"]
     assert int(ET.parse(out / "accountguard-report-latest.xml").getroot().get("failures")) == 0
-    markdown = (out / "accountguard-report-latest.md").read_text()
-    assert "every account is compliant" not in markdown
-    assert f"no drift in what ran ({len(report['accounts'])} account/control pair(s) skipped or not run)" in markdown
+    assert "every account is compliant" in (out / "accountguard-report-latest.md").read_text()
+    # the person detached the dev role's administrator policy: the demo's exception matched nothing, so unused
+    assert [(e["index"], e["control"]) for e in report["run"]["exceptions"]["unused"]] == [(0, "admin_policies")]
 
 
 def test_the_files_say_what_the_console_says(demo_cycle):
@@ -534,32 +664,49 @@ def test_the_files_say_what_the_console_says(demo_cycle):
     out = demo_cycle["base"] / "check"
     report = load_json(out)
     markdown = re.sub(r"\\(.)", r"\1", (out / "accountguard-report-latest.md").read_text())
+    declared = {u["name"] for u in _declared_users()}
     for account in report["accounts"]:
         console = run.task_results(account["host"])[-1]["msg"]
         assert console[0] == f"account {account['account_id']}: {len(account['drift'])} drift item(s)"
-        person = console.index("only a person can:")
         reported = console.index("reported, not changed:")
+        management = account["account_id"] == demo_cycle["management"]
+        # centralized root access is on: only the management account's root needs a person
+        person = console.index("only a person can:") if management else reported
+        assert ("only a person can:" in console) is management
         drift_lines = [f"{d['control']}: {d['message']}" for d in account["drift"]]
-        assert console[1:person] == drift_lines[:20] + (
+        end = next((i for i, line in enumerate(console) if line.startswith("accepted by an exception")), person)
+        assert console[1:end] == drift_lines[:20] + (
             [f"... and {len(drift_lines) - 20} more"] if len(drift_lines) > 20 else []
         )
-        assert account["manual"] == console[person + 1 : reported] and account["manual"]
+        accepted_lines = [
+            f"{a['control']}: {a['message']} (exception #{a['exception']['index']}, {a['exception']['owner']}, "
+            f"until {a['exception']['expires']})"
+            for a in account["accepted"]
+        ]
+        assert console[end + 1 : person] == accepted_lines
+        assert account["manual"] == console[person + 1 : reported] and bool(account["manual"]) is management
         notes = [f"{n['control']}: {n['message']}" for n in account["reported"]]
         assert notes == [line for line in console[reported + 1 :] if not line.startswith("(failed because")]
-        assert any(n["fix_variable"] == "baseline_users_purge" for n in account["reported"])
+        undeclared = {u["name"] for u in demo_cycle["accounts"][account["account_id"]]["users"]} - declared
+        assert any(n["fix_variable"] == "baseline_users_purge" for n in account["reported"]) is bool(undeclared)
         # the same drift, per cell: every drifted control of the account has a drift item, and back
         drifted = {cid for cid, c in account["controls"].items() if c["status"] == "drift"}
         assert {d["control"] for d in account["drift"]} == drifted
         for d in account["drift"]:
-            if d["control"] in ("root_access_keys", "root_mfa", "root_usage"):
+            if d["control"] in ("root_access_keys", "root_mfa", "root_usage") and management:
                 assert d["manual"] and d["fix_variable"] is None
+            elif d["control"] in ("root_access_keys", "root_mfa", "root_usage"):
+                # a member account's root: the demo inventory's removal through sts:AssumeRoot, no person
+                assert not d["manual"] and d["fix_variable"] == "baseline_root_remove_credentials", d
             if d["control"] == "access_key_rotation" and "days" in d["message"]:
                 assert d["fix_variable"] == "baseline_access_keys_deactivate_stale", d
         shown = account["manual"] + [f"`{n['control']}`: {n['message']}" for n in account["reported"]]
         shown += [f"`{d['control']}`: {d['message']}" for d in account["drift"]]
+        shown += [f"`{a['control']}`: {a['message']}" for a in account["accepted"]]
         for line in shown:
             assert line in markdown, line
     assert "Only a person can:" in markdown and "Reported, not changed:" in markdown
+    assert "Accepted by an exception (1 item(s)):" in markdown
     assert "baseline_access_keys_deactivate_stale" in markdown and "baseline_users_purge" in markdown
     # the administrators group the seed does not have is created, not a list of nulls
     assert "would create" in markdown and "group_name: null" not in markdown

@@ -71,9 +71,21 @@ def test_root_keys_and_usage(
     findings = by_id(result)
     assert findings["root_access_keys"]["status"] == key_status
     assert findings["root_access_keys"]["resource"] == ROOT_ARN
-    assert findings["root_access_keys"]["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert findings["root_access_keys"]["cis"] == [
+        "cis-aws-3.0:1.4",
+        "cis-aws-4.0.1:1.4",
+        "cis-aws-5.0:1.3",
+        "cis-aws-6.0:2.3",
+        "cis-aws-7.0:2.4",
+    ]
     assert findings["root_usage"]["status"] == usage_status
-    assert findings["root_usage"]["cis"] == ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]
+    assert findings["root_usage"]["cis"] == [
+        "cis-aws-3.0:1.7",
+        "cis-aws-4.0.1:1.7",
+        "cis-aws-5.0:1.6",
+        "cis-aws-6.0:2.6",
+        "cis-aws-7.0:2.7",
+    ]
 
     root = result["root"]
     assert root["access_keys_present"] is bool(keys)

@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _root_credentials_management as plan
-from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as iam_gateway
-from ansible_collections.accountguard.aws.plugins.module_utils._gateway import organizations as org_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import root as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
     ControlFailure,
@@ -52,20 +51,20 @@ def _organization(placement: plan.Placement) -> dict:
 
 def _read_state(ctx) -> plan.State:
     """Trusted access for IAM, then (only when on: IAM refuses the read without it) the enabled features."""
-    is_trusted = plan.trusted(org_gateway.list_aws_service_access(ctx.client("organizations")))
-    features = iam_gateway.list_organizations_features(ctx.client("iam")) if is_trusted else []
+    is_trusted = plan.trusted(gateway.list_aws_service_access(ctx.client("organizations")))
+    features = gateway.list_organizations_features(ctx.client("iam"))["EnabledFeatures"] if is_trusted else []
     return plan.State(is_trusted, tuple(name for name in plan.FEATURES if name in features))
 
 
 def _apply(ctx, to_do: plan.Plan) -> None:
     if to_do.enable_trusted_access:
-        org_gateway.enable_aws_service_access(ctx.client("organizations"), plan.IAM_PRINCIPAL)
+        gateway.enable_aws_service_access(ctx.client("organizations"), plan.IAM_PRINCIPAL)
     iam = ctx.client("iam")
     for feature in to_do.enable_features:
         if feature == "RootCredentialsManagement":
-            iam_gateway.enable_root_credentials_management(iam)
+            gateway.enable_root_credentials_management(iam)
         else:
-            iam_gateway.enable_root_sessions(iam)
+            gateway.enable_root_sessions(iam)
 
 
 def run(ctx) -> dict:
@@ -76,8 +75,9 @@ def run(ctx) -> dict:
             [f"account_id must be a 12-digit string (quote it in YAML to keep leading zeros), got {account_id!r}"]
         )
     if params["management_account"] is False:
-        # The inventory (the organizations plugin) already read the Organization: no call at all.
-        return _skipped(plan.member_hint_reason(account_id or "of this host"))
+        # The inventory (the organizations plugin) or the read once per run already knows: no call at all.
+        known = ((params["account_sources"] or {}).get(ORGANIZATION) or {}).get("organization")
+        return _skipped(plan.member_hint_reason(account_id or "of this host", known))
 
     organization = AccountSources(ctx).get(ORGANIZATION)["organization"]
     if account_id is None:

@@ -83,25 +83,3 @@ def list_assigned_virtual_mfa_devices(client) -> list[dict]:
 @IAMErrorHandler.common_error_handler("list IAM users")
 def list_users(client) -> list[dict]:
     return paginated(client, "list_users", "Users", PaginationConfig={"PageSize": PAGE_SIZE})
-
-
-# IAM's Organizations features (centralized root access): settings of the Organization, answered by IAM in the
-# management account (or, for the reads, the IAM delegated administrator).
-
-
-@IAMErrorHandler.common_error_handler("list the IAM Organizations features (iam:ListOrganizationsFeatures)")
-def list_organizations_features(client) -> list[str]:
-    """ListOrganizationsFeatures' EnabledFeatures."""
-    return client.list_organizations_features(aws_retry=True).get("EnabledFeatures", [])
-
-
-@IAMErrorHandler.common_error_handler("enable the IAM Organizations feature RootCredentialsManagement")
-def enable_root_credentials_management(client) -> list[str]:
-    """EnableOrganizationsRootCredentialsManagement; the EnabledFeatures after."""
-    return client.enable_organizations_root_credentials_management(aws_retry=True).get("EnabledFeatures", [])
-
-
-@IAMErrorHandler.common_error_handler("enable the IAM Organizations feature RootSessions")
-def enable_root_sessions(client) -> list[str]:
-    """EnableOrganizationsRootSessions; the EnabledFeatures after."""
-    return client.enable_organizations_root_sessions(aws_retry=True).get("EnabledFeatures", [])

@@ -21,9 +21,15 @@ from ansible_collections.accountguard.aws.plugins.module_utils._gateway import p
 # --- reads --------------------------------------------------------------------------------------------------
 
 
-@IAMErrorHandler.common_error_handler("list the account's users (GetAccountAuthorizationDetails)")
+@IAMErrorHandler.common_error_handler("read the account's authorization details (GetAccountAuthorizationDetails)")
+def get_authorization_details(client, entities: list[str]) -> dict:
+    """GetAccountAuthorizationDetails for the entity types ``entities`` (User, Group, Role, LocalManagedPolicy,
+    AWSManagedPolicy), every page merged: UserDetailList, GroupDetailList, RoleDetailList, Policies."""
+    return paginated(client, "get_account_authorization_details", None, Filter=list(entities))
+
+
 def list_user_details(client) -> list[dict]:
-    return paginated(client, "get_account_authorization_details", "UserDetailList", Filter=["User"])
+    return get_authorization_details(client, ["User"]).get("UserDetailList", [])
 
 
 @IAMErrorHandler.list_error_handler("get the user", None)

@@ -14,7 +14,12 @@ VARIABLES = {
     "admin_group.managed_policies": "baseline_admin_group_policies",
     "admin_group.mfa_guard.policy_name": "baseline_admin_group_mfa_policy_name",
     "password_policy": "baseline_password_policy",
+    "access_keys.max_age_days": "baseline_access_key_max_age_days",
+    "access_keys.max_unused_days": "baseline_access_key_max_unused_days",
+    "access_keys.max_active_keys": "baseline_access_key_max_active",
+    "access_keys.console_max_unused_days": "baseline_console_access_max_unused_days",
 }
+LIMITS = {"max_age_days": 90, "max_unused_days": 45, "max_active_keys": 1, "console_max_unused_days": 45}
 GROUP = {
     "name": "Cloudadmin",
     "path": "/",
@@ -45,6 +50,20 @@ POLICY = {"minimum_password_length": 14, "max_password_age": 90, "password_reuse
             {"users": [{"name": ""}], "password_policy": {"password_reuse_prevention": 25}},
             ["baseline_users[0].name", "password_reuse_prevention must be between 0 and 24"],
         ),
+        # the day and key limits of access_keys.yml, as the role templates them (strings too)
+        ({"access_keys": LIMITS}, []),
+        ({"access_keys": {**LIMITS, "console_max_unused_days": "45"}}, []),
+        (
+            {"access_keys": {**LIMITS, "console_max_unused_days": 0}},
+            ["baseline_console_access_max_unused_days must be between 1 and 3650 (inclusive), got 0"],
+        ),
+        (
+            {"access_keys": {**LIMITS, "console_max_unused_days": "soon"}},
+            ["baseline_console_access_max_unused_days must be an integer, got 'soon'"],
+        ),
+        ({"access_keys": {**LIMITS, "console_max_unused_days": 4.5}}, ["must be an integer, got 4.5"]),
+        ({"access_keys": {**LIMITS, "max_active_keys": 3}}, ["baseline_access_key_max_active must be between 0 and 2"]),
+        ({"access_keys": {**LIMITS, "max_age_days": True}}, ["baseline_access_key_max_age_days must be an integer"]),
     ],
 )
 def test_problems(params, fragments):
@@ -79,3 +98,52 @@ def test_credentials_dir_is_checked_only_when_secrets_are_due(tmp_path):
 )
 def test_renamed(problem, expected):
     assert renamed(problem, VARIABLES) == expected
+
+
+EXCEPTIONS = """schema_version: 1
+exceptions:
+  - account: "111111111111"
+    control: user_mfa
+    reason: break-glass
+    owner: security@example.com
+    expires: 2027-03-31
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "warn_days", "fragments"),
+    [
+        (EXCEPTIONS, 14, []),
+        (EXCEPTIONS.replace("2027-03-31", "2000-01-01"), 0, []),  # expired: valid, reported as expired
+        (EXCEPTIONS.replace("user_mfa", "mfa"), 14, ["exceptions[0].control: unknown control id 'mfa'"]),
+        (EXCEPTIONS.replace("    owner: security@example.com\n", ""), 14, ["exceptions[0].owner: required"]),
+        (EXCEPTIONS, -1, ["baseline_exceptions_warn_days: must be a whole number of days, 0 or more, got -1"]),
+        (EXCEPTIONS, "soon", ["baseline_exceptions_warn_days: must be a whole number"]),
+        (EXCEPTIONS, True, ["baseline_exceptions_warn_days: must be a whole number"]),
+    ],
+)
+def test_the_exceptions_file_is_loaded_relative_to_its_base_dir(tmp_path, text, warn_days, fragments):
+    (tmp_path / "exceptions.yml").write_text(text, encoding="utf-8")
+    variables = {
+        **VARIABLES,
+        "exceptions_file": "baseline_exceptions_file",
+        "exceptions_warn_days": "baseline_exceptions_warn_days",
+    }
+    found = problems(
+        {
+            "exceptions_file": "exceptions.yml",
+            "exceptions_base_dir": str(tmp_path),
+            "exceptions_warn_days": warn_days,
+            "variables": variables,
+        }
+    )
+    assert len(found) == len(fragments), found
+    for problem, fragment in zip(found, fragments, strict=True):
+        assert fragment in problem
+        if "exceptions[" in fragment:
+            assert problem.startswith(f"baseline_exceptions_file {tmp_path / 'exceptions.yml'}: ")
+
+
+def test_a_missing_exceptions_file_is_named(tmp_path):
+    found = problems({"exceptions_file": str(tmp_path / "nope.yml")})
+    assert found == [f"exceptions_file {tmp_path / 'nope.yml'}: cannot be read: No such file or directory"]

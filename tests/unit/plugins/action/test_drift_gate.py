@@ -95,3 +95,36 @@ def test_would_change_is_drift_under_check_only():
 def test_bad_options_fail_clearly(args):
     with pytest.raises(AnsibleActionFail):
         run(args)
+
+
+def test_an_exception_accepts_a_finding_and_the_gate_passes(tmp_path):
+    path = tmp_path / "exceptions.yml"
+    path.write_text(
+        "schema_version: 1\nexceptions:\n"
+        "  - {account: 'ou:Root/Workloads/*', control: root_mfa, reason: r, owner: o, expires: 2999-12-31}\n"
+        "  - {account: 'tag:env=sandbox', control: root_mfa, reason: r, owner: o, expires: 2000-01-01}\n",
+        encoding="utf-8",
+    )
+    args = {
+        "account_id": ACCOUNT,
+        "fail_on_drift": True,
+        "results": {"root": {"findings": [ROOT_MFA]}},
+        "exceptions_file": "exceptions.yml",
+        "exceptions_base_dir": str(tmp_path),
+        "ou_path": "Root/Workloads/Prod",
+        "account_tags": {"env": "sandbox"},
+    }
+    result = run(args)
+    assert not result.get("failed") and result["drift"] == []
+    assert [a["exception"]["index"] for a in result["accepted"]] == [0]
+    assert result["exceptions"]["account"]["ou_path"] == "Root/Workloads/Prod"
+    assert any("exception #1" in w and "expired on 2000-01-01" in w for w in result["warnings"])
+    # another OU: the first entry does not match, the second has expired: drift, and the gate fails
+    result = run({**args, "ou_path": "Root/Sandbox"})
+    assert result["failed"] and result["drift"][0]["expired_exception"]["index"] == 1
+
+
+def test_a_broken_exceptions_file_fails_the_gate(tmp_path):
+    (tmp_path / "exceptions.yml").write_text("schema_version: 2\nexceptions: []\n", encoding="utf-8")
+    result = run({"account_id": ACCOUNT, "exceptions_file": str(tmp_path / "exceptions.yml")})
+    assert result["failed"] and "schema_version: 2 is not supported" in result["msg"]

@@ -186,7 +186,12 @@ def test_assess_users(require_for, without, in_scope, statuses):
     names, findings, summary = _mfa.assess_users(USERS, require_for)
     assert names == without
     assert {f["resource"].rsplit("/", 1)[1]: f["status"] for f in findings} == statuses
-    assert all(f["id"] == "user_mfa" and f["cis"] == ["cis-aws-3.0:1.10", "cis-aws-5.0:1.9"] for f in findings)
+    assert all(
+        f["id"] == "user_mfa"
+        and f["cis"]
+        == ["cis-aws-3.0:1.10", "cis-aws-4.0.1:1.10", "cis-aws-5.0:1.9", "cis-aws-6.0:2.9", "cis-aws-7.0:2.10"]
+        for f in findings
+    )
     assert summary == {
         "users": 4,
         "console_users": 2,
@@ -219,14 +224,54 @@ def test_assess_users_rejects_unknown_scope():
 @pytest.mark.parametrize(
     ("mfa_type", "require_hardware", "status", "cis"),
     [
-        ("none", False, "fail", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
-        ("none", True, "fail", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
-        ("virtual", False, "pass", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
-        ("virtual", True, "fail", ["cis-aws-3.0:1.6", "cis-aws-5.0:1.5"]),
-        ("hardware", True, "pass", ["cis-aws-3.0:1.6", "cis-aws-5.0:1.5"]),
-        ("hardware", False, "pass", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
-        ("unknown", False, "pass", ["cis-aws-3.0:1.5", "cis-aws-5.0:1.4"]),
-        ("unknown", True, "fail", ["cis-aws-3.0:1.6", "cis-aws-5.0:1.5"]),
+        (
+            "none",
+            False,
+            "fail",
+            ["cis-aws-3.0:1.5", "cis-aws-4.0.1:1.5", "cis-aws-5.0:1.4", "cis-aws-6.0:2.4", "cis-aws-7.0:2.5"],
+        ),
+        (
+            "none",
+            True,
+            "fail",
+            ["cis-aws-3.0:1.5", "cis-aws-4.0.1:1.5", "cis-aws-5.0:1.4", "cis-aws-6.0:2.4", "cis-aws-7.0:2.5"],
+        ),
+        (
+            "virtual",
+            False,
+            "pass",
+            ["cis-aws-3.0:1.5", "cis-aws-4.0.1:1.5", "cis-aws-5.0:1.4", "cis-aws-6.0:2.4", "cis-aws-7.0:2.5"],
+        ),
+        (
+            "virtual",
+            True,
+            "fail",
+            ["cis-aws-3.0:1.6", "cis-aws-4.0.1:1.6", "cis-aws-5.0:1.5", "cis-aws-6.0:2.5", "cis-aws-7.0:2.6"],
+        ),
+        (
+            "hardware",
+            True,
+            "pass",
+            ["cis-aws-3.0:1.6", "cis-aws-4.0.1:1.6", "cis-aws-5.0:1.5", "cis-aws-6.0:2.5", "cis-aws-7.0:2.6"],
+        ),
+        (
+            "hardware",
+            False,
+            "pass",
+            ["cis-aws-3.0:1.5", "cis-aws-4.0.1:1.5", "cis-aws-5.0:1.4", "cis-aws-6.0:2.4", "cis-aws-7.0:2.5"],
+        ),
+        (
+            "unknown",
+            False,
+            "pass",
+            ["cis-aws-3.0:1.5", "cis-aws-4.0.1:1.5", "cis-aws-5.0:1.4", "cis-aws-6.0:2.4", "cis-aws-7.0:2.5"],
+        ),
+        (
+            "unknown",
+            True,
+            "fail",
+            ["cis-aws-3.0:1.6", "cis-aws-4.0.1:1.6", "cis-aws-5.0:1.5", "cis-aws-6.0:2.5", "cis-aws-7.0:2.6"],
+        ),
     ],
 )
 def test_assess_root(mfa_type, require_hardware, status, cis):

@@ -57,7 +57,13 @@ def test_root_keys(keys, allow_inactive, status, active, inactive):
     result = assess(summary(bool(keys)), root_row(keys), allow_inactive_keys=allow_inactive)
     assert [f["id"] for f in result["findings"]] == ["root_access_keys"]
     assert result["findings"][0]["status"] == status
-    assert result["findings"][0]["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert result["findings"][0]["cis"] == [
+        "cis-aws-3.0:1.4",
+        "cis-aws-4.0.1:1.4",
+        "cis-aws-5.0:1.3",
+        "cis-aws-6.0:2.3",
+        "cis-aws-7.0:2.4",
+    ]
     assert result["compliant"] is (status == "pass")
     assert result["root"]["access_keys_present"] is bool(keys)
     assert (result["root"]["active_access_keys"], result["root"]["inactive_access_keys"]) == (active, inactive)
@@ -130,7 +136,13 @@ def test_root_usage(row, usage_days, status):
     usage = [f for f in result["findings"] if f["id"] == "root_usage"]
     assert len(usage) == 1
     assert usage[0]["status"] == status
-    assert usage[0]["cis"] == ["cis-aws-3.0:1.7", "cis-aws-5.0:1.6"]
+    assert usage[0]["cis"] == [
+        "cis-aws-3.0:1.7",
+        "cis-aws-4.0.1:1.7",
+        "cis-aws-5.0:1.6",
+        "cis-aws-6.0:2.6",
+        "cis-aws-7.0:2.7",
+    ]
 
 
 def test_usage_check_off():

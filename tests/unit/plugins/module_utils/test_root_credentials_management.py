@@ -38,6 +38,11 @@ def test_skip_reasons_name_the_cause():
     standalone = rcm.Placement.of(MEMBER, None).skip_reason()
     assert "AWSOrganizationsNotInUseException" in standalone
     assert "aws_management_account" in rcm.member_hint_reason(MEMBER)
+    # known from the Organization read once per run: the reason names its management account, and what to do
+    # for the management account of another Organization
+    known = rcm.member_hint_reason(MEMBER, {"Id": "o-abcdefghij", "MasterAccountId": MGMT})
+    assert f"account {MEMBER} is not the management account {MGMT}" in known and "o-abcdefghij" in known
+    assert "aws_management_account: true" in known
 
 
 @pytest.mark.parametrize(

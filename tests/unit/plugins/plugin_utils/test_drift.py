@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     AccountResults,
     Assessment,
@@ -16,6 +18,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     findings_of,
     task_drifts,
 )
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
 
 ACCOUNT = "111111111111"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -192,6 +195,73 @@ USER = "arn:aws:iam::111111111111:user/bob"
         ({"root": {"findings": [found("root_access_keys")]}}, "root_access_keys", None, "sign in as the root user"),
         ({"password_policy": CHANGED}, "password_policy", None, "an apply run"),
         ({"access_keys": CHANGED}, "access_key_rotation", "baseline_access_keys_deactivate_stale", "an apply run"),
+        # the support role: declare it, or (declared) apply
+        (
+            {"iam_account": {"findings": [found("support_role")]}},
+            "support_role",
+            "baseline_support_role",
+            "set baseline_support_role: {name, trusted_principals}",
+        ),
+        (
+            {"iam_account": {"findings": [found("support_role")]}, "support_role_declared": True},
+            "support_role",
+            "baseline_support_role",
+            "an apply run",
+        ),
+        (
+            {"iam_account": {"findings": [found("server_certificates")]}},
+            "server_certificates",
+            "baseline_server_certificates_delete_expired",
+            "set baseline_server_certificates_delete_expired: true",
+        ),
+        # the multi-control task: only the control it names as changed would change
+        (
+            {"iam_account": {"changed": True, "changed_controls": ["server_certificates"]}},
+            "server_certificates",
+            "baseline_server_certificates_delete_expired",
+            "an apply run",
+        ),
+        # unused console passwords: the removal variable, unless the user is declared with console access
+        (
+            {"access_keys": {"findings": [found("console_access_unused", resource=USER)]}},
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "set baseline_console_access_remove_unused: true",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "console_access_remove_unused": True,
+            },
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "an apply run",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "console_access_remove_unused": True,
+                "users": (DeclaredUser("Bob", console_access=True),),
+            },
+            "console_access_unused",
+            None,
+            "never removed",
+        ),
+        (
+            {
+                "access_keys": {"findings": [found("console_access_unused", resource=USER)]},
+                "users": (DeclaredUser("bob", console_access=False),),
+            },
+            "console_access_unused",
+            "baseline_console_access_remove_unused",
+            "set baseline_console_access_remove_unused: true",
+        ),
+        (
+            {"access_keys": {"findings": [found("initial_access_keys", resource=USER)]}},
+            "initial_access_keys",
+            None,
+            "deletes the never-used key",
+        ),
         # centralized root access: the opt-in that enables it, on the management account's host
         (
             {"root_credentials_management": {"findings": [found("root_credentials_management", resource=ORG)]}},
@@ -284,7 +354,31 @@ def test_undeclared_users_note_names_the_purge_variable():
     assert note.fix_variable == "baseline_users_purge" and note.names == ("legacy",)
 
 
-def test_declared_users_reads_names_and_groups_only():
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        # iam_access_keys names the controls it changed: each is drift under --check, the other is not
+        ({"changed": True, "changed_controls": ["console_access_unused"]}, ["console_access_unused"]),
+        ({"changed": True, "changed_controls": ["access_key_rotation"]}, ["access_key_rotation"]),
+        (
+            {"changed": True, "changed_controls": ["access_key_rotation", "console_access_unused"]},
+            ["access_key_rotation", "console_access_unused"],
+        ),
+        ({"changed": False, "changed_controls": []}, []),
+        # without the list, its change is its first control's
+        ({"changed": True}, ["access_key_rotation"]),
+    ],
+)
+def test_would_change_goes_to_the_controls_the_task_names(result, expected):
+    drift = gate(access_keys=result).drift
+    assert [item.control for item in drift] == expected
+    assert {item.fix_variable for item in drift} <= {
+        "baseline_access_keys_deactivate_stale",
+        "baseline_console_access_remove_unused",
+    }
+
+
+def test_declared_users_reads_names_groups_and_console_access_only():
     raw = [
         {"name": "alice", "groups": ["Cloudadmin"], "console_access": True},
         {"name": "bob", "groups": None},
@@ -293,7 +387,7 @@ def test_declared_users_reads_names_and_groups_only():
         "junk",
     ]
     assert Settings.declared_users(raw) == (
-        DeclaredUser("alice", ("Cloudadmin",)),
+        DeclaredUser("alice", ("Cloudadmin",), console_access=True),
         DeclaredUser("bob", ()),
         DeclaredUser("carol", ()),
     )
@@ -307,6 +401,195 @@ def test_assessment_round_trips_through_a_task_result():
     )
     assert Assessment.from_dict(result.to_dict()) == result
     assert Assessment.from_dict({}) == Assessment(account_id="")
+
+
+# -- accepted exceptions ----------------------------------------------------------------------------------------
+def _exceptions(*entries, today=datetime.date(2026, 6, 15), warn_days=14):
+    base = {"account": ACCOUNT, "reason": "why", "owner": "sec@example.com", "expires": "2027-01-01"}
+    data = {"schema_version": 1, "exceptions": [{**base, **e} for e in entries]}
+    return Exceptions("/inv/exceptions.yml", parse(data, CONTROLS), today, warn_days)
+
+
+BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
+ERIN = f"arn:aws:iam::{ACCOUNT}:user/erin"
+MFA_FAILS = {"findings": [found("user_mfa", resource=BOB, message="bob"), found("user_mfa", resource=ERIN)]}
+
+
+@pytest.mark.parametrize(
+    ("entries", "drift", "accepted", "lapsed"),
+    [
+        ((), ["bob", "m"], [], [None, None]),
+        (({"control": "user_mfa"},), [], ["bob", "m"], []),  # no resource: every user of the control
+        (({"control": "user_mfa", "resource": BOB},), ["m"], ["bob"], [None]),
+        (({"control": "user_mfa", "account": "999999999999"},), ["bob", "m"], [], [None, None]),
+        (({"control": "root_mfa"},), ["bob", "m"], [], [None, None]),
+        # expired: no longer matches; the drift item names the lapsed exception
+        (({"control": "user_mfa", "resource": BOB, "expires": "2026-06-14"},), ["bob", "m"], [], [0, None]),
+        (
+            ({"control": "user_mfa", "resource": BOB, "expires": "2026-06-14"}, {"control": "user_mfa"}),
+            [],
+            ["bob", "m"],
+            [],
+        ),
+    ],
+)
+def test_accepted_findings_are_not_drift(entries, drift, accepted, lapsed):
+    assessment = gate(mfa=MFA_FAILS, exceptions=_exceptions(*entries) if entries else None)
+    assert [d.message for d in assessment.drift] == drift
+    assert [a.message for a in assessment.accepted] == accepted
+    assert [d.expired_exception["index"] if d.expired_exception else None for d in assessment.drift] == lapsed
+
+
+def test_an_exception_does_not_hide_what_would_change():
+    exceptions = _exceptions({"control": "password_policy"})
+    assessment = gate(password_policy={"changed": True}, exceptions=exceptions)
+    assert [d.message for d in assessment.drift] == ["would change"]
+
+
+def test_accepted_items_warnings_and_round_trip():
+    exceptions = _exceptions(
+        {"control": "user_mfa", "resource": BOB, "ticket": "SEC-1"},
+        {"control": "root_mfa", "expires": "2026-06-01"},
+        {"control": "root_usage", "expires": "2026-06-20"},
+        {"control": "root_usage", "account": "ou:Root/Other"},
+    )
+    account = AccountContext(ACCOUNT, "prod", "Root/Workloads/Prod")
+    assessment = gate(mfa=MFA_FAILS, exceptions=exceptions, account=account)
+    assert assessment.summary()[-2:] == [
+        "accepted by an exception (1):",
+        "user_mfa: bob (exception #0, sec@example.com, until 2027-01-01)",
+    ]
+    assert assessment.warnings() == [
+        "exception #1 (root_mfa (every resource), owner sec@example.com) expired on 2026-06-01: its findings are "
+        "drift again; renew it in /inv/exceptions.yml or fix them",
+        "exception #2 (root_usage (every resource), owner sec@example.com) expires on 2026-06-20, in 5 day(s)",
+    ]
+    again = Assessment.from_dict(assessment.to_dict())
+    assert again == assessment
+    assert again.accepted[0].exception == {
+        "index": 0,
+        "reason": "why",
+        "owner": "sec@example.com",
+        "expires": "2027-01-01",
+        "ticket": "SEC-1",
+    }
+    assert Exceptions.from_dict(assessment.exceptions) == exceptions
+
+
+# -- the policy controls (iam_policy_check) -----------------------------------------------------------------------
+SHELL_ROLE = f"arn:aws:iam::{ACCOUNT}:role/shell"
+
+
+@pytest.mark.parametrize(
+    ("check_mode", "detach", "changed", "expected"),
+    [
+        # report only: the finding says which variable would detach
+        (True, False, False, [("cloudshell_access", "set baseline_cloudshell_access_detach: true", False)]),
+        # opted in, under --check: would change, and the finding is still drift
+        (
+            True,
+            True,
+            True,
+            [
+                ("cloudshell_access", "an apply run (without --check) makes it so", False),
+                ("cloudshell_access", "an apply run (without --check) makes it so: baseline_cloudshell", False),
+            ],
+        ),
+    ],
+)
+def test_cloudshell_drift_names_the_detach_variable(check_mode, detach, changed, expected):
+    result = {"changed": changed, "findings": [found("cloudshell_access", resource=SHELL_ROLE)]}
+    assessment = gate(check_mode, policies=result, cloudshell_access_detach=detach)
+    got = [(d.control, d.fix or "", d.manual) for d in assessment.drift]
+    assert len(got) == len(expected)
+    for (control, fix, manual), (want_control, want_fix, want_manual) in zip(got, expected, strict=True):
+        assert (control, manual) == (want_control, want_manual)
+        assert fix.startswith(want_fix)
+    assert all(d.fix_variable == "baseline_cloudshell_access_detach" for d in assessment.drift)
+
+
+def test_report_only_policy_findings_say_what_a_person_does():
+    result = {
+        "findings": [
+            found("group_permissions", resource=f"arn:aws:iam::{ACCOUNT}:user/direct"),
+            found("admin_policies", resource=f"arn:aws:iam::{ACCOUNT}:role/deploy"),
+        ]
+    }
+    drift = gate(False, policies=result).drift
+    assert [(d.control, d.fix_variable) for d in drift] == [("group_permissions", None), ("admin_policies", None)]
+    assert "through a group" in drift[0].fix and "docs/exceptions.md" in drift[1].fix
+
+
+def test_the_accepted_admin_group_exception_is_a_note_not_drift():
+    message = "accepted exception: AWS managed AdministratorAccess attached to group Cloudadmin: ..."
+    group = f"arn:aws:iam::{ACCOUNT}:group/Cloudadmin"
+    result = {
+        "findings": [found("admin_policies", "pass", message, group)],
+        "accepted": [{"id": "admin_policies", "resource": group, "message": message}],
+    }
+    assessment = gate(True, policies=result)
+    assert assessment.drift == ()
+    assert [(n.control, n.message, n.names) for n in assessment.notes] == [("admin_policies", message, (group,))]
+
+
+# -- centralized root access ------------------------------------------------------------------------------------
+ROOT_KEYS = {"findings": [found("root_access_keys", message="root user has 1 active and 0 inactive access keys")]}
+ROOT_MFA = {"findings": [found("root_mfa", message="root user has credentials and no MFA device", check="mfa")]}
+
+
+@pytest.mark.parametrize(
+    ("remove", "words"),
+    [
+        ((), "add access_keys to baseline_root_remove_credentials"),
+        (("access_keys",), "an apply run (without --check) makes it so: baseline_root_remove_credentials deletes"),
+    ],
+)
+def test_a_member_accounts_root_keys_name_the_variable_not_a_person(remove, words):
+    assessment = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=remove)
+    (item,) = assessment.drift
+    assert (item.control, item.fix_variable, item.manual) == (
+        "root_access_keys",
+        "baseline_root_remove_credentials",
+        False,
+    )
+    assert item.fix.startswith(words)
+    assert assessment.manual == ()
+
+
+def test_a_member_accounts_root_mfa_is_settled_by_removing_the_credentials():
+    (item,) = gate(root_live=ROOT_MFA, root_access="assume_root").drift
+    assert item.fix_variable == "baseline_root_remove_credentials"
+    assert "login_profile, access_keys, signing_certificates" in item.fix and not item.manual
+
+
+@pytest.mark.parametrize("mode", ["off", "management"])
+def test_without_centralized_root_access_a_person_stays(mode):
+    assessment = gate(root=ROOT_KEYS, root_access=mode, root_remove_credentials=("access_keys",))
+    (item,) = assessment.drift
+    assert item.manual and item.fix_variable is None
+    assert ("management account" in assessment.manual[0]) is (mode == "management")
+    (note,) = assessment.notes
+    assert "baseline_root_remove_credentials (access_keys) not applied" in note.message
+    assert ("AssumeRoot cannot target it" in note.message) is (mode == "management")
+
+
+def test_no_note_when_nothing_is_asked_or_it_applies():
+    assert gate(root=ROOT_KEYS, root_access="management").notes == ()
+    assert gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",)).notes == ()
+
+
+def test_the_console_names_the_variable_that_replaces_the_person():
+    assessment = gate(root_live={"findings": ROOT_KEYS["findings"] + ROOT_MFA["findings"]}, root_access="assume_root")
+    lines = assessment.summary()
+    assert "only a person can:" not in lines
+    assert (
+        "root_access_keys: no person needed (centralized root access): add access_keys to "
+        "baseline_root_remove_credentials: they are deleted through sts:AssumeRoot (centralized root access)" in lines
+    )
+    assert [n.fix_variable for n in assessment.notes] == ["baseline_root_remove_credentials"] * 2
+    # once the variable lists the kinds, the apply run does it: no note
+    asked = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",))
+    assert asked.notes == ()
 
 
 def test_a_skipped_organization_control_is_no_drift():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,8 @@ import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
-from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment, DriftItem, Note
+from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AcceptedItem, Assessment, DriftItem, Note
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
 
 CTRLS = {cid: {"title": c["title"], "cis": cis_ids(cid)} for cid, c in CONTROLS.items()}
 ROOT_ARN = "arn:aws:iam::111111111111:root"
@@ -53,6 +55,17 @@ def ev(status="ok", tags=("password_policy",), result=None, check_mode=True, hos
 
 
 # -- aggregation rules --------------------------------------------------------------------------------------------
+KEY_TAGS = ("access_key_rotation", "console_access_unused", "initial_access_keys")
+KEY_RESULT = {
+    "changed_controls": ["console_access_unused"],
+    "findings": [
+        {"id": "access_key_rotation", "status": "pass", "resource": "r", "message": "m", "cis": []},
+        {"id": "console_access_unused", "status": "pass", "resource": "r", "message": "m", "cis": []},
+    ],
+    "diff": {"before": {"console_access": {"frank": True}}, "after": {"console_access": {"frank": False}}},
+}
+
+
 @pytest.mark.parametrize(
     ("events", "cid", "expected"),
     [
@@ -96,6 +109,16 @@ def ev(status="ok", tags=("password_policy",), result=None, check_mode=True, hos
             "compliant",
         ),
         ([ev("changed", tags=("iam_users",), result={"censored": "hidden"})], "iam_users", "drift"),
+        # a task enforcing two controls names the one it changed: the other's cell is not drift, nor changed
+        *(
+            ([ev(status, tags=KEY_TAGS, check_mode=check, result=KEY_RESULT)], cid, expected)
+            for status, check, cid, expected in (
+                ("changed", True, "console_access_unused", "drift"),
+                ("changed", True, "access_key_rotation", "compliant"),
+                ("changed", False, "console_access_unused", "changed"),
+                ("changed", False, "access_key_rotation", "compliant"),
+            )
+        ),
     ],
 )
 def test_cell_status(events, cid, expected):
@@ -198,10 +221,16 @@ def test_findings_kept_with_cis_and_summary_counts():
             "status": "fail",
             "resource": ROOT_ARN,
             "message": "root has 1 active key",
-            "cis": ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"],
+            "cis": ["cis-aws-3.0:1.4", "cis-aws-4.0.1:1.4", "cis-aws-5.0:1.3", "cis-aws-6.0:2.3", "cis-aws-7.0:2.4"],
         }
     ]
-    assert cell["cis"] == ["cis-aws-3.0:1.4", "cis-aws-5.0:1.3"]
+    assert cell["cis"] == [
+        "cis-aws-3.0:1.4",
+        "cis-aws-4.0.1:1.4",
+        "cis-aws-5.0:1.3",
+        "cis-aws-6.0:2.3",
+        "cis-aws-7.0:2.4",
+    ]
     summary = report["summary"]
     assert summary["by_status"]["drift"] == summary["drifted_pairs"] == 2
     assert summary["by_status"]["compliant"] == 2
@@ -408,12 +437,40 @@ def mixed_report():
     return build(events, hosts=hosts)
 
 
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_multi_control_task_changes_only_the_controls_it_names(check_mode):
+    tags = ("support_role", "server_certificates")
+    result = {
+        "changed": True,
+        "controls": ["support_role", "server_certificates"],
+        "changed_controls": ["server_certificates"],
+        "findings": [finding("support_role", "pass"), finding("server_certificates", "pass")],
+        "diff": {"before": {"server_certificates": ["old"]}, "after": {"server_certificates": []}},
+    }
+    report = build([ev("changed", tags=tags, result=result, check_mode=check_mode)], "check" if check_mode else "apply")
+    cells = report["accounts"][0]["controls"]
+    assert cells["support_role"]["status"] == "compliant"
+    assert cells["support_role"]["changes"] == []
+    assert cells["server_certificates"]["status"] == ("drift" if check_mode else "changed")
+    (change,) = cells["server_certificates"]["changes"]
+    # the cell shows its own control's part of the diff
+    assert (change["before"], change["after"]) == (["old"], [])
+
+
+def test_a_multi_control_task_reports_only_the_controls_it_checked():
+    tags = ("support_role", "server_certificates")
+    result = {"controls": ["support_role"], "changed_controls": [], "findings": [finding("support_role", "fail")]}
+    cells = build([ev("ok", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert cells["support_role"]["status"] == "drift"
+    # not checked (its toggle off): not reported compliant
+    assert cells["server_certificates"]["status"] == "skipped"
+
+
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert data["summary"]["drifted_pairs"] == 3
-    # the account whose guard failed: every control failed
-    assert data["summary"]["failed_pairs"] == len(CONTROL_IDS)
+    assert data["summary"]["failed_pairs"] == len(CONTROL_IDS)  # every control of the broken account
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
     assert all(set(a["controls"]) == set(CONTROL_IDS) for a in data["accounts"])
 
@@ -461,8 +518,8 @@ def test_markdown_compliant_run():
     md = _report.render_markdown(build([ev("ok", host=h) for h in ("a", "b")]))
     # a --tags run: compliant in what ran, but not a statement about the controls that did not run
     assert "every account is compliant" not in md
-    skipped = 2 * (len(CONTROL_IDS) - 1)
-    assert f"no drift in what ran ({skipped} account/control pair(s) skipped or not run)" in md
+    # two accounts, each with the one control of the untagged event run
+    assert f"no drift in what ran ({2 * (len(CONTROL_IDS) - 1)} account/control pair(s) skipped or not run)" in md
     report = build([ev("ok", tags=(cid,)) for cid in CONTROL_IDS])
     md = _report.render_markdown(report)
     assert "every account is compliant" in md
@@ -517,6 +574,60 @@ def test_short_cis():
         _report.short_cis(["cis-aws-3.0:1.8", "cis-aws-3.0:1.9", "cis-aws-5.0:1.7"]) == "CIS v3.0 1.8, 1.9 / v5.0 1.7"
     )
     assert _report.short_cis([]) == ""
+    assert _report.short_cis(cis_ids("password_policy")) == (
+        "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9"
+    )
+
+
+def test_short_cis_keeps_version_order_whatever_the_order_it_gets():
+    scrambled = ["cis-aws-7.0:2.4", "cis-aws-other:9", "cis-aws-3.0:1.4", "cis-aws-5.0:1.3", "cis-aws-4.0.1:1.4"]
+    assert _report.short_cis(scrambled) == "CIS v3.0 1.4 / v4.0.1 1.4 / v5.0 1.3 / v7.0 2.4 / vother 9"
+
+
+@pytest.mark.parametrize(
+    ("cis", "expected"),
+    [
+        (cis_ids("password_policy"), "CIS v7.0 2.8, 2.9"),
+        # the newest version the ids have, when the newest benchmark has no such recommendation
+        (cis_ids("access_key_rotation", "one_active"), "CIS v6.0 2.12"),
+        (["cis-aws-7.0:2.4", "cis-aws-3.0:1.4"], "CIS v7.0 2.4"),
+        ([], ""),
+    ],
+)
+def test_latest_cis(cis, expected):
+    assert _report.latest_cis(cis) == expected
+
+
+def test_html_matrix_shows_the_newest_ids_and_every_version_in_the_tooltip():
+    report = build([ev("changed", tags=("password_policy",))])
+    page = _report.render_html(report)
+    header = re.search(r'<th title="([^"]*)">password_<wbr>policy<small>([^<]*)</small></th>', page)
+    assert header, "no matrix header for password_policy"
+    assert header.group(2) == "CIS v7.0 2.8, 2.9"
+    assert header.group(1) == (
+        "Strong account password policy "
+        "(CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9)"
+    )
+    # the cell's details name every version
+    detail = page[page.index('id="d-acct-password_policy"') :]
+    assert "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9" in detail
+
+
+def test_html_findings_show_the_ids_of_their_check_where_they_narrow_the_controls():
+    rotation = {**finding("access_key_rotation", "fail", "old key"), "cis": cis_ids("access_key_rotation", "rotation")}
+    whole = finding("access_key_rotation", "fail", "whole control")
+    result = {"findings": [rotation, whole]}
+    page = _report.render_html(build([ev("ok", tags=("access_key_rotation",), result=result)]))
+    detail = page[page.index('id="d-acct-access_key_rotation"') :]
+    items = re.findall(r"<li class=\"fail\">(.*?)</li>", detail)
+    assert items[0].startswith("<strong>fail</strong> old key")
+    assert '<span class="hint cis">CIS v3.0 1.14 / v4.0.1 1.14 / v5.0 1.13 / v6.0 2.13 / v7.0 2.12</span>' in items[0]
+    assert items[1].startswith("<strong>fail</strong> whole control") and "hint cis" not in items[1]
+
+
+def test_markdown_names_every_version_in_version_order():
+    md = md_text(_report.render_markdown(build([ev("changed", tags=("password_policy",))])))
+    assert "(CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9)" in md
 
 
 def test_worst():
@@ -726,3 +837,220 @@ def test_an_organization_nobody_checked_leaves_the_run_incomplete():
     report = build([*others, ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member")])
     assert report["summary"]["complete"] is False
     assert "every account is compliant" not in _report.verdict(report["summary"])
+
+
+# -- accepted exceptions ----------------------------------------------------------------------------------------
+EXC_TODAY = datetime.date(2026, 6, 15)
+LAPSED = {
+    "index": 1,
+    "reason": "accepted on purpose",
+    "owner": "sec@example.com",
+    "expires": "2026-06-01",
+    "ticket": "T",
+}
+BOB = "arn:aws:iam::111111111111:user/bob"
+ERIN = "arn:aws:iam::111111111111:user/erin"
+
+
+def exceptions_of(*entries, warn_days=14):
+    base = {"account": "111111111111", "reason": "accepted on purpose", "owner": "sec@example.com"}
+    data = {"schema_version": 1, "exceptions": [{**base, "expires": "2027-01-01", **e} for e in entries]}
+    return Exceptions("/inv/exceptions.yml", parse(data, CONTROLS), EXC_TODAY, warn_days)
+
+
+def build_with_exceptions(exceptions, findings, changed=False, check_mode=True, selected=None, **assessment):
+    builder = _report.ReportBuilder(CTRLS, selected)
+    status = "changed" if changed else "ok"
+    builder.add_event(
+        "acct", "mfa", status, {"findings": findings}, tags=("root_mfa", "user_mfa"), check_mode=check_mode
+    )
+    builder.add_event("other", "mfa", "ok", {"findings": [finding("user_mfa", "fail", resource=BOB)]}, tags=())
+    account = AccountContext("111111111111", "prod", "Root/Workloads/Prod")
+    builder.add_assessment(
+        "acct",
+        Assessment("111111111111", exceptions={**exceptions.to_dict(), "account": account.to_dict()}, **assessment),
+    )
+    return builder.build(run_id="r", started="s", finished="f", mode="check" if check_mode else "apply")
+
+
+@pytest.mark.parametrize(
+    ("entries", "statuses", "cell"),
+    [
+        # every failing finding of the cell accepted: the cell is accepted, with the exception
+        ([{"control": "user_mfa"}], ["accepted", "accepted"], "accepted"),
+        # one of two accepted: the cell stays drift
+        ([{"control": "user_mfa", "resource": BOB}], ["accepted", "fail"], "drift"),
+        ([{"control": "user_mfa", "resource": "arn:aws:iam::*:user/*"}], ["accepted", "accepted"], "accepted"),
+        ([{"control": "user_mfa", "account": "ou:Root/Sandbox"}], ["fail", "fail"], "drift"),
+        ([{"control": "user_mfa", "expires": "2026-06-14"}], ["fail", "fail"], "drift"),
+    ],
+)
+def test_accepted_findings_and_cells(entries, statuses, cell):
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("user_mfa", "fail", "erin", ERIN)]
+    report = build_with_exceptions(exceptions_of(*entries), findings)
+    control = next(a for a in report["accounts"] if a["host"] == "acct")["controls"]["user_mfa"]
+    assert [f["status"] for f in control["findings"]] == statuses
+    assert control["status"] == cell
+    if cell == "accepted":
+        assert control["exception"] == {
+            "reason": "accepted on purpose",
+            "owner": "sec@example.com",
+            "expires": "2027-01-01",
+            "ticket": None,
+            "index": 0,
+        }
+    else:
+        assert control["exception"] is None
+    # the other host has no exceptions file: its failing finding is drift
+    assert status_of(report, "other", "user_mfa") == "drift"
+
+
+def test_an_accepted_cell_is_not_a_problem_and_the_run_lists_expired_expiring_unused():
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "fail", "no root mfa")]
+    exceptions = exceptions_of(
+        {"control": "user_mfa", "resource": BOB, "ticket": "SEC-1", "expires": "2026-06-20"},  # expiring, used
+        {"control": "root_mfa", "expires": "2026-06-01"},  # expired: root_mfa is drift again
+        {"control": "root_usage"},  # unused
+        {"control": "password_policy", "expires": "2026-01-01"},  # expired, matched nothing
+        {"control": "admin_group"},  # unused, but not selected by this run: not listed
+    )
+    report = build_with_exceptions(exceptions, findings, selected=set(CTRLS) - {"admin_group"})
+    acct = next(a for a in report["accounts"] if a["host"] == "acct")
+    assert acct["controls"]["user_mfa"]["status"] == "accepted"
+    root = acct["controls"]["root_mfa"]
+    assert root["status"] == "drift"
+    assert root["findings"][0]["expired_exception"]["index"] == 1
+    assert report["summary"]["accepted_pairs"] == 1
+    assert report["summary"]["by_status"]["accepted"] == 1
+    run = report["run"]["exceptions"]
+    assert (run["files"], run["today"], run["warn_days"]) == (["/inv/exceptions.yml"], "2026-06-15", 14)
+    assert [(e["index"], e["findings"]) for e in run["expired"]] == [(1, 1), (3, 0)]
+    assert [(e["index"], e["days_left"], e["ticket"]) for e in run["expiring"]] == [(0, 5, "SEC-1")]
+    assert [e["index"] for e in run["unused"]] == [2]
+    assert run["unused"][0] == {
+        "file": "/inv/exceptions.yml",
+        "index": 2,
+        "account": "111111111111",
+        "control": "root_usage",
+        "resource": None,
+        "reason": "accepted on purpose",
+        "owner": "sec@example.com",
+        "expires": "2027-01-01",
+        "ticket": None,
+    }
+
+    markdown = md_text(_report.render_markdown(report))
+    assert "## Accepted exceptions file" in markdown
+    assert "- **expired**: exception #1 expired on 2026-06-01; 1 finding(s) are drift again" in markdown
+    assert "- **expiring**: exception #0 expires on 2026-06-20 (in 5 day(s))" in markdown
+    assert "- **unused**: exception #2 matched no finding in this run" in markdown
+    assert "accepted: bob [arn:aws:iam::111111111111:user/bob] (exception #0: accepted on purpose; owner " in markdown
+    assert "finding: no root mfa [arn:aws:iam::111111111111:root] (exception #1 of sec@example.com expired" in markdown
+    page = _report.render_html(report)
+    assert 'class="cell s-accepted"' in page
+    assert (
+        "Accepted: exception #0: accepted on purpose; owner sec@example.com; expires 2026-06-20; ticket SEC-1" in page
+    )
+    assert '<li class="expired"><strong>expired</strong> exception #1 expired on 2026-06-01' in page
+
+    # JUnit: the accepted pair is a skipped test case whose message carries the reason, owner and expiry
+    suites = ET.fromstring(_report.render_junit(report))
+    accepted = [c for c in suites.iter("testcase") if (c.find("skipped") is not None and c.find("skipped").get("type"))]
+    assert [(c.get("name").split(":")[0], c.find("skipped").get("message")) for c in accepted] == [
+        (
+            "user_mfa",
+            "accepted: exception #0: accepted on purpose; owner sec@example.com; expires 2026-06-20; ticket SEC-1",
+        )
+    ]
+    assert accepted[0].find("failure") is None
+
+
+def test_findings_drift_with_would_change_is_never_accepted():
+    # under --check a checking task that would change (e.g. deactivate a stale key) is drift, exception or not
+    findings = [finding("user_mfa", "fail", "bob", BOB)]
+    report = build_with_exceptions(exceptions_of({"control": "user_mfa"}), findings, changed=True)
+    control = next(a for a in report["accounts"] if a["host"] == "acct")["controls"]["user_mfa"]
+    assert control["findings"][0]["status"] == "accepted"
+    assert control["status"] == "drift"
+
+
+def test_accepted_in_an_apply_run_and_the_verdict():
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "pass")]
+    report = build_with_exceptions(exceptions_of({"control": "user_mfa"}), findings, check_mode=False)
+    assert status_of(report, "acct", "user_mfa") == "accepted"
+    summary = {**report["summary"], "compliant": True}
+    assert _report.verdict({**summary, "complete": True}) == (
+        "every account is compliant (1 account/control pair(s) accepted by exceptions)"
+    )
+    assert _report.verdict({**summary, "complete": False}).endswith("skipped or not run; 1 accepted by exceptions)")
+
+
+def test_reports_with_exceptions_validate_against_the_documented_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text())
+    findings = [finding("user_mfa", "fail", "bob", BOB), finding("root_mfa", "fail")]
+    report = build_with_exceptions(
+        exceptions_of(
+            {"control": "user_mfa", "expires": "2026-06-20"},
+            {"control": "root_mfa", "expires": "2026-06-01"},
+            {"control": "root_usage", "ticket": "T-1"},
+        ),
+        findings,
+        drift=(DriftItem("root_mfa", "no mfa", ROOT_ARN, None, "a person", True, {**LAPSED, "ticket": None}),),
+        accepted=(AcceptedItem("user_mfa", "bob", BOB, {**LAPSED, "expires": "2026-06-20", "index": 0}),),
+    )
+    acct = next(a for a in report["accounts"] if a["host"] == "acct")
+    assert acct["drift"][0]["expired_exception"]["index"] == 1
+    assert acct["accepted"][0]["exception"]["expires"] == "2026-06-20"
+    assert report["run"]["exceptions"]["expired"] and report["run"]["exceptions"]["unused"]
+    jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
+    assert build([])["run"]["exceptions"] is None
+
+
+def test_a_task_that_names_its_controls_vouches_only_for_those():
+    """iam_policy_check carries three control tags; with one control switched off it says which it checked."""
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {"controls": ["admin_policies"], "findings": [finding("admin_policies", "fail")]}
+    controls = build([ev("ok", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: controls[cid]["status"] for cid in tags} == {
+        "group_permissions": "skipped",
+        "admin_policies": "drift",
+        "cloudshell_access": "skipped",
+    }
+    # without "controls" every tag counts, as before; a failed task fails every control it is tagged with
+    controls = build([ev("ok", tags=tags, result={"findings": []})])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"compliant"}
+    failed = {"controls": ["admin_policies"], "findings": [], "msg": "boom"}
+    controls = build([ev("failed", tags=tags, result=failed)])["accounts"][0]["controls"]
+    assert {controls[cid]["status"] for cid in tags} == {"failed"}
+
+
+def test_a_change_counts_only_for_the_controls_the_task_names():
+    tags = ("group_permissions", "admin_policies", "cloudshell_access")
+    result = {
+        "controls": list(tags),
+        "changed": True,
+        "changed_controls": ["cloudshell_access"],
+        "findings": [finding("cloudshell_access", "fail"), finding("admin_policies", "pass")],
+    }
+    check = build([ev("changed", tags=tags, result=result)])["accounts"][0]["controls"]
+    assert {cid: check[cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "drift",
+    }
+    applied = {**result, "findings": [finding("cloudshell_access", "pass")]}
+    apply = build([ev("changed", tags=tags, result=applied, check_mode=False)], mode="apply")["accounts"][0]
+    assert {cid: apply["controls"][cid]["status"] for cid in tags} == {
+        "group_permissions": "compliant",
+        "admin_policies": "compliant",
+        "cloudshell_access": "changed",
+    }
+
+
+def test_a_change_lands_in_the_cell_of_the_control_that_changed():
+    report = build([ev("changed", tags=KEY_TAGS, result=KEY_RESULT)])
+    controls = report["accounts"][0]["controls"]
+    assert controls["access_key_rotation"]["changes"] == []
+    (change,) = controls["console_access_unused"]["changes"]
+    assert change["fields"] == [{"field": "console_access.frank", "before": True, "after": False, "action": "update"}]

@@ -1,0 +1,204 @@
+# Copyright: Contributors to the accountguard.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure logic of accountguard.aws.iam_account_check: the support role and the expired server certificates.
+
+Private to accountguard.aws: no compatibility promise outside the collection.
+
+- ``support_role``: a role with the AWS managed policy ``AWSSupportAccess`` attached exists (CIS AWS Foundations
+  v3.0 1.17, v5.0 1.16). Decided from one ``ListEntitiesForPolicy``; with a declared role, planned from that
+  listing and the declared role as ``GetRole`` answered it.
+- ``server_certificates``: no IAM server certificate has expired (v3.0 1.19, v5.0 1.18), from
+  ``ListServerCertificates``' ``Expiration``; deletion of expired ones is planned here, only when asked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+
+from ._findings import finding
+
+SUPPORT_ROLE = "support_role"
+SERVER_CERTIFICATES = "server_certificates"
+CONTROLS = (SUPPORT_ROLE, SERVER_CERTIFICATES)
+
+SUPPORT_POLICY_NAME = "AWSSupportAccess"
+ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
+# Principals a trust policy can name by ARN: the account (root), or one of its users or roles.
+PRINCIPAL_RESOURCE_RE = re.compile(r"^(root|user/.+|role/.+)$")
+TRUST_POLICY_VERSION = "2012-10-17"
+
+
+def support_policy_arn(partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::aws:policy/{SUPPORT_POLICY_NAME}"
+
+
+def partition_of(arn: str | None) -> str:
+    parsed = parse_aws_arn(arn) if arn else None
+    return parsed["partition"] if parsed else "aws"
+
+
+# ----- support_role -------------------------------------------------------------------------------------------
+
+
+def principal_errors(principals) -> list[str]:
+    """Why ``trusted_principals`` cannot go into a trust policy (empty: it can)."""
+    if not isinstance(principals, list) or not principals:
+        return ["trusted_principals must be a non-empty list of account ids or IAM ARNs"]
+    errors = []
+    for principal in principals:
+        text = principal if isinstance(principal, str) else None
+        if text is not None and ACCOUNT_ID_RE.match(text):
+            continue
+        parsed = parse_aws_arn(text) if text else None
+        if (
+            parsed is None
+            or parsed["service"] != "iam"
+            or not ACCOUNT_ID_RE.match(parsed["account_id"] or "")
+            or not PRINCIPAL_RESOURCE_RE.match(parsed["resource"] or "")
+            or "*" in text
+        ):
+            errors.append(
+                f"trusted_principals: {principal!r} is neither a 12-digit account id nor the ARN of an account root, "
+                "IAM user or IAM role (arn:aws:iam::123456789012:root, ...:role/name); wildcards are refused"
+            )
+    return errors
+
+
+def support_role_errors(spec: dict | None) -> list[str]:
+    """Input errors of the declared support role (None: check only, nothing to validate)."""
+    if spec is None:
+        return []
+    errors = []
+    name = spec.get("name")
+    if not isinstance(name, str) or not name:
+        errors.append("support_role.name must be a role name")
+    else:
+        problem = validate_iam_identifiers("role", name=name)
+        if problem:
+            errors.append(f"support_role.name: {problem}")
+    path = spec.get("path")
+    if path is not None:
+        problem = validate_iam_identifiers("role", path=path)
+        if problem:
+            errors.append(f"support_role.path: {problem}")
+    errors += [f"support_role.{e}" for e in principal_errors(spec.get("trusted_principals"))]
+    return errors
+
+
+def principal_arn(principal: str, partition: str) -> str:
+    """An account id as the ARN of its root (what AWS stores for it); an ARN as given."""
+    return f"arn:{partition}:iam::{principal}:root" if ACCOUNT_ID_RE.match(principal) else principal
+
+
+def trust_policy(principals: list[str], partition: str) -> dict:
+    """The declared support role's trust policy: the principals may assume it, nothing else."""
+    arns = sorted(dict.fromkeys(principal_arn(p, partition) for p in principals))
+    return {
+        "Version": TRUST_POLICY_VERSION,
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": arns if len(arns) > 1 else arns[0]}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+def trust_differs(current: dict | None, desired: dict) -> bool:
+    """Whether the stored trust policy says something else than the declared one (lists and strings alike)."""
+    return current is None or compare_policies(current, desired)
+
+
+def plan_support_role(attached: list[str], spec: dict | None, role: dict | None, partition: str) -> dict:
+    """What to do for the declared support role.
+
+    ``attached``: names of the roles ``AWSSupportAccess`` is attached to; ``spec``: the declared role (None:
+    check only); ``role``: ``GetRole``'s Role of the declared name, None when it does not exist. Only the declared
+    role is ever created or changed: an existing role of that name gets the policy attached and its trust policy
+    set to the declared principals (the variable declares whom the role trusts; the diff shows the change).
+    """
+    if spec is None:
+        return {"create": False, "attach": False, "update_trust": False, "before": None, "after": None}
+    desired = trust_policy(spec["trusted_principals"], partition)
+    create = role is None
+    attach = create or spec["name"] not in attached
+    current = None if role is None else role.get("AssumeRolePolicyDocument")
+    update_trust = not create and trust_differs(current, desired)
+    before = None if create else {"role_name": spec["name"], "policy_attached": not attach, "trust_policy": current}
+    after = {"role_name": spec["name"], "policy_attached": True, "trust_policy": desired}
+    return {"create": create, "attach": attach, "update_trust": update_trust, "before": before, "after": after}
+
+
+def support_role_findings(attached: list[str], resource: str) -> list[dict]:
+    """One account-level finding: pass naming the roles with AWSSupportAccess, or fail."""
+    if attached:
+        names = ", ".join(sorted(attached))
+        return [finding(SUPPORT_ROLE, "pass", resource, f"{SUPPORT_POLICY_NAME} is attached to role(s): {names}")]
+    return [
+        finding(
+            SUPPORT_ROLE,
+            "fail",
+            resource,
+            f"no IAM role has {SUPPORT_POLICY_NAME} attached: nobody can be given a role to manage incidents "
+            "with AWS Support",
+        )
+    ]
+
+
+# ----- server_certificates ------------------------------------------------------------------------------------
+
+
+def evaluate_certificates(listed: list[dict], now: datetime) -> list[dict]:
+    """ListServerCertificates' metadata as the module returns it, each with ``expired`` (Expiration <= now)."""
+    out = []
+    for cert in listed:
+        expiration = cert.get("Expiration")
+        expired = expiration is not None and expiration <= now
+        out.append(
+            {
+                "name": cert["ServerCertificateName"],
+                "arn": cert.get("Arn"),
+                "path": cert.get("Path", "/"),
+                "server_certificate_id": cert.get("ServerCertificateId"),
+                "upload_date": cert["UploadDate"].isoformat() if cert.get("UploadDate") else None,
+                "expiration": expiration.isoformat() if expiration else None,
+                "expired": expired,
+                "days_since_expiry": (now - expiration).days if expired else None,
+            }
+        )
+    return out
+
+
+def certificates_to_delete(certificates: list[dict], delete_expired: bool) -> list[dict]:
+    """The expired certificates, when deletion was asked; never a valid one."""
+    return [c for c in certificates if c["expired"]] if delete_expired else []
+
+
+def certificate_findings(certificates: list[dict], deleted: list[str], resource: str) -> list[dict]:
+    """One finding per certificate left (a deleted one is gone, so no longer a finding), or one pass for the
+    account when none is stored."""
+    found = []
+    for cert in certificates:
+        if cert["name"] in deleted:
+            continue
+        target = cert["arn"] or resource
+        if cert["expired"]:
+            found.append(
+                finding(
+                    SERVER_CERTIFICATES,
+                    "fail",
+                    target,
+                    f"server certificate {cert['name']} expired on {cert['expiration'][:10]} "
+                    f"({cert['days_since_expiry']} days ago)",
+                )
+            )
+        else:
+            until = (cert["expiration"] or "an unknown date")[:10]
+            message = f"server certificate {cert['name']} is valid until {until}"
+            found.append(finding(SERVER_CERTIFICATES, "pass", target, message))
+    if not found:
+        found.append(finding(SERVER_CERTIFICATES, "pass", resource, "no expired IAM server certificate is stored"))
+    return found
