@@ -440,12 +440,12 @@ def test_feature_actions_are_authorized_under_enforced_iam_authorization(emulato
         aws_secret_access_key=key["SecretAccessKey"],
     )
     emulator.enforce_iam_authorization()
-    assert sorted(reader.list_organizations_features()["EnabledFeatures"]) == BOTH
+    assert sorted(reader.list_organizations_features()["EnabledFeatures"]) == list(BOTH)
     code, status, message = error_of(reader.disable_organizations_root_sessions)
     assert (code, status) == ("AccessDenied", 403)
     assert "is not authorized to perform: iam:DisableOrganizationsRootSessions" in message
     emulator.enforce_iam_authorization(False)
-    assert sorted(iam.list_organizations_features()["EnabledFeatures"]) == BOTH, "nothing was disabled"
+    assert sorted(iam.list_organizations_features()["EnabledFeatures"]) == list(BOTH), "nothing was disabled"
 
 
 def test_reset_forgets_which_account_was_a_member(emulator):

@@ -172,7 +172,11 @@ def test_live_state_from_api_shapes_keeps_no_secret():
         # the password stays, so MFA still fails: the keys alone
         (state(keys=[key()], password=True), ["access_keys"], ["root_access_keys"]),
         # a certificate goes but no verdict turns (the key still fails): every control carries the change
-        (state(keys=[key()], certs=["CERT1"]), ["signing_certificates"], ["root_access_keys", "root_usage", "root_mfa"]),
+        (
+            state(keys=[key()], certs=["CERT1"]),
+            ["signing_certificates"],
+            ["root_access_keys", "root_usage", "root_mfa"],
+        ),
     ],
 )
 def test_changed_controls_are_those_whose_verdict_the_removal_turns(root, remove, expected):
