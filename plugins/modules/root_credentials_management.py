@@ -22,8 +22,8 @@ description:
   - With O(management_account=false) (the C(aws_management_account) host variable of the
     M(accountguard.aws.organizations) inventory, which has read the Organization already, or the Organization
     the baseline role reads once per run) the module skips without any API call. With O(account_sources) holding
-    C(organization) (C({"organization": <DescribeOrganization's Organization>}), read once per run) it makes
-    no C(DescribeOrganization) of its own.
+    C(organization) (a dict whose key C(organization) holds DescribeOrganization's C(Organization), read once
+    per run) it makes no C(DescribeOrganization) of its own.
   - On the management account it reads C(organizations:ListAWSServiceAccessForOrganization) and, when trusted
     access for IAM is on, C(iam:ListOrganizationsFeatures) (IAM refuses that read without trusted access), and
     returns one finding whose resource is the Organization's ARN.
