@@ -612,6 +612,19 @@ def test_html_matrix_groups_the_columns_by_family_under_a_two_level_header():
     assert "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9" in detail
 
 
+def test_the_documented_families_are_the_reports():
+    text = (Path(__file__).resolve().parents[4] / "docs" / "report.md").read_text()
+    table = text[text.index("| family | columns (control id) |") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented = {}
+    for row in table:
+        family, columns = (cell.strip() for cell in row.strip("|").split("|"))
+        documented[family] = {
+            cid: label.replace("\\", "").strip() for label, cid in re.findall(r"([^,]+?) \(`([a-z_]+)`\)", columns)
+        }
+    assert documented == {family: dict(labels) for family, labels in FAMILIES.items()}
+    assert list(documented) == list(FAMILIES)
+
+
 def test_html_columns_follow_the_families_and_keep_a_control_without_one():
     controls = [{"id": cid} for cid in ("c", "a", "orphan", "b")]
     families = {"First": {"b": "Bee", "a": "Ay"}, "Empty": {"gone": "Gone"}, "Second": {"c": "See"}}
