@@ -947,6 +947,7 @@ a.cell:hover,a.cell:focus{outline:2px solid #24292f}
 .s-compliant{background:var(--ok)}.s-drift{background:var(--drift)}.s-changed{background:var(--changed)}
 .s-failed{background:var(--failed)}.s-unreachable{background:var(--unreach)}.s-skipped{background:var(--skip)}
 .s-accepted{background:var(--accepted)}
+@media print{.matrix-wrap{overflow:visible;max-height:none}.matrix thead th,.matrix th.acct{position:static}}
 ul.exceptions li.expired{color:#8a1c1c;font-weight:600}
 .detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
 .detail:target{display:block}

@@ -744,6 +744,10 @@ def test_html_report_opens_in_chromium_without_console_messages(demo_cycle, tmp_
     )
     assert console_messages(proc.stderr) == []
     assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The demo's own matrix fits a 1,400 px window as the realistic one of 18 controls does (below).
+    layout = matrix_layout(tmp_path, page, MATRIX_WIDTH)
+    assert len(layout["labels"]) == len(CONTROL_IDS), layout
+    assert layout["page"] <= layout["viewport"] and layout["box_scroll"] <= layout["box_client"], layout
 
 
 # -- the matrix's layout, measured --------------------------------------------------------------------------------
@@ -799,7 +803,8 @@ window.addEventListener("load", () => {
 
 
 def realistic_report(target: Path) -> dict:
-    """A check report of ACCOUNTS by 18 controls, every status in it, rendered into `target`."""
+    """A check report of ACCOUNTS by 18 controls (compliant, drift, failed, skipped, one account unreachable),
+    rendered into `target`."""
     from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, FAMILIES, cis_ids
     from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
 
