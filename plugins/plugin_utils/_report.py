@@ -16,7 +16,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS, FAMILIES
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     Assessment,
     failing_of,
@@ -662,15 +662,6 @@ def short_cis(cis) -> str:
     return "CIS " + " / ".join(f"{bench} {', '.join(recs)}" for bench, recs in groups.items()) if groups else ""
 
 
-def latest_cis(cis) -> str:
-    """Only the newest version's ids: ["cis-aws-3.0:1.8", "cis-aws-7.0:2.8"] -> "CIS v7.0 2.8" (matrix headers)."""
-    groups = _cis_groups(cis)
-    if not groups:
-        return ""
-    bench, recs = list(groups.items())[-1]
-    return f"CIS {bench} {', '.join(recs)}"
-
-
 def _compact(value, limit: int = 120) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return _truncate(text, limit)
@@ -967,22 +958,35 @@ background:#f6f8fa}
 header{background:#24292f;color:#fff;padding:16px 24px}
 header h1{margin:0 0 4px;font-size:20px}
 header p{margin:0;color:#d0d7de}
-main{padding:16px 24px}
+main{padding:16px 24px;overflow-wrap:break-word}
 .summary{display:flex;flex-wrap:wrap;gap:8px;margin:0 0 16px}
 .chip{border-radius:16px;padding:4px 12px;background:#fff;border:1px solid #d0d7de}
 .verdict{font-weight:600}
-table.matrix{border-collapse:collapse;background:#fff;border:1px solid #d0d7de}
-.matrix th,.matrix td{border:1px solid #d0d7de;padding:6px 8px;text-align:center}
-.matrix th.acct{text-align:left;white-space:nowrap}
-.matrix thead th{background:#f6f8fa;font-size:12px;max-width:120px}
-.matrix thead th small{display:block;color:#57606a;font-weight:400}
-.acct small{display:block;color:#57606a;font-weight:400}
-a.cell{display:block;border-radius:6px;padding:4px 6px;color:#fff;text-decoration:none;font-weight:600;
-font-size:12px}
+/* The matrix scrolls inside its box, never the page: the account column and the two header rows stay put. The box
+is positioned so that the screen-reader texts (.sr, absolute) of hidden cells stay inside it, not widen the page. */
+.matrix-wrap{position:relative;overflow:auto;max-width:100%;width:fit-content;max-height:calc(100vh - 24px);
+background:#fff;border:1px solid #d0d7de}
+table.matrix{border-collapse:separate;border-spacing:0}
+.matrix th,.matrix td{border:0 solid #d0d7de;border-width:0 1px 1px 0;padding:3px 4px;text-align:center}
+.matrix .fs{border-left:2px solid #8c959f}
+.matrix thead th{position:sticky;top:0;z-index:2;background:#f6f8fa;font-size:12px;line-height:16px}
+.matrix thead tr.fam th{height:25px;font-weight:700}
+/* Control columns as narrow as their label's longest word; the account column takes what is left. */
+.matrix thead tr.ctl th{top:25px;font-weight:600;font-size:11px;line-height:14px;width:1px;min-width:40px}
+.matrix th.acct{position:sticky;left:0;z-index:1;background:#fff;text-align:left;min-width:11rem;max-width:22rem;
+overflow-wrap:anywhere}
+.matrix thead th.acct{z-index:3;background:#f6f8fa}
+.acct small{display:block;color:#57606a;font-weight:400;font-size:11px;line-height:14px}
+a.cell,.key .sym{display:inline-block;width:32px;border-radius:5px;color:#fff;text-decoration:none;text-align:center;
+font-weight:700;font-size:14px;line-height:20px}
 a.cell:hover,a.cell:focus{outline:2px solid #24292f}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center}
+.key{display:inline-flex;gap:4px;align-items:center}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .s-compliant{background:var(--ok)}.s-drift{background:var(--drift)}.s-changed{background:var(--changed)}
 .s-failed{background:var(--failed)}.s-unreachable{background:var(--unreach)}.s-skipped{background:var(--skip)}
 .s-accepted{background:var(--accepted)}
+@media print{.matrix-wrap{overflow:visible;max-height:none}.matrix thead th,.matrix th.acct{position:static}}
 ul.exceptions li.expired{color:#8a1c1c;font-weight:600}
 .detail{display:none;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:16px 0}
 .detail:target{display:block}
@@ -1137,8 +1141,102 @@ def _html_account_todo(account: dict) -> str:
     return "".join(parts)
 
 
-def render_html(report: dict) -> str:
-    """One self-contained page: no scripts, no external assets; a cell's details open through a :target anchor."""
+# A status cell is a symbol on the status's colour, with the status as text for screen readers and in its tooltip.
+STATUS_SYMBOLS = {
+    COMPLIANT: "\u2713",  # check mark
+    ACCEPTED: "\u2691",  # flag: accepted by an exception on file
+    CHANGED: "\u21bb",  # clockwise arrow: the run changed it
+    DRIFT: "\u2260",  # not equal: differs from the baseline
+    FAILED: "\u2717",  # ballot x
+    UNREACHABLE: "\u2298",  # circled slash
+    SKIPPED: "\u2013",  # en dash
+}
+OTHER_FAMILY = "Other"
+_FAMILY_START = ' class="fs"'  # the first column of a family: a stronger left border
+
+
+def html_columns(controls: list, families=None) -> list:
+    """The matrix's columns grouped by family: [(family, [(control, short label), ...]), ...].
+
+    Families and, inside one, controls come in the order of `families` (default: _findings.FAMILIES); a control no
+    family names (a report of other controls) goes last, under "Other", labelled with its id. Families without a
+    control of the report are left out.
+    """
+    families = FAMILIES if families is None else families
+    by_id = {control["id"]: control for control in controls}
+    groups, placed = [], set()
+    for family, labels in families.items():
+        columns = [(by_id[cid], label) for cid, label in labels.items() if cid in by_id and cid not in placed]
+        placed.update(control["id"] for control, _label in columns)
+        if columns:
+            groups.append((family, columns))
+    rest = [(control, control["id"]) for control in controls if control["id"] not in placed]
+    if rest:
+        groups.append((OTHER_FAMILY, rest))
+    return groups
+
+
+def _html_status_cell(status: str) -> str:
+    return f'<span aria-hidden="true">{STATUS_SYMBOLS.get(status, "?")}</span><span class="sr">{_h(status)}</span>'
+
+
+def _html_legend() -> str:
+    keys = "".join(
+        f'<span class="key"><span class="sym s-{_h(s)}" aria-hidden="true">{STATUS_SYMBOLS[s]}</span>{_h(s)}</span>'
+        for s in (*STATUS_ORDER[1:], STATUS_ORDER[0])
+    )
+    return (
+        f'<p class="hint legend"><span>Select a cell for its details, hover a column header for its control and CIS '
+        f"ids:</span>{keys}</p>"
+    )
+
+
+def _html_matrix(report: dict, families=None) -> str:
+    """Accounts by controls under a two-level header (family, then the control's short label), in a box that scrolls
+    on its own with the header rows and the account column sticky, so the page itself never scrolls sideways."""
+    groups = html_columns(report["controls"], families)
+    out = [
+        '<div class="matrix-wrap"><table class="matrix"><thead><tr class="fam">'
+        '<th class="acct" rowspan="2" scope="col">Account</th>'
+    ]
+    out.extend(
+        f'<th class="fs" colspan="{len(columns)}" scope="colgroup">{_h(family)}</th>' for family, columns in groups
+    )
+    out.append('</tr><tr class="ctl">')
+    order = []
+    for _family, columns in groups:
+        for i, (control, label) in enumerate(columns):
+            # The whole title and every version's ids on hover; the details of a cell list them too.
+            tip = f"{control['id']}: {control['title']}" + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
+            # A label that is an id (a control no family names) breaks at its underscores, never inside a word.
+            text = _h(label).replace("_", "_<wbr>")
+            out.append(f'<th{_FAMILY_START if i == 0 else ""} scope="col" title="{_h(tip)}">{text}</th>')
+            order.append((control["id"], i == 0))
+    out.append("</tr></thead><tbody>")
+    for account in report["accounts"]:
+        # A long OU path breaks after a slash, a long name anywhere, rather than widen the column.
+        sub = " &middot; ".join(
+            _h(x).replace("/", "/<wbr>") for x in (account.get("account_id"), account.get("ou_path")) if x
+        )
+        name = _h(account.get("name") or account["host"])
+        out.append(f'<tr><th class="acct" scope="row">{name}<small>{sub}</small></th>')
+        for cid, first in order:
+            status = account["controls"][cid]["status"]
+            anchor = f"d-{_slug(account['host'])}-{cid}"
+            out.append(
+                f'<td{_FAMILY_START if first else ""}><a class="cell s-{_h(status)}" href="#{_h(anchor)}" '
+                f'title="{_h(account_label(account))}: {_h(cid)} {_h(status)}">{_html_status_cell(status)}</a></td>'
+            )
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def render_html(report: dict, families=None) -> str:
+    """One self-contained page: no scripts, no external assets; a cell's details open through a :target anchor.
+
+    `families` groups the matrix's columns (default: _findings.FAMILIES, see html_columns()).
+    """
     run, summary = report["run"], report["summary"]
     title = f"AWS account baseline {'drift' if run['mode'] == 'check' else 'apply'} report {run['id']}"
     counts = summary["by_status"]
@@ -1160,30 +1258,8 @@ def render_html(report: dict) -> str:
         + "</div>",
     ]
     if report["accounts"]:
-        out.append('<p class="hint">Select a cell for its findings, changes and errors.</p>')
-        out.append('<table class="matrix"><thead><tr><th class="acct">Account</th>')
-        for control in report["controls"]:
-            # Every version's ids in the tooltip, only the newest version's under the id: five versions side by
-            # side would make every column (and so the matrix) wider. The cell details list them all.
-            tip = control["title"] + (f" ({short_cis(control['cis'])})" if control["cis"] else "")
-            # Break long ids at their underscores, never inside a word.
-            label = _h(control["id"]).replace("_", "_<wbr>")
-            out.append(f'<th title="{_h(tip)}">{label}<small>{_h(latest_cis(control["cis"]))}</small></th>')
-        out.append("</tr></thead><tbody>")
-        for account in report["accounts"]:
-            sub = " &middot; ".join(_h(x) for x in (account.get("account_id"), account.get("ou_path")) if x)
-            name = _h(account.get("name") or account["host"])
-            out.append(f'<tr><th class="acct" scope="row">{name}<small>{sub}</small></th>')
-            for control in report["controls"]:
-                cid = control["id"]
-                status = account["controls"][cid]["status"]
-                anchor = f"d-{_slug(account['host'])}-{cid}"
-                out.append(
-                    f'<td><a class="cell s-{_h(status)}" href="#{_h(anchor)}" '
-                    f'title="{_h(account_label(account))}: {_h(cid)} {_h(status)}">{_h(status)}</a></td>'
-                )
-            out.append("</tr>")
-        out.append("</tbody></table>")
+        out.append(_html_legend())
+        out.append(_html_matrix(report, families))
         # Right below the matrix, so an opened cell shows next to it (see scroll-margin-top in the CSS).
         for account in report["accounts"]:
             for control in report["controls"]:

@@ -274,3 +274,26 @@ def test_failing_keeps_the_failing_findings_of_every_result_in_order():
 )
 def test_account_root_arn(arns, expected):
     assert _findings.account_root_arn(arns) == expected
+
+
+# -- the report's column families -----------------------------------------------------------------------------------
+def test_every_control_belongs_to_exactly_one_family():
+    homes = {cid: [f for f, labels in _findings.FAMILIES.items() if cid in labels] for cid in _findings.CONTROLS}
+    homeless = sorted(cid for cid, families in homes.items() if not families)
+    assert not homeless, f"add {homeless} to _findings.FAMILIES (the report's matrix groups its columns by family)"
+    assert {cid: families for cid, families in homes.items() if len(families) > 1} == {}
+
+
+def test_families_name_only_known_controls():
+    listed = [cid for labels in _findings.FAMILIES.values() for cid in labels]
+    assert sorted(set(listed) - set(_findings.CONTROLS)) == []
+
+
+@pytest.mark.parametrize("family", list(_findings.FAMILIES))
+def test_family_labels_are_short_words(family):
+    # 18 columns fit a 1,400 px window because a column is as wide as its label's longest word
+    # (tests/integration/test_report.py measures it).
+    assert family and _findings.FAMILIES[family]
+    for cid, label in _findings.FAMILIES[family].items():
+        assert label.strip() == label and 0 < len(label) <= 16, (cid, label)
+        assert max(len(word) for word in label.split()) <= 10, (cid, label)

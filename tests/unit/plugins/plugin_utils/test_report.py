@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, FAMILIES, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AcceptedItem, Assessment, DriftItem, Note
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions, parse
@@ -584,33 +584,100 @@ def test_short_cis_keeps_version_order_whatever_the_order_it_gets():
     assert _report.short_cis(scrambled) == "CIS v3.0 1.4 / v4.0.1 1.4 / v5.0 1.3 / v7.0 2.4 / vother 9"
 
 
-@pytest.mark.parametrize(
-    ("cis", "expected"),
-    [
-        (cis_ids("password_policy"), "CIS v7.0 2.8, 2.9"),
-        # the newest version the ids have, when the newest benchmark has no such recommendation
-        (cis_ids("access_key_rotation", "one_active"), "CIS v6.0 2.12"),
-        (["cis-aws-7.0:2.4", "cis-aws-3.0:1.4"], "CIS v7.0 2.4"),
-        ([], ""),
-    ],
-)
-def test_latest_cis(cis, expected):
-    assert _report.latest_cis(cis) == expected
-
-
-def test_html_matrix_shows_the_newest_ids_and_every_version_in_the_tooltip():
-    report = build([ev("changed", tags=("password_policy",))])
+def test_html_matrix_groups_the_columns_by_family_under_a_two_level_header():
+    report = build([ev("changed", tags=("password_policy",))], hosts={"acct": {"ou_path": "Root/Workloads/Prod"}})
     page = _report.render_html(report)
-    header = re.search(r'<th title="([^"]*)">password_<wbr>policy<small>([^<]*)</small></th>', page)
-    assert header, "no matrix header for password_policy"
-    assert header.group(2) == "CIS v7.0 2.8, 2.9"
-    assert header.group(1) == (
-        "Strong account password policy "
+    matrix = page[page.index('<table class="matrix">') : page.index("</table>")]
+    families = re.findall(r'<th class="fs" colspan="(\d+)" scope="colgroup">([^<]*)</th>', matrix)
+    assert [name for _n, name in families] == list(FAMILIES)
+    assert [int(n) for n, _name in families] == [len(labels) for labels in FAMILIES.values()]
+    assert sum(int(n) for n, _name in families) == len(CONTROLS)
+    # One short label per control, family by family; a family's first column starts with a stronger border.
+    labels = re.findall(r'<th(?: class="fs")? scope="col" title="[^"]*">([^<]*)</th>', matrix)
+    assert labels == [label for family in FAMILIES.values() for label in family.values()]
+    assert matrix.count('<th class="fs" scope="col"') == len(FAMILIES)
+    # A row's cells follow the header's order.
+    anchors = re.findall(r'href="#d-acct-([a-z_]+)"', matrix)
+    assert anchors == [cid for family in FAMILIES.values() for cid in family]
+    # The control's id, title and every version's CIS ids are in the column's tooltip.
+    tip = re.search(r'<th(?: class="fs")? scope="col" title="([^"]*)">Password policy</th>', matrix)
+    assert tip.group(1) == (
+        "password_policy: Strong account password policy "
         "(CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9)"
     )
+    # A long OU path may break after its slashes only.
+    assert "Root/<wbr>Workloads/<wbr>Prod" in matrix
     # the cell's details name every version
     detail = page[page.index('id="d-acct-password_policy"') :]
     assert "CIS v3.0 1.8, 1.9 / v4.0.1 1.8, 1.9 / v5.0 1.7, 1.8 / v6.0 2.7, 2.8 / v7.0 2.8, 2.9" in detail
+
+
+def test_the_documented_families_are_the_reports():
+    text = (Path(__file__).resolve().parents[4] / "docs" / "report.md").read_text()
+    table = text[text.index("| family | columns (control id) |") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented = {}
+    for row in table:
+        family, columns = (cell.strip() for cell in row.strip("|").split("|"))
+        documented[family] = {
+            cid: label.replace("\\", "").strip() for label, cid in re.findall(r"([^,]+?) \(`([a-z_]+)`\)", columns)
+        }
+    assert documented == {family: dict(labels) for family, labels in FAMILIES.items()}
+    assert list(documented) == list(FAMILIES)
+
+
+def test_html_columns_follow_the_families_and_keep_a_control_without_one():
+    controls = [{"id": cid} for cid in ("c", "a", "orphan", "b")]
+    families = {"First": {"b": "Bee", "a": "Ay"}, "Empty": {"gone": "Gone"}, "Second": {"c": "See"}}
+    groups = _report.html_columns(controls, families)
+    assert [(family, [(c["id"], label) for c, label in columns]) for family, columns in groups] == [
+        ("First", [("b", "Bee"), ("a", "Ay")]),
+        ("Second", [("c", "See")]),
+        (_report.OTHER_FAMILY, [("orphan", "orphan")]),
+    ]
+    # A control listed twice by mistake gets one column, in the first family that names it.
+    twice = {"First": {"a": "Ay"}, "Second": {"a": "Again", "b": "Bee"}}
+    columns = [c["id"] for _family, cols in _report.html_columns(controls[1:2] + controls[3:], twice) for c, _l in cols]
+    assert columns == ["a", "b"]
+
+
+def test_html_an_unknown_control_gets_a_column_labelled_with_its_id():
+    controls = {**CTRLS, "brand_new_control": {"title": "New", "cis": []}}
+    builder = _report.ReportBuilder(controls)
+    builder.add_event(**ev("ok", tags=("brand_new_control",)))
+    page = _report.render_html(builder.build(run_id="r", started="s", finished="f", mode="check"))
+    assert '<th class="fs" colspan="1" scope="colgroup">Other</th>' in page
+    assert '<th class="fs" scope="col" title="brand_new_control: New">brand_<wbr>new_<wbr>control</th>' in page
+    assert 'href="#d-acct-brand_new_control"' in page
+
+
+def test_html_status_cells_are_a_symbol_on_a_colour_with_the_status_as_text():
+    assert set(_report.STATUS_SYMBOLS) == set(_report.STATUS_ORDER)
+    assert len(set(_report.STATUS_SYMBOLS.values())) == len(_report.STATUS_ORDER)
+    report = build(
+        [
+            ev("changed", tags=("password_policy",)),
+            ev("failed", tags=("root_mfa",)),
+            ev("ok", tags=("user_mfa",)),
+            ev("changed", tags=("iam_users",), check_mode=False),
+            ev("skipped", tags=("admin_group",)),
+        ]
+    )
+    page = _report.render_html(report)
+    cells = re.findall(
+        r'<a class="cell s-([a-z]+)" href="#d-acct-([a-z_]+)" title="acct: \2 \1">'
+        r'<span aria-hidden="true">(.)</span><span class="sr">([a-z]+)</span></a>',
+        page,
+    )
+    assert len(cells) == len(CONTROLS)
+    seen = {cid: status for status, cid, _symbol, _text in cells}
+    assert seen["password_policy"] == "drift" and seen["root_mfa"] == "failed" and seen["user_mfa"] == "compliant"
+    assert seen["iam_users"] == "changed" and seen["admin_group"] == "skipped"
+    assert all(symbol == _report.STATUS_SYMBOLS[status] and text == status for status, _c, symbol, text in cells)
+    # The legend names every status beside its symbol and colour.
+    legend = page[page.index('<p class="hint legend">') :]
+    legend = legend[: legend.index("</p>")]
+    for status, symbol in _report.STATUS_SYMBOLS.items():
+        assert f'<span class="sym s-{status}" aria-hidden="true">{symbol}</span>{status}</span>' in legend
 
 
 def test_html_findings_show_the_ids_of_their_check_where_they_narrow_the_controls():
