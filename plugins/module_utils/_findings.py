@@ -160,6 +160,8 @@ FAMILIES = {
         "root_access_keys": "Access keys",
         "root_mfa": "MFA",
         "root_usage": "Usage",
+        # centralized root access: once per Organization, on its management account's host
+        "root_credentials_management": "Central root",
     },
     "Users": {
         "user_mfa": "MFA",
@@ -180,10 +182,6 @@ FAMILIES = {
     },
     "Account": {
         "password_policy": "Password policy",
-    },
-    # once per Organization, on its management account's host
-    "Organization": {
-        "root_credentials_management": "Root access",
     },
 }
 
