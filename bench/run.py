@@ -47,7 +47,9 @@ import seed
 
 OURS = ROOT / "playbooks" / "baseline.yml"
 REFERENCE = ROOT / "bench" / "reference" / "check.yml"
-MAX_EXECUTIONS_PER_ACCOUNT = 13  # 11 before the policy task and the support role / server certificates task
+# 11 before the policy task and the support role / server certificates task; the first host of a run also
+# carries the read once per run (root_credentials: the Organization, which host is its management account)
+MAX_EXECUTIONS_PER_ACCOUNT = 14
 TARGET_SPEEDUP_A100 = 20.0
 TARGET_SECONDS_PER_ACCOUNT_B50 = 1.5
 # Ansible settings measured in scenario (b) at the largest account count and the best forks.

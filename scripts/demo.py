@@ -1,12 +1,15 @@
 """`make demo`: the baseline against a local, emulated AWS Organization, start to finish.
 
 1. start the local AWS emulator (tests/emulator, moto on 127.0.0.1) and seed the demo Organization:
-   three member accounts, each insecure in its own way;
+   three member accounts, each insecure in its own way, and centralized root access on;
 2. `ansible-playbook playbooks/baseline.yml --check --diff`: changes nothing, shows the drift; then the
    drift report's Markdown summary and the path of its HTML page (.build/demo/reports, docs/report.md);
-3. `ansible-playbook playbooks/baseline.yml`: applies the baseline;
-4. `ansible-playbook playbooks/baseline.yml --check`: no drift left that a playbook can fix;
-5. a short summary per account, read back from the emulator; the emulator is always stopped.
+3. `ansible-playbook playbooks/baseline.yml`: applies the baseline, and removes the member accounts' root
+   credentials through sts:AssumeRoot (baseline_root_remove_credentials in the demo inventory);
+4. `ansible-playbook playbooks/baseline.yml --check`: no drift left that a playbook can fix; only the
+   management account's root (out of sts:AssumeRoot's reach) still needs a person;
+5. a short summary per account (the management account included), read back from the emulator; the emulator
+   is always stopped.
 
 Nothing here reaches real AWS. The secrets of the demo users land in .build/demo/credentials (0600).
 """
@@ -85,7 +88,8 @@ def _plain(value):
 
 
 def account_facts(emu: Emulator, account_id: str) -> dict:
-    """What the account holds now, read with boto3 (ground truth, not what the playbook said)."""
+    """What the account holds now, read with boto3 and the emulator's root state (ground truth, not what the
+    playbook said)."""
     iam = emu.client("iam", account_id)
     try:
         policy = iam.get_account_password_policy()["PasswordPolicy"]
@@ -98,16 +102,19 @@ def account_facts(emu: Emulator, account_id: str) -> dict:
     except iam.exceptions.NoSuchEntityException:
         admins = None
     summary = iam.get_account_summary()["SummaryMap"]
+    root = emu.root_state(account_id)
     return {
         "min_length": min_length,
         "users": users,
         "admins": admins,
         "root_mfa": bool(summary.get("AccountMFAEnabled")),
         "root_keys": bool(summary.get("AccountAccessKeysPresent")),
+        # A root user without password, access keys or signing certificates cannot sign in: no MFA needed.
+        "root_credentials": bool(root["password"] or root["access_keys"] or root["signing_certificates"]),
     }
 
 
-def print_summary(accounts: dict, names: dict, runs: list[tuple[str, dict]], emu: Emulator) -> None:
+def print_summary(accounts: dict, names: dict, runs: list[tuple[str, dict]], emu: Emulator, management: str) -> None:
     banner("Summary per account")
     head = f"{'host':<10} {'account':<13} {'name':<16}" + "".join(f" {title:>14}" for title, _recap in runs)
     print(head + "  password  Cloudadmin        root (only a person can fix)")
@@ -120,13 +127,18 @@ def print_summary(accounts: dict, names: dict, runs: list[tuple[str, dict]], emu
         root = []
         if facts["root_keys"]:
             root.append("delete root keys")
-        if not facts["root_mfa"]:
+        if facts["root_credentials"] and not facts["root_mfa"]:
             root.append("enrol root MFA")
+        text = ", ".join(root)
+        if not facts["root_credentials"]:
+            text = "ok (no root credentials: sts:AssumeRoot removed them)"
+        elif root and account_id == management:
+            text += " (management account: sts:AssumeRoot cannot target it)"
         print(
             f"{host:<10} {account_id:<13} {names.get(account_id, ''):<16}"
             + "".join(f" {c:>14}" for c in cells)
             + f"  min {facts['min_length'] or '-':<4}  {','.join(facts['admins'] or []) or '-':<16}  "
-            + (", ".join(root) or "ok")
+            + (text or "ok")
         )
     print(f"\nSecrets of the new users (initial passwords, access keys): {CREDENTIALS_DIR.relative_to(ROOT)}/ (0600)")
 
@@ -152,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     banner("Starting the local AWS emulator and seeding the demo Organization")
     with Emulator() as emu:
         demo = emu.seed_demo()
-        names = {str(a["id"]): a.get("name", "") for a in demo["accounts"]}
+        management = str(demo["management_account_id"])
+        names = {management: "management", **{str(a["id"]): a.get("name", "") for a in demo["accounts"]}}
+        print(f"  {management}  {'management':<16} Root (the Organization's management account)")
         for account in demo["accounts"]:
             print(f"  {account['id']}  {account.get('name', ''):<16} {account.get('ou_path', '')}")
         # Nothing of the user's AWS set-up (a profile, keys, a region, an endpoint) reaches the playbooks:
@@ -185,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             ("apply", run_baseline("2/3 Apply the baseline", inventory, env)),
             ("check again", run_baseline("3/3 Check again (expect no drift)", inventory, env, "--check")),
         ]
-        print_summary(accounts, names, runs, emu)
+        print_summary(accounts, names, runs, emu, management)
 
     problems = run_problems(accounts, runs)
     if problems:

@@ -34,6 +34,7 @@ _RESULTS = (
     "access_keys",
     "iam_account",
     "policies",
+    "root_credentials_management",
 )
 
 ARGUMENT_SPEC = {
@@ -62,6 +63,7 @@ ARGUMENT_SPEC = {
     "console_access_remove_unused": {"type": "bool", "default": False},
     "root_access": {"type": "str", "default": "off", "choices": list(ROOT_ACCESS_MODES)},
     "root_remove_credentials": {"type": "list", "elements": "str", "default": []},
+    "root_credentials_management_enable": {"type": "bool", "default": False},
 }
 FAILED_LINE = "(failed because baseline_fail_on_drift is true)"
 
@@ -111,6 +113,7 @@ class ActionModule(ActionBase):
                 console_access_remove_unused=args["console_access_remove_unused"],
                 root_access=args["root_access"],
                 root_remove_credentials=tuple(args["root_remove_credentials"]),
+                root_credentials_management_enable=args["root_credentials_management_enable"],
             ),
             check_mode=bool(self._task.check_mode),
         )

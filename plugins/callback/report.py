@@ -93,6 +93,7 @@ from ansible.release import __version__ as ansible_version
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
+    NO_MANAGEMENT_HOST,
     RENDERERS,
     ReportBuilder,
     selected_controls,
@@ -194,6 +195,9 @@ class CallbackModule(CallbackBase):
             # A report that cannot be written must not hide the run's own outcome: warn, do not raise.
             self._display.warning(f"accountguard.aws.report: could not write the report: {to_text(exc)}")
             return
+        for control in sorted(self._builder.organization_controls_unchecked()):
+            # Every host skipped it as a member (or standalone) account: say so, never let it pass for checked.
+            self._display.warning(f"accountguard.aws.report: {control}: {NO_MANAGEMENT_HOST}")
         if "html" in self.written:
             self._display.display(f"accountguard.aws.report: {self.written['html']}", stderr=True)
 

@@ -140,6 +140,12 @@ CONTROLS = {
         "cis": {CIS_V3: ["1.19"], CIS_V4: ["1.19"], CIS_V5: ["1.18"], CIS_V6: ["2.18"], CIS_V7: ["2.17"]},
         "checks": {},
     },
+    "root_credentials_management": {
+        "title": "Centralized root access enabled for the Organization",
+        # New in CIS v7.0; earlier versions have no such recommendation.
+        "cis": {CIS_V7: ["2.1.1"]},
+        "checks": {},
+    },
 }
 
 CONTROL_IDS = tuple(CONTROLS)
@@ -154,6 +160,8 @@ FAMILIES = {
         "root_access_keys": "Access keys",
         "root_mfa": "MFA",
         "root_usage": "Usage",
+        # centralized root access: once per Organization, on its management account's host
+        "root_credentials_management": "Central root",
     },
     "Users": {
         "user_mfa": "MFA",

@@ -87,6 +87,22 @@ def has_credentials(state: dict) -> bool:
     return bool(state["access_keys"] or state["login_profile"] or state["signing_certificates"])
 
 
+def changed_controls(before: list[dict], after: list[dict]) -> list[str]:
+    """The controls whose verdict a removal turns (a failing one it settles), in the order of ``before``: the report
+    and the drift gate attribute the task's change to those alone. A removal that turns none (a credential whose
+    control still fails for another reason) is attributed to every control the findings cover."""
+
+    def statuses(findings: list[dict]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for found in findings:
+            out.setdefault(found["id"], []).append(found["status"])
+        return out
+
+    old, new = statuses(before), statuses(after)
+    controls = list(dict.fromkeys(f["id"] for f in before + after))
+    return [cid for cid in controls if old.get(cid) != new.get(cid)] or controls
+
+
 def assess(
     state: dict,
     *,

@@ -21,6 +21,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils import _policies 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import account_root_arn
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import account as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import groups as groups_gateway
+from ansible_collections.accountguard.aws.plugins.module_utils._gateway import root as root_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import sts as sts_gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import users as users_gateway
 
@@ -30,6 +31,7 @@ ACCOUNT_SUMMARY = "account_summary"
 VIRTUAL_MFA_DEVICES = "virtual_mfa_devices"
 GROUP_NAMES = "group_names"
 AUTHORIZATION_DETAILS = "authorization_details"
+ORGANIZATION = "organization"
 
 # name -> function(ctx) that reads it through the gateway; other modules register theirs below.
 READERS = {}
@@ -96,12 +98,19 @@ def _read_authorization_details(ctx) -> dict:
     return policies.reduce_details(users_gateway.get_authorization_details(ctx.client("iam"), AUTHORIZATION_ENTITIES))
 
 
+def _read_organization(ctx) -> dict:
+    """{"organization": DescribeOrganization's Organization, or None when the account is in no Organization}.
+    Any account of an Organization may read it; it names the management account (MasterAccountId)."""
+    return {"organization": _plain(root_gateway.describe_organization(ctx.client("organizations")))}
+
+
 READERS[PASSWORD_POLICY] = _read_password_policy
 READERS[CREDENTIAL_REPORT] = _read_credential_report
 READERS[ACCOUNT_SUMMARY] = _read_account_summary
 READERS[VIRTUAL_MFA_DEVICES] = _read_virtual_mfa_devices
 READERS[GROUP_NAMES] = lambda ctx: groups_gateway.list_group_names(ctx.client("iam"))
 READERS[AUTHORIZATION_DETAILS] = _read_authorization_details
+READERS[ORGANIZATION] = _read_organization
 SOURCE_NAMES = tuple(READERS)
 
 # Option of every module that can take the sources instead of reading them (doc fragment accountguard.aws.sources).

@@ -61,7 +61,8 @@ options:
         for example V(password_policy).
       - Unknown names fail before any API call, listing the known ones.
       - "Known sources: V(password_policy), V(credential_report), V(account_summary), V(virtual_mfa_devices),
-        V(group_names), V(authorization_details)."
+        V(group_names), V(authorization_details),
+        V(organization) (C(organizations:DescribeOrganization); V(null) for an account in no Organization)."
     type: list
     elements: str
     default: []

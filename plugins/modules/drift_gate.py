@@ -76,6 +76,10 @@ options:
         description: Result of M(accountguard.aws.iam_policy_check).
         type: dict
         default: {}
+      root_credentials_management:
+        description: Result of M(accountguard.aws.root_credentials_management).
+        type: dict
+        default: {}
   users:
     description:
       - The declared users (C(baseline_users)). Only each user's C(name), C(groups) and C(console_access) are
@@ -159,6 +163,10 @@ options:
     type: list
     elements: str
     default: []
+  root_credentials_management_enable:
+    description: C(baseline_root_credentials_management_enable), for the fix centralized root access gets.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.conn

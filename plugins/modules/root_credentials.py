@@ -34,7 +34,8 @@ options:
   account_id:
     description:
       - The member account whose root user is audited (12 digits). Never the management account.
-      - Omit it to read the Organization's root-session feature only.
+      - Omit it to read the caller's Organization (C(organizations:DescribeOrganization)) and its root-session
+        feature only.
     type: str
   partition:
     description:
@@ -75,6 +76,15 @@ options:
       - C(root_mfa) requires a hardware (or FIDO) device for a root user that has credentials.
     type: bool
     default: false
+  root_sessions:
+    description:
+      - Without O(account_id), also read whether root sessions are on (C(iam:ListOrganizationsFeatures)), and warn
+        when they cannot be read.
+      - V(false) reads the Organization alone (one C(organizations:DescribeOrganization)), without a warning for
+        a caller in no Organization; the baseline role does so once per run for the Organization's control
+        C(root_credentials_management) of a static inventory. Not with O(account_id).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.attributes.enforcing
@@ -140,6 +150,14 @@ features:
       type: str
       returned: always
       sample: "123456789012"
+    organization:
+      description:
+        - DescribeOrganization's C(Id), C(Arn), C(MasterAccountId) and C(FeatureSet), or V(null) for a caller in no
+          Organization (or when it could not be read).
+      type: dict
+      returned: always
+      sample: {"Id": "o-abcdefghij", "Arn": "arn:aws:organizations::123456789012:organization/o-abcdefghij",
+               "MasterAccountId": "123456789012", "FeatureSet": "ALL"}
     error:
       description: Why the features could not be read (AWS's error code and message), else V(null).
       type: str
@@ -167,6 +185,20 @@ root:
     password_last_used: null
     mfa_devices: []
     signing_certificates: []
+controls:
+  description: The root controls the task checked (O(checks)).
+  returned: when O(account_id) is given
+  type: list
+  elements: str
+  sample: [root_access_keys, root_usage, root_mfa]
+changed_controls:
+  description:
+    - The controls whose verdict the removal changed (or, in check mode, would change); the report and the drift
+      gate attribute the change to those alone. Empty when nothing is removed.
+  returned: when O(account_id) is given
+  type: list
+  elements: str
+  sample: [root_access_keys, root_mfa]
 removals:
   description: The credentials removed (under check mode, that would be removed), C(kind) and C(id).
   returned: when O(account_id) is given

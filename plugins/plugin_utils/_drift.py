@@ -36,10 +36,10 @@ ENFORCING = (
     "cloudshell_access",
     "support_role",
     "server_certificates",
+    "root_credentials_management",
 )
 APPLY_RUN = "an apply run (without --check) makes it so"
-
-
+ROOT_ACCESS_VARIABLE = "baseline_root_credentials_management_enable"
 REMOVE_ROOT_VARIABLE = "baseline_root_remove_credentials"
 # The root credential kinds whose removal settles each root control on a member account: a root user with no
 # password, access keys or signing certificates passes all three.
@@ -285,6 +285,7 @@ class Settings:
     # on), management (the Organization's management account; sts:AssumeRoot cannot target it).
     root_access: str = "off"
     root_remove_credentials: tuple[str, ...] = ()  # baseline_root_remove_credentials
+    root_credentials_management_enable: bool = False  # baseline_root_credentials_management_enable
 
     @staticmethod
     def declared_users(raw) -> tuple[DeclaredUser, ...]:
@@ -312,6 +313,7 @@ class AccountResults:
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
     iam_account: Mapping = field(default_factory=dict)  # _baseline_iam_account (support_role, server_certificates)
     policies: Mapping = field(default_factory=dict)  # _baseline_policies
+    root_credentials_management: Mapping = field(default_factory=dict)  # _baseline_root_credentials_management
 
     def enforcing(self) -> dict[str, Mapping]:
         """Control id -> the result of the task that enforces it, in ENFORCING order."""
@@ -327,12 +329,22 @@ class AccountResults:
             "console_access_unused": self.access_keys,
             "support_role": self.iam_account,
             "server_certificates": self.iam_account,
+            "root_credentials_management": self.root_credentials_management,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
     def checking(self) -> tuple[Mapping, ...]:
         """The results that carry findings, in the order their failing findings are listed."""
-        return (self.root_live, self.root, self.mfa, self.access_keys, self.iam_users, self.iam_account, self.policies)
+        return (
+            self.root_live,
+            self.root,
+            self.mfa,
+            self.access_keys,
+            self.iam_users,
+            self.iam_account,
+            self.policies,
+            self.root_credentials_management,
+        )
 
 
 @dataclass(frozen=True)
@@ -507,6 +519,16 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: true to remove the console password (the user and its keys stay)"
     if found.control == "initial_access_keys":
         return None, "the key's owner deletes the never-used key, or starts using it (reported, never changed)"
+    if found.control == "root_credentials_management":
+        variable = ROOT_ACCESS_VARIABLE
+        if "all features" in found.message:
+            return None, "enable all features in AWS Organizations (every member account approves): a person decides"
+        if settings.root_credentials_management_enable:
+            return variable, f"{APPLY_RUN}: {variable} enables what is off (never disables anything)"
+        return variable, (
+            f"set {variable}: true for the management account's host to enable trusted access for IAM and the "
+            "features RootCredentialsManagement and RootSessions"
+        )
     return None, None
 
 
@@ -521,6 +543,8 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
         return "baseline_cloudshell_access_detach", APPLY_RUN
     if control == "console_access_unused":
         return "baseline_console_access_remove_unused", APPLY_RUN
+    if control == "root_credentials_management":
+        return ROOT_ACCESS_VARIABLE, APPLY_RUN
     return None, APPLY_RUN
 
 

@@ -45,6 +45,10 @@ _RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 # Statuses that make a scheduled drift check red; JUnit renders exactly these as <failure>.
 PROBLEM_STATUSES = (DRIFT, FAILED)
 
+# Controls of the Organization, checked once on its management account's host and skipped on every other.
+ORGANIZATION_CONTROLS = ("root_credentials_management",)
+NO_MANAGEMENT_HOST = "no host of this run is the Organization's management account, so it was not checked"
+
 REDACTED = "**REDACTED**"
 MAX_TEXT = 2000
 
@@ -223,7 +227,15 @@ class ReportBuilder:
                 "assessment": None,
                 "exceptions": None,
                 "cells": {
-                    cid: {"events": [], "findings": [], "changes": [], "errors": [], "tasks": []}
+                    cid: {
+                        "events": [],
+                        "findings": [],
+                        "changes": [],
+                        "errors": [],
+                        "tasks": [],
+                        "skipped": [],
+                        "member": False,
+                    }
                     for cid in self.controls
                 },
             }
@@ -330,6 +342,11 @@ class ReportBuilder:
             cell["errors"].append({"task": task, "message": _result_message(result) or "task failed"})
         elif status == "skipped":
             cell["events"].append(SKIPPED)
+            # A module that skipped itself says why (root_credentials_management on a member account); a
+            # conditional skip has no msg and keeps the generic reason.
+            if isinstance(result.get("msg"), str) and result["msg"] and not _is_censored(result):
+                cell["skipped"].append(_text(result["msg"]))
+                cell["member"] = cell["member"] or result.get("placement") == "member"
         elif status == "changed":
             drifts = task_drifts(changed=True, check_mode=check_mode, failing=failing_of(result))
             cell["events"].append(DRIFT if drifts else CHANGED)
@@ -415,12 +432,26 @@ class ReportBuilder:
             cell["events"].append(FAILED)
             cell["errors"].append({"task": task, "message": message})
 
+    def organization_controls_unchecked(self) -> set:
+        """The once-per-Organization controls that some host skipped as a member account but no host of the run
+        checked: the run had no management account's host, so the Organization was not checked (never a pass)."""
+        unchecked = set()
+        for cid in ORGANIZATION_CONTROLS:
+            cells = [entry["cells"][cid] for entry in self.hosts.values() if cid in entry["cells"]]
+            if any(cell["member"] for cell in cells) and not any(
+                ev != SKIPPED for cell in cells for ev in cell["events"]
+            ):
+                unchecked.add(cid)
+        return unchecked
+
     # -- model --------------------------------------------------------------------------------------------------
     def build(
         self, *, run_id: str, started: str, finished: str, mode: str, diff: bool = False, playbooks=(), generator=None
     ) -> dict:
         accounts = []
         totals = {status: 0 for status in STATUS_ORDER}
+        unchecked = self.organization_controls_unchecked()
+        not_applicable = 0
         usage = _ExceptionUsage()
         for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
             entry = self.hosts[host]
@@ -441,7 +472,14 @@ class ReportBuilder:
                         reason = "not selected by --tags / --skip-tags"
                 elif status == SKIPPED:
                     reason = "skipped (toggle or condition)"
+                    if cell["skipped"]:
+                        reason = "skipped: " + cell["skipped"][0]
+                        if cid in unchecked:
+                            reason += f"; {NO_MANAGEMENT_HOST}"
                 totals[status] += 1
+                if status == SKIPPED and cell["skipped"] and cid in ORGANIZATION_CONTROLS and cid not in unchecked:
+                    # Checked on the Organization's management host (or no Organization): nothing is missing.
+                    not_applicable += 1
                 accepted = [f["exception"] for f in findings if f["status"] == ACCEPTED]
                 controls[cid] = {
                     "status": status,
@@ -485,7 +523,8 @@ class ReportBuilder:
             # True when nothing that ran drifted, failed or was unreachable; `complete` says whether every
             # control of every account ran (a --tags run is compliant for what it checked, not complete).
             "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
-            "complete": totals[SKIPPED] == 0,
+            # A once-per-Organization control skipped on the other hosts does not make a run incomplete.
+            "complete": totals[SKIPPED] - not_applicable == 0,
         }
         return {
             "schema_version": SCHEMA_VERSION,

@@ -303,10 +303,11 @@ class Emulator:
         """
         self._control("POST", "iam-authorization", {"enforce": enforce})
 
-    def seed_demo(self) -> dict:
+    def seed_demo(self, centralized_root_access: bool | None = None) -> dict:
+        """Reset and seed the demo Organization (seed.py); ``centralized_root_access=False`` leaves it off."""
         from emulator.seed import seed_demo
 
-        return seed_demo(self)
+        return seed_demo(self, centralized_root_access=centralized_root_access)
 
     # ----- AWS clients -------------------------------------------------------------------------------------
 

@@ -607,6 +607,10 @@ def _authenticate_and_authorize_action(original):
 NO_ENFORCEMENT = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
+def iam_authorization_enforced() -> bool:
+    return moto_settings.INITIAL_NO_AUTH_ACTION_COUNT == 0
+
+
 def enforce_iam_authorization(enforce: bool) -> None:
     """moto checks signatures and IAM policies on every call after the first INITIAL_NO_AUTH_ACTION_COUNT."""
     moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if enforce else NO_ENFORCEMENT

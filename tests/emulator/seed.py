@@ -37,6 +37,11 @@ EC2_TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 DEMO = {
+    # Centralized root access is on (trusted access for iam.amazonaws.com, then the IAM features
+    # RootCredentialsManagement and RootSessions): the baseline audits the member accounts' root users through
+    # sts:AssumeRoot and, with baseline_root_remove_credentials, removes their credentials; the management
+    # account's root stays a person's job (sts:AssumeRoot cannot target it).
+    "centralized_root_access": True,
     "management": {
         "password_policy": {
             **WEAK_PASSWORD_POLICY,
@@ -46,7 +51,12 @@ DEMO = {
             "PasswordReusePrevention": 24,
             "MaxPasswordAge": 90,
         },
-        "root": {"access_keys": [], "mfa": "hardware", "password_last_used_days_ago": 40},
+        # a root access key no API can delete: the management account's root is out of sts:AssumeRoot's reach
+        "root": {
+            "access_keys": [{"active": True, "age_days": 300, "last_used_days_ago": 100, "last_used_service": "iam"}],
+            "mfa": "hardware",
+            "password_last_used_days_ago": 40,
+        },
         "users": [],
     },
     "organizational_units": ["Workloads", "Workloads/Prod", "Workloads/Dev", "Sandbox"],
@@ -145,8 +155,9 @@ DEMO = {
 }
 
 
-def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
-    """Create the demo Organization and return its description (ids are strings)."""
+def seed_demo(emulator: Emulator, reset: bool = True, centralized_root_access: bool | None = None) -> dict:
+    """Create the demo Organization and return its description (ids are strings). ``centralized_root_access``:
+    turn it on (trusted access for IAM and both IAM features) or leave it off; None: as DEMO says (on)."""
     if reset:
         emulator.reset()
     org = emulator.client("organizations")
@@ -180,6 +191,8 @@ def seed_demo(emulator: Emulator, reset: bool = True) -> dict:
                 "users": [user["name"] for user in spec["users"]],
             }
         )
+    if DEMO["centralized_root_access"] if centralized_root_access is None else centralized_root_access:
+        emulator.enable_root_access()
     emulator.clear_requests()
     return {
         "management_account_id": MANAGEMENT_ACCOUNT_ID,

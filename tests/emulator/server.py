@@ -33,6 +33,7 @@ import botocore.session
 # Read by moto when an IAM backend is built, so it must be set before the first request.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
+from moto.iam.access_control import IAMRequest
 from moto.iam.models import get_account_id_from
 from moto.moto_api._internal import moto_api_backend
 from moto.moto_server.werkzeug_app import (
@@ -40,6 +41,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.organizations.models import organizations_backends
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from emulator import patches, root_access
@@ -199,6 +202,9 @@ class Middleware:
         denied = self.refuse_assume_role(call, start_response)
         if denied is not None:
             return denied
+        unauthorized = self.authorize_feature_action(call, environ, start_response)
+        if unauthorized is not None:
+            return unauthorized
         emulated = self.emulate(call, environ, start_response)
         if emulated is not None:
             return emulated
@@ -283,6 +289,32 @@ class Middleware:
                 )
         except AwsError as error:
             return _error(call, start_response, error.status, error.code, error.message, sender=error.status < 500)
+        return None
+
+    def authorize_feature_action(self, call: Call, environ, start_response):
+        """Under enforce_iam_authorization(), IAM's Organizations-feature actions are checked against the caller's
+        policies as moto checks its own actions (the emulator answers them before moto could)."""
+        if not patches.iam_authorization_enforced() or call.root_session is not None:
+            return None
+        if call.service != "iam" or call.action not in root_access.FEATURE_ACTIONS:
+            return None
+        headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
+        if environ.get("HTTP_X_AMZ_SECURITY_TOKEN"):
+            headers["X-Amz-Security-Token"] = environ["HTTP_X_AMZ_SECURITY_TOKEN"]
+        try:
+            request = IAMRequest(
+                account_id=call.account_id,
+                method="POST",
+                path="/",
+                data={},
+                body=call.body,
+                headers=headers,
+                action=call.action,
+            )
+            request.check_action_permitted("*")
+        except HTTPException as error:  # moto's AccessDenied, or its refusal of unknown credentials
+            code = getattr(error, "error_type", "AccessDenied")
+            return _error(call, start_response, error.code or 403, code, getattr(error, "message", ""), sender=True)
         return None
 
     def refuse_assume_role(self, call: Call, start_response):
@@ -379,6 +411,9 @@ class Middleware:
 
     def ctl_reset(self, args, query):
         moto_api_backend.reset()
+        # moto's reset keeps which account is a member of which Organization: after it, DescribeOrganization
+        # from a former member looks up an Organization that no longer exists (HTTP 500).
+        organizations_backends.master_accounts.clear()
         patches.STATE.reset()
         patches.enforce_iam_authorization(False)
         self.reset()

@@ -74,7 +74,13 @@ def test_one_assume_role_per_account_per_run(emulator, tmp_path):
     assert apply.rc == 0, apply.stdout[-3000:] + apply.stderr[-3000:]
     # the check run's cached sessions still serve: the apply run assumes no role at all
     assert [r for r in emulator.requests() if r["action"] == "AssumeRole"] == []
-    assert {r["account_id"] for r in emulator.requests()} == set(ACCOUNTS.values())
+    # every call in a host's own account, but the run's one DescribeOrganization (the controller's credentials);
+    # this emulator holds no Organization, so each account asks its own for root_credentials_management
+    assert {r["account_id"] for r in emulator.requests() if r["action"] != "DescribeOrganization"} == set(
+        ACCOUNTS.values()
+    )
+    describe = Counter(r["account_id"] for r in emulator.requests() if r["action"] == "DescribeOrganization")
+    assert describe == Counter({MANAGEMENT: 1, **dict.fromkeys(ACCOUNTS.values(), 1)})
     for account_id in ACCOUNTS.values():
         assert converged(emulator, account_id), account_id
     for session in emulator.issued_sessions():

@@ -38,7 +38,7 @@ HONESTY_DIR = ROOT / "tests" / "emulator" / "honesty"
 SERVICES = ("iam", "sts", "organizations")
 # Calls whose string argument names an operation: client.get_paginator("list_users"),
 # amazon.aws's paginated_query_with_retries(client, "list_users"), getattr(client, "list_users").
-NAME_TAKING_CALLS = frozenset({"get_paginator", "can_paginate", "paginated_query_with_retries", "getattr"})
+NAME_TAKING_CALLS = frozenset({"get_paginator", "can_paginate", "paginated_query_with_retries", "paginated", "getattr"})
 # A receiver named like this decides an operation name that two services share (create_policy, ...).
 RECEIVER_HINTS = {"iam": "iam", "sts": "sts", "org": "organizations"}
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from emulator import DEFAULT_ACCOUNT_ID, EmulatorError
@@ -415,3 +417,42 @@ def test_rest_calls_in_a_root_session_act_in_the_target_account(emulator):
     emulator.client("s3", member).create_bucket(Bucket="member-bucket")
     s3 = emulator.session_client("s3", root_session(emulator, member, TASK + "S3UnlockBucketPolicy"))
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["member-bucket"]
+
+
+def test_feature_actions_are_authorized_under_enforced_iam_authorization(emulator):
+    """The least-privilege tests need the feature actions checked against the caller's policies, as moto
+    checks its own actions; without enforcement they stay unchecked like every other call."""
+    organization(emulator)
+    iam = emulator.client("iam")
+    iam.create_user(UserName="reader")
+    allow = {"Effect": "Allow", "Action": "iam:ListOrganizationsFeatures", "Resource": "*"}
+    iam.put_user_policy(
+        UserName="reader",
+        PolicyName="read",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
+    )
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    reader = boto3.client(
+        "iam",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    emulator.enforce_iam_authorization()
+    assert sorted(reader.list_organizations_features()["EnabledFeatures"]) == list(BOTH)
+    code, status, message = error_of(reader.disable_organizations_root_sessions)
+    assert (code, status) == ("AccessDenied", 403)
+    assert "is not authorized to perform: iam:DisableOrganizationsRootSessions" in message
+    emulator.enforce_iam_authorization(False)
+    assert sorted(iam.list_organizations_features()["EnabledFeatures"]) == list(BOTH), "nothing was disabled"
+
+
+def test_reset_forgets_which_account_was_a_member(emulator):
+    """moto's own reset kept member accounts mapped to their management account, so a former member's
+    DescribeOrganization failed with HTTP 500 after a reset; it is standalone again, as in a fresh state."""
+    (member,) = organization(emulator, members=1)
+    emulator.reset()
+    organizations = emulator.client("organizations", member)
+    code, status, _message = error_of(organizations.describe_organization)
+    assert (code, status) == ("AWSOrganizationsNotInUseException", 400)

@@ -70,6 +70,9 @@ TASK_FILES = {
     "iam:CreateAccessKey": ["iam_users"],
     "iam:ListEntitiesForPolicy": ["support_role"],
     "iam:ListServerCertificates": ["server_certificates"],
+    "organizations:DescribeOrganization": ["root_credentials_management"],
+    "organizations:ListAWSServiceAccessForOrganization": ["root_credentials_management"],
+    "iam:ListOrganizationsFeatures": ["root_credentials_management"],
 }
 # The only action that needs the administrators group to be missing; every other one is exercised by an
 # account where everything exists but has drifted.
@@ -126,6 +129,11 @@ def arrange_account(emulator, account_id: str, role: str, policy: dict, *, fresh
     iam.put_role_policy(RoleName=role, PolicyName=role, PolicyDocument=json.dumps(policy))
     iam.update_account_password_policy(MinimumPasswordLength=8)
     emulator.create_users(account_id, [{"name": "alice", "tags": {"team": "old"}, "mfa": "hardware"}])
+    # Each account is the management account of its own Organization, with trusted access for IAM but the
+    # centralized root access features off: root_credentials_management reads everything it can read.
+    organizations = emulator.client("organizations", account_id=account_id)
+    organizations.create_organization(FeatureSet="ALL")
+    organizations.enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
     if not fresh:
         # At another path than baseline_admin_group_path, so the apply run moves it (iam:UpdateGroup).
         iam.create_group(GroupName="Cloudadmin", Path="/legacy/")
@@ -170,6 +178,7 @@ TOGGLES = {
     # one task file (iam_account) for two controls, each with its own toggle
     "support_role": ("baseline_support_role_enabled",),
     "server_certificates": ("baseline_server_certificates_enabled",),
+    "root_credentials_management": ("baseline_root_credentials_management_enabled",),
 }
 
 
@@ -261,7 +270,7 @@ def test_every_action_is_mapped_to_the_modules_that_call_it():
     assert len(check) == len(set(check)) and len(apply) == len(set(apply))
     assert set(check) <= set(apply), "the apply role also reads"
     assert set(apply) == set(TASK_FILES)
-    assert all(action.startswith("iam:") for action in apply)
+    assert all(action.startswith(("iam:", "organizations:")) for action in apply)
 
 
 def removal_cases():
@@ -277,7 +286,8 @@ def test_removing_one_action_fails_naming_it(runs, kind, action):
     assert host in result.stats(), result.stderr[-3000:]
     assert result.stats()[host]["failures"] >= 1, f"{action} removed from the {kind} policy, yet the run passed"
     messages = failure_messages(result, host)
-    assert any(action in message for message in messages), messages
+    # AWS's own words, not a description of ours that happens to name the action
+    assert any(f"not authorized to perform: {action}" in message for message in messages), messages
 
 
 def test_check_run_passes_with_the_check_policy_and_writes_nothing(runs):
@@ -332,3 +342,44 @@ def test_the_root_access_policy_allows_exactly_the_two_task_policies_the_module_
     for method in outside_session.values():
         assert f"client.{method}(" in gateway
     assert "client.assume_root(" in gateway
+
+
+# The opt-in baseline_root_credentials_management_enable needs these, on the management account only.
+ROOT_ACCESS_ENABLE = [
+    "organizations:EnableAWSServiceAccess",
+    "iam:EnableOrganizationsRootCredentialsManagement",
+    "iam:EnableOrganizationsRootSessions",
+]
+
+
+def test_enabling_centralized_root_access_needs_exactly_its_opt_in_actions(emulator, tmp_path):
+    """docs/least-privilege.md's opt-in row for baseline_root_credentials_management_enable, proved the same way:
+    the apply policy plus those actions enables it; without any one of them the run fails naming it."""
+    env = create_controller(emulator)
+    extended = load_policy("apply")
+    extended["Statement"].append({"Effect": "Allow", "Action": list(ROOT_ACCESS_ENABLE), "Resource": "*"})
+    role = ROLES["apply"]
+    cases = [("complete", extended)] + [(host_name(a), without(extended, a)) for a in ROOT_ACCESS_ENABLE]
+    hosts, accounts = {}, {}
+    for number, (host, policy) in enumerate(cases, start=1):
+        account_id = f"{710000000000 + number:012d}"
+        iam = emulator.client("iam", account_id=account_id)
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy())
+        iam.put_role_policy(RoleName=role, PolicyName=role, PolicyDocument=json.dumps(policy))
+        # the management account of its own Organization, trusted access and features all off
+        emulator.client("organizations", account_id=account_id).create_organization(FeatureSet="ALL")
+        enable = {"baseline_root_credentials_management_enable": True}
+        hosts[host] = host_vars(account_id, role, tmp_path) | only(["root_credentials_management"]) | enable
+        accounts[host] = account_id
+    emulator.enforce_iam_authorization()
+    result = run_playbook(PLAYBOOK, inventory=write_inventory(tmp_path, "opt-in", hosts), env=env, args=["-f", "4"])
+    emulator.enforce_iam_authorization(False)
+
+    assert result.stats()["complete"]["failures"] == 0, failure_messages(result, "complete")
+    iam = emulator.client("iam", account_id=accounts["complete"])
+    assert sorted(iam.list_organizations_features()["EnabledFeatures"]) == ["RootCredentialsManagement", "RootSessions"]
+    for action in ROOT_ACCESS_ENABLE:
+        host = host_name(action)
+        assert result.stats()[host]["failures"] >= 1, f"{action} removed, yet the run passed"
+        messages = failure_messages(result, host)
+        assert any(f"not authorized to perform: {action}" in message for message in messages), messages

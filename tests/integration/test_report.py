@@ -51,6 +51,7 @@ CONTROL_IDS = [
     "group_permissions",
     "admin_policies",
     "cloudshell_access",
+    "root_credentials_management",
 ]
 FINDING_CONTROLS = {
     "root_access_keys",
@@ -200,6 +201,7 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "group_permissions": "skipped",
         "admin_policies": "skipped",
         "cloudshell_access": "skipped",
+        "root_credentials_management": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
     assert {c["status"] for c in bad["controls"].values()} == {"failed"}
@@ -447,23 +449,25 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
 
 def demo_accepted(accounts: dict) -> set:
     """(account id, control) pairs the demo's exceptions file accepts: its entries name an OU and a control,
-    with a root ARN pattern, and expire long after any run of this test."""
+    with an ARN pattern of any account, and expire long after any run of this test."""
     data = yaml.safe_load((ROOT / "inventories" / "demo-exceptions.yml").read_text())
     pairs = set()
     for entry in data["exceptions"]:
-        assert entry["account"].startswith("ou:") and entry["resource"] == "arn:aws:iam::*:root", entry
+        assert entry["account"].startswith("ou:") and entry["resource"].startswith("arn:aws:iam::*:"), entry
         assert str(entry["expires"]) > "2090", entry
         ou_path = entry["account"][3:]
         pairs |= {(acct, entry["control"]) for acct, spec in accounts.items() if spec["ou_path"] == ou_path}
     return pairs
 
 
-def act_as_the_person(emulator, account_id: str) -> None:
-    """What no API call of the baseline can do: root keys deleted and root MFA enrolled by someone signed in as
-    root, root left alone, every console user enrolling an MFA device at first sign-in and using the access key
-    they were given (initial_access_keys only reports), and the report-only policy findings settled by a person:
-    users' own policies and full administrator role policies detached."""
-    emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
+def act_as_the_person(emulator, account_id: str, management: bool) -> None:
+    """What no API call of the baseline can do: on the management account (sts:AssumeRoot cannot target it) root
+    keys deleted and root MFA enrolled by someone signed in as root, root left alone (the member accounts' root
+    credentials are the apply's, through sts:AssumeRoot); every console user enrolling an MFA device at first
+    sign-in and using the access key they were given (initial_access_keys only reports), and the report-only
+    policy findings settled by a person: users' own policies and full administrator role policies detached."""
+    if management:
+        emulator.set_root(account_id, access_keys=[], mfa="hardware", password_last_used_days_ago=None)
     iam = emulator.client("iam", account_id)
     for user in iam.list_users()["Users"]:
         for policy in iam.list_attached_user_policies(UserName=user["UserName"])["AttachedPolicies"]:
@@ -518,17 +522,30 @@ def demo_cycle(emulator_server, tmp_path_factory):
     emulator.reset()
     demo = emulator.seed_demo()
     specs = {spec["name"]: spec for spec in DEMO["accounts"]}
-    accounts = {a["id"]: specs[a["name"]] for a in demo["accounts"]}
+    management = demo["management_account_id"]
+    # the demo inventory lists the management account too (its host is named after moto's account name)
+    accounts = {management: {**DEMO["management"], "name": "master", "ou_path": "Root"}}
+    accounts |= {a["id"]: specs[a["name"]] for a in demo["accounts"]}
     creds = base / "credentials"
     # The check runs are what a scheduled CI job runs: with baseline_fail_on_drift, red on drift.
     runs = {
         "check": run_demo_baseline(emulator, base / "check", creds, check=True, fail_on_drift=True),
         "apply": run_demo_baseline(emulator, base / "apply", creds, check=False),
     }
+    # ground truth of the apply's root removals, before the person acts
+    roots = {account_id: emulator.root_state(account_id) for account_id in accounts}
     for account_id in accounts:
-        act_as_the_person(emulator, account_id)
+        act_as_the_person(emulator, account_id, management=account_id == management)
     runs["recheck"] = run_demo_baseline(emulator, base / "recheck", creds, check=True, fail_on_drift=True)
-    yield {"base": base, "runs": runs, "accounts": accounts, "creds": creds, "env": emulator.env()}
+    yield {
+        "base": base,
+        "runs": runs,
+        "accounts": accounts,
+        "management": management,
+        "roots_after_apply": roots,
+        "creds": creds,
+        "env": emulator.env(),
+    }
     emulator.reset()
 
 
@@ -552,6 +569,10 @@ def test_check_run_lists_exactly_the_seeded_deviations(demo_cycle):
     expected_accepted = {pair: expected.pop(pair) for pair in demo_accepted(demo_cycle["accounts"])}
     assert len(expected_accepted) == 1 and all(expected_accepted.values())
     for account, cid, cell in cells(report):
+        if cid == "root_credentials_management" and account["account_id"] != demo_cycle["management"]:
+            # checked once, on the management account's host; the inventory says the others are members
+            assert cell["status"] == "skipped" and "aws_management_account" in cell["reason"], cell
+            continue
         assert cell["status"] in ("compliant", "drift", "accepted"), (account["host"], cid, cell)
         if cell["status"] == "accepted":
             accepted[(account["account_id"], cid)] = {f["resource"] for f in cell["findings"] if f["status"] != "pass"}
@@ -604,13 +625,23 @@ def test_apply_run_reports_changes(demo_cycle):
     assert run.rc == 0, run.stderr[-3000:]
     report = load_json(demo_cycle["base"] / "apply")
     assert report["run"]["mode"] == "apply"
+    management = demo_cycle["management"]
     for account in report["accounts"]:
+        expected = expected_deviations(demo_cycle["accounts"][account["account_id"]], account["account_id"])
         for cid in ("password_policy", "admin_group", "iam_users"):
-            assert account["controls"][cid]["status"] == "changed", (account["host"], cid)
-        # root MFA and keys are not the playbook's to fix: still drift (or accepted) after the apply run
-        if account["controls"]["root_access_keys"]["findings"]:
-            accepted = (account["account_id"], "root_access_keys") in demo_accepted(demo_cycle["accounts"])
-            assert account["controls"]["root_access_keys"]["status"] == ("accepted" if accepted else "drift")
+            status = account["controls"][cid]["status"]
+            assert status == ("changed" if cid in expected else "compliant"), (account["host"], cid)
+        keys = account["controls"]["root_access_keys"]
+        if account["account_id"] == management:
+            # sts:AssumeRoot cannot target the management account: its root key is still a person's, and drift
+            assert keys["status"] == "drift" and keys["findings"][0]["status"] == "fail"
+            assert demo_cycle["roots_after_apply"][management]["access_keys"]
+        else:
+            # the member accounts' root credentials went through sts:AssumeRoot (baseline_root_remove_credentials)
+            assert keys["status"] == "changed" and [f["status"] for f in keys["findings"]] == ["pass"]
+            root = demo_cycle["roots_after_apply"][account["account_id"]]
+            assert (root["access_keys"], root["password"], root["signing_certificates"]) == ([], False, [])
+            assert account["controls"]["root_mfa"]["findings"][0]["status"] == "pass"
 
 
 def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle):
@@ -618,13 +649,15 @@ def test_after_apply_and_the_persons_part_every_account_is_compliant(demo_cycle)
     assert run.rc == 0, run.stderr[-3000:]
     out = demo_cycle["base"] / "recheck"
     report = load_json(out)
+    members = [a for a in report["accounts"] if a["account_id"] != demo_cycle["management"]]
     not_compliant = [(a["host"], cid, c["status"]) for a, cid, c in cells(report) if c["status"] != "compliant"]
-    assert not_compliant == []
+    # Every account is compliant, the Organization checked once on its management account's host
+    assert not_compliant == [(a["host"], "root_credentials_management", "skipped") for a in members]
     assert report["summary"]["compliant"] and report["summary"]["complete"]
     assert int(ET.parse(out / "accountguard-report-latest.xml").getroot().get("failures")) == 0
     assert "every account is compliant" in (out / "accountguard-report-latest.md").read_text()
-    # the person deleted the sandbox's root key too: the demo's exception matched nothing and is listed as unused
-    assert [(e["index"], e["control"]) for e in report["run"]["exceptions"]["unused"]] == [(0, "root_access_keys")]
+    # the person detached the dev role's administrator policy: the demo's exception matched nothing, so unused
+    assert [(e["index"], e["control"]) for e in report["run"]["exceptions"]["unused"]] == [(0, "admin_policies")]
 
 
 def test_the_files_say_what_the_console_says(demo_cycle):
@@ -634,11 +667,15 @@ def test_the_files_say_what_the_console_says(demo_cycle):
     out = demo_cycle["base"] / "check"
     report = load_json(out)
     markdown = re.sub(r"\\(.)", r"\1", (out / "accountguard-report-latest.md").read_text())
+    declared = {u["name"] for u in _declared_users()}
     for account in report["accounts"]:
         console = run.task_results(account["host"])[-1]["msg"]
         assert console[0] == f"account {account['account_id']}: {len(account['drift'])} drift item(s)"
-        person = console.index("only a person can:")
         reported = console.index("reported, not changed:")
+        management = account["account_id"] == demo_cycle["management"]
+        # centralized root access is on: only the management account's root needs a person
+        person = console.index("only a person can:") if management else reported
+        assert ("only a person can:" in console) is management
         drift_lines = [f"{d['control']}: {d['message']}" for d in account["drift"]]
         end = next((i for i, line in enumerate(console) if line.startswith("accepted by an exception")), person)
         assert console[1:end] == drift_lines[:20] + (
@@ -650,16 +687,20 @@ def test_the_files_say_what_the_console_says(demo_cycle):
             for a in account["accepted"]
         ]
         assert console[end + 1 : person] == accepted_lines
-        assert account["manual"] == console[person + 1 : reported] and account["manual"]
+        assert account["manual"] == console[person + 1 : reported] and bool(account["manual"]) is management
         notes = [f"{n['control']}: {n['message']}" for n in account["reported"]]
         assert notes == [line for line in console[reported + 1 :] if not line.startswith("(failed because")]
-        assert any(n["fix_variable"] == "baseline_users_purge" for n in account["reported"])
+        undeclared = {u["name"] for u in demo_cycle["accounts"][account["account_id"]]["users"]} - declared
+        assert any(n["fix_variable"] == "baseline_users_purge" for n in account["reported"]) is bool(undeclared)
         # the same drift, per cell: every drifted control of the account has a drift item, and back
         drifted = {cid for cid, c in account["controls"].items() if c["status"] == "drift"}
         assert {d["control"] for d in account["drift"]} == drifted
         for d in account["drift"]:
-            if d["control"] in ("root_access_keys", "root_mfa", "root_usage"):
+            if d["control"] in ("root_access_keys", "root_mfa", "root_usage") and management:
                 assert d["manual"] and d["fix_variable"] is None
+            elif d["control"] in ("root_access_keys", "root_mfa", "root_usage"):
+                # a member account's root: the demo inventory's removal through sts:AssumeRoot, no person
+                assert not d["manual"] and d["fix_variable"] == "baseline_root_remove_credentials", d
             if d["control"] == "access_key_rotation" and "days" in d["message"]:
                 assert d["fix_variable"] == "baseline_access_keys_deactivate_stale", d
         shown = account["manual"] + [f"`{n['control']}`: {n['message']}" for n in account["reported"]]

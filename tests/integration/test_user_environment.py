@@ -54,9 +54,9 @@ def test_demo_with_the_users_aws_settings_checks_every_seeded_account():
     proc = demo()
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    assert "demo finished: all 3 accounts checked and converged" in out
-    # The three runs each recap the three seeded member accounts.
-    for host in ("prod", "dev", "sandbox"):
+    assert "demo finished: all 4 accounts checked and converged" in out
+    # The three runs each recap the management account and the three seeded member accounts.
+    for host in ("master", "prod", "dev", "sandbox"):
         recaps = [line for line in proc.stdout.splitlines() if line.startswith(f"{host} ") and "ok=" in line]
         assert len(recaps) == 3, (host, recaps)
         assert all("failed=0" in line and "unreachable=0" in line for line in recaps), recaps
@@ -82,7 +82,9 @@ def test_demo_fails_when_its_inventory_yields_no_hosts(tmp_path):
 def test_demo_fails_when_its_inventory_misses_a_seeded_account(tmp_path):
     proc = demo("--inventory", str(filtered_copy(tmp_path, include_account_ids=["111111111111"])))
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "does not match the seeded Organization: not in the inventory 222222222222, 333333333333" in proc.stderr
+    assert (
+        "does not match the seeded Organization: not in the inventory 123456789012, 222222222222, 333333333333"
+    ) in proc.stderr
 
 
 def inventory_list(env: dict) -> subprocess.CompletedProcess:
@@ -105,7 +107,7 @@ def hosts(proc: subprocess.CompletedProcess) -> dict:
 def test_demo_inventory_targets_nothing_without_a_loopback_endpoint(emulator):
     emulator.seed_demo()
     creds = emulator.env()
-    assert sorted(hosts(inventory_list(creds))) == ["dev", "prod", "sandbox"]
+    assert sorted(hosts(inventory_list(creds))) == ["dev", "master", "prod", "sandbox"]
 
     emulator.clear_requests()
     # Credentials that work, and botocore would still reach the emulator through the per-service endpoint

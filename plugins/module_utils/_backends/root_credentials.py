@@ -7,7 +7,8 @@ Runs with the credentials that may call ``sts:AssumeRoot`` (the Organization's m
 delegated administrator), never with the member account's own role. With ``account_id`` it audits that member
 account's root credentials in an ``IAMAuditRootUserCredentials`` session and, unless in check mode, deletes the
 kinds listed in ``remove`` in an ``IAMDeleteRootUserCredentials`` session. Without ``account_id`` it only reads
-whether the Organization's root sessions are on (one read per run for the baseline role).
+the caller's Organization and whether its root sessions are on (one read per run for the baseline role; with
+``root_sessions: false`` only the Organization, for the Organization's control of a static inventory).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ ARGUMENT_SPEC = dict(
     allow_inactive_keys=dict(type="bool", default=False),
     root_usage_window_days=dict(type="int", default=1),
     require_hardware_mfa=dict(type="bool", default=False),
+    root_sessions=dict(type="bool", default=True),
 )
 RANGES = {"root_usage_window_days": USAGE_WINDOW_RANGE}
 ACCOUNT_ID_LENGTH = 12
@@ -42,6 +44,8 @@ def validate(params: dict) -> None:
     account = params["account_id"]
     if account is not None and not (len(account) == ACCOUNT_ID_LENGTH and account.isdigit()):
         errors.append(f"account_id must be a 12-digit AWS account id, got {account!r}")
+    if account is not None and not params["root_sessions"]:
+        errors.append("root_sessions: false reads only the Organization, so it takes no account_id")
     if account is None and params["remove"]:
         errors.append("remove needs account_id: the member account whose root credentials go")
     fail_on_errors(errors)
@@ -100,23 +104,33 @@ def remove(iam, items: list[dict]) -> None:
                 gateway.delete_root_virtual_mfa_device(iam, ident)
 
 
-def read_features(ctx) -> dict:
-    """Whether root sessions are on in the caller's Organization, and its management account; never fails."""
+ORGANIZATION_FIELDS = ("Id", "Arn", "MasterAccountId", "FeatureSet")
+
+
+def read_features(ctx, root_sessions: bool = True) -> dict:
+    """The caller's Organization (one DescribeOrganization: id, ARN, feature set, management account) and, with
+    ``root_sessions``, whether its root sessions are on (ListOrganizationsFeatures); never fails. The Organization
+    is read first, so its management account is known even where the features cannot be read."""
     features = {
         "root_sessions": False,
         "enabled_features": [],
         "organization_id": None,
         "management_account_id": None,
+        "organization": None,
         "error": None,
     }
     try:
-        answer = gateway.list_organizations_features(ctx.client("iam"))
-        features["enabled_features"] = sorted(answer["EnabledFeatures"])
-        features["organization_id"] = answer["OrganizationId"]
-        features["root_sessions"] = "RootSessions" in answer["EnabledFeatures"]
-        features["management_account_id"] = gateway.describe_organization(ctx.client("organizations")).get(
-            "MasterAccountId"
-        )
+        organization = gateway.describe_organization(ctx.client("organizations"))
+        if organization is None:
+            features["error"] = "AWSOrganizationsNotInUseException: the caller's account is in no Organization"
+            return features
+        features["organization"] = {name: organization.get(name) for name in ORGANIZATION_FIELDS}
+        features["organization_id"] = organization.get("Id")
+        features["management_account_id"] = organization.get("MasterAccountId")
+        if root_sessions:
+            answer = gateway.list_organizations_features(ctx.client("iam"))
+            features["enabled_features"] = sorted(answer["EnabledFeatures"])
+            features["root_sessions"] = "RootSessions" in answer["EnabledFeatures"]
     except AnsibleAWSError as error:
         features["root_sessions"] = False
         features["error"] = _cause(error)
@@ -127,8 +141,8 @@ def run(ctx) -> dict:
     params = ctx.params
     validate(params)
     if params["account_id"] is None:
-        features = read_features(ctx)
-        if features["error"]:
+        features = read_features(ctx, params["root_sessions"])
+        if features["error"] and params["root_sessions"]:
             ctx.warn(f"root sessions are treated as off: {features['error']}")
         return {"changed": False, "features": features}
 
@@ -140,17 +154,26 @@ def run(ctx) -> dict:
     after = plan.after_removal(state, items)
     if items and not ctx.check_mode:
         remove(open_session(ctx, account, plan.DELETE_TASK_POLICY), items)
-    findings = plan.assess(
-        state if ctx.check_mode else after,
-        resource=resource,
-        now=utcnow(),
-        checks=checks,
-        allow_inactive_keys=params["allow_inactive_keys"],
-        usage_days=params["root_usage_window_days"],
-        require_hardware_mfa=params["require_hardware_mfa"],
-    )
+    now = utcnow()
+
+    def assess(root: dict) -> list[dict]:
+        return plan.assess(
+            root,
+            resource=resource,
+            now=now,
+            checks=checks,
+            allow_inactive_keys=params["allow_inactive_keys"],
+            usage_days=params["root_usage_window_days"],
+            require_hardware_mfa=params["require_hardware_mfa"],
+        )
+
+    before_findings, after_findings = assess(state), assess(after)
+    findings = before_findings if ctx.check_mode else after_findings
     result = {
         "changed": bool(items),
+        # One task, three controls: the removal changes (or would change) only those whose verdict it turns.
+        "controls": list(checks),
+        "changed_controls": plan.changed_controls(before_findings, after_findings) if items else [],
         "root_session": True,
         "root": after if not ctx.check_mode else state,
         "removals": items,

@@ -1,8 +1,9 @@
 # Copyright: Contributors to the accountguard.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Gateway of centralized root access: sts:AssumeRoot, IAM's Organizations features, and the root-scoped IAM
-calls of a root session. Every boto3 call on them, and nothing else.
+"""Gateway of centralized root access: sts:AssumeRoot, the Organization and its trusted access for IAM, IAM's
+Organizations features, and the root-scoped IAM calls of a root session. Every boto3 call on them, and nothing
+else (the inventory plugin reads the Organization on the controller through plugin_utils/_organizations).
 
 Inside an ``sts:AssumeRoot`` session the IAM calls name no user: they act on the target account's root user.
 They are separate from the user gateway's (which always pass ``UserName``) because a root session refuses any
@@ -11,6 +12,7 @@ call that names a user. Each function passes ``aws_retry=True`` and maps errors 
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 
@@ -37,9 +39,43 @@ def list_organizations_features(client) -> dict:
     return {"OrganizationId": answer.get("OrganizationId"), "EnabledFeatures": answer.get("EnabledFeatures", [])}
 
 
-@AWSErrorHandler.common_error_handler("describe the Organization")
-def describe_organization(client) -> dict:
+class OrganizationsErrorHandler(AWSErrorHandler):
+    @classmethod
+    def _is_missing(cls):
+        # An account in no Organization: an answer, not a failure.
+        return is_boto3_error_code("AWSOrganizationsNotInUseException")
+
+
+@OrganizationsErrorHandler.list_error_handler("describe the Organization (organizations:DescribeOrganization)", None)
+def describe_organization(client) -> dict | None:
+    """DescribeOrganization's Organization (any account of it may read it; MasterAccountId names the management
+    account), or None when the caller's account is in no Organization."""
     return client.describe_organization(aws_retry=True)["Organization"]
+
+
+@AWSErrorHandler.common_error_handler(
+    "list trusted access of the Organization (organizations:ListAWSServiceAccessForOrganization)"
+)
+def list_aws_service_access(client) -> list[dict]:
+    """The EnabledServicePrincipals of ListAWSServiceAccessForOrganization, every page."""
+    return paginated(client, "list_aws_service_access_for_organization", "EnabledServicePrincipals")
+
+
+@AWSErrorHandler.common_error_handler("enable trusted access (organizations:EnableAWSServiceAccess)")
+def enable_aws_service_access(client, principal: str) -> None:
+    client.enable_aws_service_access(aws_retry=True, ServicePrincipal=principal)
+
+
+@IAMErrorHandler.common_error_handler("enable the IAM Organizations feature RootCredentialsManagement")
+def enable_root_credentials_management(client) -> list[str]:
+    """EnableOrganizationsRootCredentialsManagement; the EnabledFeatures after."""
+    return client.enable_organizations_root_credentials_management(aws_retry=True).get("EnabledFeatures", [])
+
+
+@IAMErrorHandler.common_error_handler("enable the IAM Organizations feature RootSessions")
+def enable_root_sessions(client) -> list[str]:
+    """EnableOrganizationsRootSessions; the EnabledFeatures after."""
+    return client.enable_organizations_root_sessions(aws_retry=True).get("EnabledFeatures", [])
 
 
 # --- reads inside a root session (IAMAuditRootUserCredentials) -------------------------------------------------

@@ -42,6 +42,11 @@ PROWLER = {
         "iam_no_expired_server_certificates_stored",
         ("1.19", "1.19", "1.18", "2.18", "2.17"),
     ),
+    # New in CIS v7.0 (2.1.1 "Ensure centralized root access in AWS Organizations"); no earlier version has it.
+    ("root_credentials_management", None): (
+        "iam_root_credentials_management_enabled",
+        (None, None, None, None, "2.1.1"),
+    ),
 }
 
 
@@ -139,6 +144,8 @@ def test_a_controls_ids_are_those_of_its_checks_per_version(control_id):
             None,
             ["cis-aws-3.0:1.22", "cis-aws-4.0.1:1.22", "cis-aws-5.0:1.21", "cis-aws-6.0:2.21", "cis-aws-7.0:2.20"],
         ),
+        # new in CIS v7.0: no earlier version has it
+        ("root_credentials_management", None, ["cis-aws-7.0:2.1.1"]),
     ],
 )
 def test_cis_ids(control_id, check, expected):
@@ -184,6 +191,7 @@ def test_control_ids_are_design_section_1():
         "cloudshell_access",
         "support_role",
         "server_certificates",
+        "root_credentials_management",
     )
     assert all(control["title"] for control in _findings.CONTROLS.values())
 

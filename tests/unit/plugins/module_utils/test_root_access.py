@@ -160,3 +160,27 @@ def test_live_state_from_api_shapes_keeps_no_secret():
         "mfa_devices": [{"serial_number": VIRTUAL, "type": "virtual"}],
         "signing_certificates": [{"certificate_id": "CERT1", "active": False}],
     }
+
+
+@pytest.mark.parametrize(
+    ("root", "remove", "expected"),
+    [
+        # a key and a password, no MFA: removing both settles the keys and MFA; usage passed before and after
+        (state(keys=[key()], password=True), ["access_keys", "login_profile"], ["root_access_keys", "root_mfa"]),
+        # a virtual MFA already passes: only the keys' verdict turns
+        (state(keys=[key()], password=True, mfa=[VIRTUAL]), ["access_keys", "login_profile"], ["root_access_keys"]),
+        # the password stays, so MFA still fails: the keys alone
+        (state(keys=[key()], password=True), ["access_keys"], ["root_access_keys"]),
+        # a certificate goes but no verdict turns (the key still fails): every control carries the change
+        (
+            state(keys=[key()], certs=["CERT1"]),
+            ["signing_certificates"],
+            ["root_access_keys", "root_usage", "root_mfa"],
+        ),
+    ],
+)
+def test_changed_controls_are_those_whose_verdict_the_removal_turns(root, remove, expected):
+    after = ra.after_removal(root, ra.removal_plan(root, remove))
+    before_findings = ra.assess(root, resource=RESOURCE, now=NOW)
+    after_findings = ra.assess(after, resource=RESOURCE, now=NOW)
+    assert sorted(ra.changed_controls(before_findings, after_findings)) == sorted(expected)

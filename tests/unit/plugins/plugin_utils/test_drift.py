@@ -22,6 +22,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions impor
 
 ACCOUNT = "111111111111"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+ORG = f"arn:aws:organizations::{ACCOUNT}:organization/o-abcdefghij"
 
 
 def found(cid, status="fail", message="m", resource=ROOT, check=None):
@@ -260,6 +261,40 @@ USER = "arn:aws:iam::111111111111:user/bob"
             "initial_access_keys",
             None,
             "deletes the never-used key",
+        ),
+        # centralized root access: the opt-in that enables it, on the management account's host
+        (
+            {"root_credentials_management": {"findings": [found("root_credentials_management", resource=ORG)]}},
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "set baseline_root_credentials_management_enable: true",
+        ),
+        (
+            {
+                "root_credentials_management": {"findings": [found("root_credentials_management", resource=ORG)]},
+                "root_credentials_management_enable": True,
+            },
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "an apply run",
+        ),
+        (
+            {
+                "root_credentials_management": {
+                    "findings": [
+                        found("root_credentials_management", message="needs all features enabled", resource=ORG)
+                    ]
+                }
+            },
+            "root_credentials_management",
+            None,
+            "a person decides",
+        ),
+        (
+            {"root_credentials_management": CHANGED},
+            "root_credentials_management",
+            "baseline_root_credentials_management_enable",
+            "an apply run",
         ),
     ],
 )
@@ -555,3 +590,8 @@ def test_the_console_names_the_variable_that_replaces_the_person():
     # once the variable lists the kinds, the apply run does it: no note
     asked = gate(root_live=ROOT_KEYS, root_access="assume_root", root_remove_credentials=("access_keys",))
     assert asked.notes == ()
+
+
+def test_a_skipped_organization_control_is_no_drift():
+    skipped = {"skipped": True, "changed": False, "msg": "member account", "placement": "member"}
+    assert gate(root_credentials_management=skipped).drift == ()

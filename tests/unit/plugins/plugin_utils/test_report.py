@@ -833,6 +833,79 @@ def test_hostile_account_name_never_becomes_markup(name):
     assert row.count(" | ") == len(CONTROL_IDS)
 
 
+# -- controls of the Organization ---------------------------------------------------------------------------------
+RCM = "root_credentials_management"
+MEMBER_SKIP = {"skipped": True, "changed": False, "msg": "account 222222222222 is a member", "placement": "member"}
+STANDALONE_SKIP = {"skipped": True, "changed": False, "msg": "not in an AWS Organization", "placement": "standalone"}
+
+
+def _cell(report, host):
+    return next(a for a in report["accounts"] if a["host"] == host)["controls"][RCM]
+
+
+def test_a_member_host_is_skipped_with_the_module_reason_and_the_management_host_is_checked():
+    report = build(
+        [
+            ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"),
+            ev("ok", tags=(RCM,), result={"findings": [finding(RCM, "fail")]}, host="mgmt"),
+        ]
+    )
+    assert _cell(report, "member")["status"] == "skipped"
+    assert _cell(report, "member")["reason"] == "skipped: account 222222222222 is a member"
+    assert _cell(report, "mgmt")["status"] == "drift"
+    assert _report.ReportBuilder(CTRLS).organization_controls_unchecked() == set()
+
+
+def test_a_run_without_the_management_host_says_the_organization_was_not_checked():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event(**ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"))
+    assert builder.organization_controls_unchecked() == {RCM}
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    cell = _cell(report, "member")
+    assert cell["status"] == "skipped" and cell["findings"] == []
+    assert cell["reason"].endswith(_report.NO_MANAGEMENT_HOST)
+    assert report["summary"]["complete"] is False
+
+
+def test_standalone_accounts_alone_do_not_claim_a_missing_management_host():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_event(**ev("skipped", tags=(RCM,), result=STANDALONE_SKIP, host="solo"))
+    assert builder.organization_controls_unchecked() == set()
+    report = builder.build(run_id="r", started="s", finished="f", mode="check")
+    assert _cell(report, "solo")["reason"] == "skipped: not in an AWS Organization"
+
+
+def test_a_conditional_skip_keeps_the_generic_reason():
+    report = build([ev("skipped", tags=(RCM,), result={"skip_reason": "Conditional result was False"})])
+    assert _cell(report, "acct")["reason"] == "skipped (toggle or condition)"
+
+
+def test_a_checked_organization_leaves_the_run_complete():
+    ok_everywhere = [ev("ok", tags=(cid,), host=h) for cid in CONTROL_IDS if cid != RCM for h in ("member", "mgmt")]
+    report = build(
+        [
+            *ok_everywhere,
+            ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member"),
+            ev("ok", tags=(RCM,), result={"findings": [finding(RCM, "pass")]}, host="mgmt"),
+        ]
+    )
+    assert report["summary"]["complete"] is True
+    assert _report.verdict(report["summary"]) == "every account is compliant"
+
+
+def test_a_standalone_account_is_complete_without_the_organization_control():
+    others = [ev("ok", tags=(cid,), host="solo") for cid in CONTROL_IDS if cid != RCM]
+    report = build([*others, ev("skipped", tags=(RCM,), result=STANDALONE_SKIP, host="solo")])
+    assert report["summary"]["complete"] is True
+
+
+def test_an_organization_nobody_checked_leaves_the_run_incomplete():
+    others = [ev("ok", tags=(cid,), host="member") for cid in CONTROL_IDS if cid != RCM]
+    report = build([*others, ev("skipped", tags=(RCM,), result=MEMBER_SKIP, host="member")])
+    assert report["summary"]["complete"] is False
+    assert "every account is compliant" not in _report.verdict(report["summary"])
+
+
 # -- accepted exceptions ----------------------------------------------------------------------------------------
 EXC_TODAY = datetime.date(2026, 6, 15)
 LAPSED = {
