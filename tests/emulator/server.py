@@ -42,7 +42,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from emulator import patches, root_access
+from emulator import authorization, patches, root_access
 from emulator.root_access import AwsError, RootSession
 
 CONTROL_PREFIX = "/_emulator/"
@@ -276,14 +276,31 @@ class Middleware:
                 environ[INTERNAL_HEADER] = "1"
                 return None
             if call.key == "sts:AssumeRoot":
+                self.authorize(call, environ, root_access.root_resource(call.params), root_access.assume_root_context)
                 return _query_result(call, start_response, root_access.assume_root(call.account_id, call.params))
             if call.service == "iam" and call.action in root_access.FEATURE_ACTIONS:
+                self.authorize(call, environ, "*", lambda params: {})
                 return _query_result(
                     call, start_response, root_access.organizations_feature(call.account_id, call.action)
                 )
         except AwsError as error:
             return _error(call, start_response, error.status, error.code, error.message, sender=error.status < 500)
         return None
+
+    def authorize(self, call: Call, environ, resource: str, context) -> None:
+        """Under enforced authorization, the caller's IAM policies decide a call the emulator answers itself
+        (moto never sees it); the test's own clients stay exempt. Raises AwsError."""
+        if not patches.iam_authorization_enforced() or environ.get(INTERNAL_HEADER):
+            return
+        _service, access_key = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        authorization.authorize(
+            call.account_id,
+            access_key,
+            environ.get("HTTP_X_AMZ_SECURITY_TOKEN"),
+            call.key,
+            resource,
+            context(call.params),
+        )
 
     def refuse_assume_role(self, call: Call, start_response):
         if call.key != "sts:AssumeRole" or not self.denied_accounts:
