@@ -647,7 +647,8 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
 
 def _root_notes(drift: list[DriftItem], settings: Settings) -> tuple[Note, ...]:
     """On a member account checked through sts:AssumeRoot, the root steps a person used to take (its failing
-    root findings, not what the run would change), with the variable that takes them instead (once per control, only while the variable does not list them yet)."""
+    root findings, not what the run would change), with the variable that takes them instead (once per control,
+    only while the variable does not list them yet)."""
     if settings.root_access != "assume_root":
         return ()
     notes = []
