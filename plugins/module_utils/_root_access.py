@@ -12,7 +12,12 @@ session for the management account itself.
 
 A member account whose root has no password, no access keys and no signing certificates cannot sign in or call
 AWS as root at all: it is compliant for root_access_keys, root_mfa and root_usage (CIS AWS Foundations v7.0;
-Prowler treats it the same). Pure: no AWS call here.
+Prowler treats it the same).
+
+root_usage judges the root user's last uses (console sign-in, access key use). They come from the session
+(``GetUser``'s PasswordLastUsed, ``GetAccessKeyLastUsed`` per key) or, when the run has read the account's
+credential report anyway, from its ``<root_account>`` row: the source CIS's own audit of root usage reads, at no
+extra call. Pure: no AWS call here.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ._common import iso
+from ._credential_report import access_key_slots
 from ._findings import finding
 from ._mfa import mfa_type_from_serial
 from ._root import usage_verdict
@@ -35,6 +41,20 @@ KINDS = ("access_keys", "signing_certificates", "login_profile", "mfa_devices")
 ROOT_CONTROLS = ("root_access_keys", "root_mfa", "root_usage")
 
 NO_CREDENTIALS = "root user has no password, no access keys and no signing certificates"
+
+# The control whose credentials each kind is, for the report's cells (changed_controls): access keys and signing
+# certificates are root's long-term API credentials (root_access_keys, CIS "no root access keys"); the console
+# password and the MFA devices are root's sign-in, which root MFA guards (root_mfa: MFA protects the console
+# sign-in only, and a root user without a password, keys or certificates needs none). root_usage judges how
+# root was used, which no removal changes: it is never a changed control.
+KIND_CONTROLS = {
+    "access_keys": "root_access_keys",
+    "signing_certificates": "root_access_keys",
+    "login_profile": "root_mfa",
+    "mfa_devices": "root_mfa",
+}
+LIVE_USAGE = "live"
+REPORT_USAGE = "credential_report"
 
 
 def kind_errors(values, name: str = "remove") -> list[str]:
@@ -55,52 +75,70 @@ def _when(value) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
+def _second(value: datetime | None) -> str | None:
+    """A time to the second (the credential report's precision), for matching a key to its report slot."""
+    return iso(value.replace(microsecond=0)) if value else None
+
+
 def live_state(
-    keys: list[dict], last_used: dict, login_profile: dict | None, user: dict | None, mfa: list[dict], certs: list[dict]
+    keys: list[dict],
+    last_used: dict,
+    login_profile: dict | None,
+    user: dict | None,
+    mfa: list[dict],
+    certs: list[dict],
+    report: dict | None = None,
 ) -> dict:
-    """The root credentials as read in the root session (API shapes in), JSON-safe (no secret: ids and dates)."""
+    """The root credentials as read in the root session (API shapes in), JSON-safe (no secret: ids and dates).
+
+    ``report`` ({"row": the credential report's <root_account> row, "generated_time": datetime}) gives the last
+    uses instead of ``last_used`` and ``user``: the password's last use, and each key's matched by its creation
+    time (the report's last_rotated). ``usage`` says where the uses come from; with the report it keeps every
+    key use the row holds (also of a key deleted since), for the root_usage verdict."""
+    slots = access_key_slots(report["row"]) if report else []
+    by_created = {_second(slot["last_rotated"]): slot for slot in slots if slot["last_rotated"]}
     state_keys = []
     for key in keys:
-        used = last_used.get(key["AccessKeyId"]) or {}
+        created = iso(_when(key.get("CreateDate")))
+        if report:
+            slot = by_created.get(_second(_when(key.get("CreateDate")))) or {}
+            used = {"LastUsedDate": slot.get("last_used_date"), "ServiceName": slot.get("last_used_service")}
+        else:
+            used = last_used.get(key["AccessKeyId"]) or {}
         state_keys.append(
             {
                 "access_key_id": key["AccessKeyId"],
                 "active": key.get("Status") == "Active",
-                "created": iso(_when(key.get("CreateDate"))),
+                "created": created,
                 "last_used": iso(_when(used.get("LastUsedDate"))),
                 "last_used_service": used.get("ServiceName") if used.get("ServiceName") not in (None, "N/A") else None,
             }
         )
     devices = [{"serial_number": d["SerialNumber"], "type": mfa_type_from_serial(d["SerialNumber"])} for d in mfa or ()]
+    if report:
+        password_last_used = report["row"].get("password_last_used")
+        usage = {
+            "source": REPORT_USAGE,
+            "generated_time": iso(report.get("generated_time")),
+            "access_keys_last_used": [iso(s["last_used_date"]) for s in slots if s["last_used_date"]],
+        }
+    else:
+        password_last_used = (user or {}).get("PasswordLastUsed")
+        usage = {"source": LIVE_USAGE}
     return {
         "access_keys": state_keys,
         "login_profile": login_profile is not None,
-        "password_last_used": iso(_when((user or {}).get("PasswordLastUsed"))),
+        "password_last_used": iso(_when(password_last_used)),
         "mfa_devices": devices,
         "signing_certificates": [
             {"certificate_id": c["CertificateId"], "active": c.get("Status") == "Active"} for c in certs or ()
         ],
+        "usage": usage,
     }
 
 
 def has_credentials(state: dict) -> bool:
     return bool(state["access_keys"] or state["login_profile"] or state["signing_certificates"])
-
-
-def changed_controls(before: list[dict], after: list[dict]) -> list[str]:
-    """The controls whose verdict a removal turns (a failing one it settles), in the order of ``before``: the report
-    and the drift gate attribute the task's change to those alone. A removal that turns none (a credential whose
-    control still fails for another reason) is attributed to every control the findings cover."""
-
-    def statuses(findings: list[dict]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for found in findings:
-            out.setdefault(found["id"], []).append(found["status"])
-        return out
-
-    old, new = statuses(before), statuses(after)
-    controls = list(dict.fromkeys(f["id"] for f in before + after))
-    return [cid for cid in controls if old.get(cid) != new.get(cid)] or controls
 
 
 def assess(
@@ -184,11 +222,25 @@ def _mfa_finding(state: dict, resource: str, none: bool, require_hardware: bool)
 def _usage_finding(state: dict, resource: str, none: bool, now: datetime, usage_days: int) -> dict:
     if none:
         return finding("root_usage", "pass", resource, f"{NO_CREDENTIALS}: it cannot be used")
+    usage = state.get("usage") or {"source": LIVE_USAGE}
     uses = []
     if state["password_last_used"]:
         uses.append(("signed in", _when(state["password_last_used"])))
-    uses.extend(("used an access key", _when(k["last_used"])) for k in state["access_keys"] if k["last_used"])
-    return usage_verdict(uses, resource=resource, now=now, usage_days=usage_days)
+    if usage["source"] == REPORT_USAGE:
+        # Every key use the report holds: a use of root is one, whether or not the key still exists.
+        uses.extend(("used an access key", _when(when)) for when in usage["access_keys_last_used"])
+    else:
+        uses.extend(("used an access key", _when(k["last_used"])) for k in state["access_keys"] if k["last_used"])
+    verdict = usage_verdict(uses, resource=resource, now=now, usage_days=usage_days)
+    if usage["source"] == REPORT_USAGE:
+        verdict["message"] += f" (credential report generated at {usage['generated_time'] or 'an unknown time'})"
+    return verdict
+
+
+def changed_controls(plan: list[dict]) -> list[str]:
+    """The root controls whose credentials the plan removes (KIND_CONTROLS), in ROOT_CONTROLS order."""
+    touched = {KIND_CONTROLS[item["kind"]] for item in plan}
+    return [cid for cid in ROOT_CONTROLS if cid in touched]
 
 
 def removal_plan(state: dict, remove) -> list[dict]:
@@ -222,4 +274,5 @@ def after_removal(state: dict, plan: list[dict]) -> dict:
         "signing_certificates": [
             c for c in state["signing_certificates"] if ("signing_certificates", c["certificate_id"]) not in gone
         ],
+        "usage": state.get("usage") or {"source": LIVE_USAGE},
     }

@@ -13,9 +13,15 @@ description:
     account (or of the IAM delegated administrator), never with a role of the member account, and opens a short
     C(sts:AssumeRoot) session (900 seconds) for the root user of the member account O(account_id).
   - "The audit session (task policy C(IAMAuditRootUserCredentials)) reads root's credentials live, naming no user:
-    C(ListAccessKeys), C(GetLoginProfile), C(ListMFADevices), C(ListSigningCertificates), and for C(root_usage)
-    C(GetAccessKeyLastUsed) per root key and C(GetUser) when root has a password. No credential report is read:
-    AWS may serve one up to four hours old."
+    C(ListAccessKeys), C(GetLoginProfile), C(ListMFADevices), C(ListSigningCertificates). This module reads no
+    credential report: AWS may serve one up to four hours old."
+  - "C(root_usage) judges root's last uses. With the member account's credential report in O(account_sources)
+    (read anyway by the run's other controls) they come from its C(<root_account>) row, at no extra call;
+    otherwise the session reads them: C(GetAccessKeyLastUsed) per root key and C(GetUser) when root has a
+    password."
+  - "RV(controls) and RV(changed_controls) say which root controls the task checked and which a removal changed:
+    C(access_keys) and C(signing_certificates) change C(root_access_keys); C(login_profile) and C(mfa_devices)
+    change C(root_mfa); C(root_usage) is never changed by a removal."
   - "Findings: C(root_access_keys), C(root_mfa), C(root_usage) (those in O(checks)). A root user with no password,
     no access keys and no signing certificates is compliant for all three: it cannot sign in or call AWS, and root
     MFA is then neither possible nor needed (CIS AWS Foundations v7.0; Prowler treats it the same)."
@@ -85,6 +91,13 @@ options:
         C(root_credentials_management) of a static inventory. Not with O(account_id).
     type: bool
     default: true
+  account_sources:
+    description:
+      - The member account's shared sources as M(accountguard.aws.account_session) returned them, read in the
+        member account with its own role. Only the C(credential_report) is used, for C(root_usage)'s last uses.
+      - This module never reads a source itself (it runs with the management account's credentials); without
+        a credential report here, the root session reads the last uses live.
+    type: dict
 extends_documentation_fragment:
   - accountguard.aws.attributes
   - accountguard.aws.attributes.enforcing
@@ -97,9 +110,9 @@ notes:
     C(sts:TaskPolicyArn) to C(arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials) and (for O(remove))
     C(arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials); without O(account_id)
     C(iam:ListOrganizationsFeatures) and C(organizations:DescribeOrganization)."
-  - "API calls per member account: one C(AssumeRoot) and four reads, plus C(GetAccessKeyLastUsed) per root key and
-    C(GetUser) when root has a password (for C(root_usage)); none per IAM user. A removal adds one C(AssumeRoot)
-    and one call per credential removed."
+  - "API calls per member account: one C(AssumeRoot) and four reads; for C(root_usage) without a credential report
+    in O(account_sources), plus C(GetAccessKeyLastUsed) per root key and C(GetUser) when root has a password; none
+    per IAM user. A removal adds one C(AssumeRoot) and one call per credential removed."
 seealso:
   - module: accountguard.aws.root_key_check
   - name: Centrally manage root access for member accounts
@@ -171,7 +184,8 @@ root_session:
 root:
   description:
     - The root credentials (after the removal in a real run; as found under check mode).
-    - Ids and dates, never a secret.
+    - Ids and dates, never a secret. C(usage) says where root's last uses come from (C(live), or
+      C(credential_report) with its time and the key uses its root row holds).
   returned: when O(account_id) is given
   type: dict
   sample:
@@ -185,20 +199,25 @@ root:
     password_last_used: null
     mfa_devices: []
     signing_certificates: []
+    usage:
+      source: credential_report
+      generated_time: "2024-06-01T09:00:00+00:00"
+      access_keys_last_used: []
 controls:
-  description: The root controls the task checked (O(checks)).
+  description: The root controls the task checked (O(checks)), and any whose credentials it removed.
   returned: when O(account_id) is given
   type: list
   elements: str
-  sample: [root_access_keys, root_usage, root_mfa]
+  sample: [root_access_keys, root_mfa, root_usage]
 changed_controls:
   description:
-    - The controls whose verdict the removal changed (or, in check mode, would change); the report and the drift
-      gate attribute the change to those alone. Empty when nothing is removed.
+    - The root controls whose credentials were removed (under check mode, would be removed), by kind
+      (C(access_keys), C(signing_certificates) to C(root_access_keys); C(login_profile), C(mfa_devices) to
+      C(root_mfa)); never C(root_usage). The report and the drift gate count a change for these only.
   returned: when O(account_id) is given
   type: list
   elements: str
-  sample: [root_access_keys, root_mfa]
+  sample: [root_access_keys]
 removals:
   description: The credentials removed (under check mode, that would be removed), C(kind) and C(id).
   returned: when O(account_id) is given

@@ -37,6 +37,10 @@ ENFORCING = (
     "support_role",
     "server_certificates",
     "root_credentials_management",
+    # Checking controls whose task removes root credentials of a member account on request
+    # (baseline_root_remove_credentials): root_credentials says which in changed_controls.
+    "root_access_keys",
+    "root_mfa",
 )
 APPLY_RUN = "an apply run (without --check) makes it so"
 ROOT_ACCESS_VARIABLE = "baseline_root_credentials_management_enable"
@@ -330,6 +334,8 @@ class AccountResults:
             "support_role": self.iam_account,
             "server_certificates": self.iam_account,
             "root_credentials_management": self.root_credentials_management,
+            "root_access_keys": self.root_live,
+            "root_mfa": self.root_live,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
@@ -427,8 +433,8 @@ class Assessment:
 
 # Controls enforced by a task that enforces another control first: they changed only when the task's
 # changed_controls names them (iam_access_keys: access_key_rotation first, then console_access_unused;
-# iam_account_check: support_role, then server_certificates).
-SECOND_CONTROLS = frozenset({"console_access_unused", "server_certificates"})
+# iam_account_check: support_role, then server_certificates; root_credentials: root_access_keys, then root_mfa).
+SECOND_CONTROLS = frozenset({"console_access_unused", "server_certificates", "root_mfa"})
 
 
 def _changed(result: Mapping, control: str | None = None) -> bool:
@@ -545,6 +551,8 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
         return "baseline_console_access_remove_unused", APPLY_RUN
     if control == "root_credentials_management":
         return ROOT_ACCESS_VARIABLE, APPLY_RUN
+    if control in ROOT_FIX_KINDS:
+        return REMOVE_ROOT_VARIABLE, APPLY_RUN
     return None, APPLY_RUN
 
 
@@ -620,6 +628,7 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
             if task_drifts(changed=_changed(result, control), check_mode=True):
                 variable, fix = _would_change_fix(control, settings)
                 drift.append(DriftItem(control, "would change", "", variable, fix))
+    would_change = len(drift)
     manual_help = _manual_help(settings.root_require_hardware_mfa, settings.root_access)
     if settings.root_access == "assume_root":
         manual_help = {cid: text for cid, text in manual_help.items() if cid not in ROOT_FIX_KINDS}
@@ -654,15 +663,16 @@ def assess(results: AccountResults, settings: Settings, check_mode: bool) -> Ass
         account_id=settings.account_id,
         drift=tuple(drift),
         manual=tuple(manual_help[cid] for cid in manual_controls),
-        notes=_notes(results, settings) + _root_notes(drift, settings),
+        notes=_notes(results, settings) + _root_notes(drift[would_change:], settings),
         accepted=tuple(accepted),
         exceptions={**exceptions.to_dict(), "account": account.to_dict()} if exceptions else None,
     )
 
 
 def _root_notes(drift: list[DriftItem], settings: Settings) -> tuple[Note, ...]:
-    """On a member account checked through sts:AssumeRoot, the root steps a person used to take, with the
-    variable that takes them instead (once per control, only while the variable does not list them yet)."""
+    """On a member account checked through sts:AssumeRoot, the root steps a person used to take (its failing
+    root findings, not what the run would change), with the variable that takes them instead (once per control,
+    only while the variable does not list them yet)."""
     if settings.root_access != "assume_root":
         return ()
     notes = []

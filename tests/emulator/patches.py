@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
+from moto.iam import policy_validation
 from moto.iam import responses as iam_responses
 from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, IAMException, NotFoundException
 from moto.organizations import models as org_models
@@ -607,14 +608,15 @@ def _authenticate_and_authorize_action(original):
 NO_ENFORCEMENT = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
-def iam_authorization_enforced() -> bool:
-    return moto_settings.INITIAL_NO_AUTH_ACTION_COUNT == 0
-
-
 def enforce_iam_authorization(enforce: bool) -> None:
     """moto checks signatures and IAM policies on every call after the first INITIAL_NO_AUTH_ACTION_COUNT."""
     moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if enforce else NO_ENFORCEMENT
     ActionAuthenticatorMixin.request_count = 0
+
+
+def iam_authorization_enforced() -> bool:
+    """Whether IAM policies are enforced (then the emulator authorizes the calls it answers itself, too)."""
+    return moto_settings.INITIAL_NO_AUTH_ACTION_COUNT == 0
 
 
 _APPLIED = False
@@ -659,6 +661,11 @@ def apply() -> None:
         org_models.OrganizationsBackend.create_organization
     )
     iam_models.IAMBackend._init_aws_policies = _init_aws_policies(iam_models.IAMBackend._init_aws_policies)
+    # The IAM resource type "root" (arn:aws:iam::<account>:root, what sts:AssumeRoot acts on): moto's policy
+    # validator does not know it and refuses a policy that names it, which AWS accepts.
+    iam_paths = policy_validation.VALID_RESOURCE_PATH_STARTING_VALUES["iam"]["values"]
+    if "root" not in iam_paths:
+        iam_paths.append("root")
     iam_models.IAMBackend.reset = _skip_reset
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action(
         ActionAuthenticatorMixin._authenticate_and_authorize_action

@@ -206,6 +206,17 @@ def _target_account(principal: str) -> str:
     return match.group(1) or match.group(2)
 
 
+def root_resource(params: dict) -> str:
+    """The resource sts:AssumeRoot acts on, for the caller's policies: the target account's root user."""
+    return f"arn:aws:iam::{_target_account(params.get('TargetPrincipal', ''))}:root"
+
+
+def assume_root_context(params: dict) -> dict:
+    """The condition keys AWS sets on sts:AssumeRoot (the caller's policies may condition on them)."""
+    policy_arn = params.get("TaskPolicyArn.arn")
+    return {"sts:TaskPolicyArn": policy_arn} if policy_arn else {}
+
+
 def assume_root(caller: str, params: dict) -> dict:
     """sts:AssumeRoot from an account's credentials (query parameters as sent); raises AwsError."""
     target = _target_account(params.get("TargetPrincipal", ""))

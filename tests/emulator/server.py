@@ -33,7 +33,6 @@ import botocore.session
 # Read by moto when an IAM backend is built, so it must be set before the first request.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-from moto.iam.access_control import IAMRequest
 from moto.iam.models import get_account_id_from
 from moto.moto_api._internal import moto_api_backend
 from moto.moto_server.werkzeug_app import (
@@ -42,10 +41,9 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from moto.organizations.models import organizations_backends
-from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from emulator import patches, root_access
+from emulator import authorization, patches, root_access
 from emulator.root_access import AwsError, RootSession
 
 CONTROL_PREFIX = "/_emulator/"
@@ -202,9 +200,6 @@ class Middleware:
         denied = self.refuse_assume_role(call, start_response)
         if denied is not None:
             return denied
-        unauthorized = self.authorize_feature_action(call, environ, start_response)
-        if unauthorized is not None:
-            return unauthorized
         emulated = self.emulate(call, environ, start_response)
         if emulated is not None:
             return emulated
@@ -282,8 +277,10 @@ class Middleware:
                 environ[INTERNAL_HEADER] = "1"
                 return None
             if call.key == "sts:AssumeRoot":
+                self.authorize(call, environ, root_access.root_resource(call.params), root_access.assume_root_context)
                 return _query_result(call, start_response, root_access.assume_root(call.account_id, call.params))
             if call.service == "iam" and call.action in root_access.FEATURE_ACTIONS:
+                self.authorize(call, environ, "*", lambda params: {})
                 return _query_result(
                     call, start_response, root_access.organizations_feature(call.account_id, call.action)
                 )
@@ -291,31 +288,20 @@ class Middleware:
             return _error(call, start_response, error.status, error.code, error.message, sender=error.status < 500)
         return None
 
-    def authorize_feature_action(self, call: Call, environ, start_response):
-        """Under enforce_iam_authorization(), IAM's Organizations-feature actions are checked against the caller's
-        policies as moto checks its own actions (the emulator answers them before moto could)."""
-        if not patches.iam_authorization_enforced() or call.root_session is not None:
-            return None
-        if call.service != "iam" or call.action not in root_access.FEATURE_ACTIONS:
-            return None
-        headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
-        if environ.get("HTTP_X_AMZ_SECURITY_TOKEN"):
-            headers["X-Amz-Security-Token"] = environ["HTTP_X_AMZ_SECURITY_TOKEN"]
-        try:
-            request = IAMRequest(
-                account_id=call.account_id,
-                method="POST",
-                path="/",
-                data={},
-                body=call.body,
-                headers=headers,
-                action=call.action,
-            )
-            request.check_action_permitted("*")
-        except HTTPException as error:  # moto's AccessDenied, or its refusal of unknown credentials
-            code = getattr(error, "error_type", "AccessDenied")
-            return _error(call, start_response, error.code or 403, code, getattr(error, "message", ""), sender=True)
-        return None
+    def authorize(self, call: Call, environ, resource: str, context) -> None:
+        """Under enforced authorization, the caller's IAM policies decide a call the emulator answers itself
+        (moto never sees it); the test's own clients stay exempt. Raises AwsError."""
+        if not patches.iam_authorization_enforced() or environ.get(INTERNAL_HEADER):
+            return
+        _service, access_key = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        authorization.authorize(
+            call.account_id,
+            access_key,
+            environ.get("HTTP_X_AMZ_SECURITY_TOKEN"),
+            call.key,
+            resource,
+            context(call.params),
+        )
 
     def refuse_assume_role(self, call: Call, start_response):
         if call.key != "sts:AssumeRole" or not self.denied_accounts:

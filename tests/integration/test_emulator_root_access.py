@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -456,3 +457,159 @@ def test_reset_forgets_which_account_was_a_member(emulator):
     organizations = emulator.client("organizations", member)
     code, status, _message = error_of(organizations.describe_organization)
     assert (code, status) == ("AWSOrganizationsNotInUseException", 400)
+
+
+# ----- enforced IAM authorization of sts:AssumeRoot and the feature actions ----------------------------------
+
+ROOT_ACCESS_POLICY = Path(__file__).resolve().parents[2] / "docs" / "policies" / "accountguard-root-access.json"
+
+
+def caller_with(emulator, policy: dict | None, name: str = "opener") -> dict:
+    """An IAM user of the management account with only ``policy`` (inline), and ordinary clients with its keys."""
+    iam = emulator.client("iam")
+    iam.create_user(UserName=name)
+    if policy is not None:
+        iam.put_user_policy(UserName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    credentials = {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]}
+    return {service: emulator.session_client(service, credentials) for service in ("sts", "iam")}
+
+
+def published_policy() -> dict:
+    return json.loads(ROOT_ACCESS_POLICY.read_text(encoding="utf-8"))
+
+
+def assume_statement(**condition) -> dict:
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRoot", "Resource": "arn:aws:iam::*:root"}
+    if condition:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def open_with(clients, target: str, policy: str):
+    return clients["sts"].assume_root(TargetPrincipal=target, TaskPolicyArn={"arn": policy})["Credentials"]
+
+
+@pytest.mark.parametrize("policy", [AUDIT, DELETE])
+def test_enforced_the_published_policy_opens_the_two_task_policies(emulator, policy):
+    member, _members = organization(emulator)
+    clients = caller_with(emulator, published_policy())
+    emulator.enforce_iam_authorization()
+    credentials = open_with(clients, member, policy)
+    assert credentials["AccessKeyId"] and credentials["SessionToken"]
+    # and its features statement reads the Organization's features
+    assert clients["iam"].list_organizations_features()["EnabledFeatures"] == list(BOTH)
+
+
+@pytest.mark.parametrize("policy", [PASSWORD, TASK + "S3UnlockBucketPolicy", TASK + "SQSUnlockQueuePolicy"])
+def test_enforced_the_published_policy_refuses_any_other_task_policy(emulator, policy):
+    member, _members = organization(emulator)
+    clients = caller_with(emulator, published_policy())
+    emulator.enforce_iam_authorization()
+    code, status, message = error_of(open_with, clients, member, policy)
+    assert (code, status) == ("AccessDenied", 403)
+    assert "sts:AssumeRoot" in message and f"arn:aws:iam::{member}:root" in message and "user/opener" in message
+    assert emulator.issued_root_sessions() == []
+
+
+def test_enforced_without_the_statement_assume_root_is_denied_and_the_features_too(emulator):
+    member, _members = organization(emulator)
+    features_only = published_policy()
+    features_only["Statement"] = [s for s in features_only["Statement"] if s["Action"] != "sts:AssumeRoot"]
+    clients = caller_with(emulator, features_only, "reader")
+    nothing = caller_with(emulator, None, "nobody")
+    emulator.enforce_iam_authorization()
+    code, _status, message = error_of(open_with, clients, member, AUDIT)
+    assert code == "AccessDenied" and "no identity-based policy allows the sts:AssumeRoot action" in message
+    assert clients["iam"].list_organizations_features()["EnabledFeatures"] == list(BOTH)
+    code, _status, message = error_of(nothing["iam"].list_organizations_features)
+    assert code == "AccessDenied" and "iam:ListOrganizationsFeatures" in message
+
+
+def test_not_enforced_any_caller_opens_any_task_policy(emulator):
+    member, _members = organization(emulator)
+    clients = caller_with(emulator, None, "nobody")
+    assert open_with(clients, member, PASSWORD)["AccessKeyId"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "allowed"),
+    [
+        # a condition on a key AssumeRoot sets, with wildcards
+        (assume_statement(StringLike={"sts:TaskPolicyArn": TASK + "IAMAudit*"}), {AUDIT}),
+        # negated: every task policy but the password one
+        (assume_statement(StringNotEquals={"sts:TaskPolicyArn": PASSWORD}), {AUDIT, DELETE}),
+        # a key AssumeRoot does not set: never equal, so nothing is allowed; with IfExists, everything
+        (assume_statement(StringEquals={"aws:SourceVpc": "vpc-1"}), set()),
+        (assume_statement(StringEqualsIfExists={"aws:SourceVpc": "vpc-1"}), {AUDIT, DELETE, PASSWORD}),
+        # the resource is the target's root: another account's root is not it
+        (
+            {
+                "Version": "2012-10-17",
+                "Statement": [{**assume_statement()["Statement"][0], "Resource": "arn:aws:iam::999999999999:root"}],
+            },
+            set(),
+        ),
+        # an explicit deny wins over an allow
+        (
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    assume_statement()["Statement"][0],
+                    {
+                        "Effect": "Deny",
+                        "Action": "sts:*",
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"sts:TaskPolicyArn": DELETE}},
+                    },
+                ],
+            },
+            {AUDIT, PASSWORD},
+        ),
+        # two allows with different conditions: either one allows (a failing condition only does not apply)
+        (
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    assume_statement(StringEquals={"sts:TaskPolicyArn": AUDIT})["Statement"][0],
+                    assume_statement(StringEquals={"sts:TaskPolicyArn": DELETE})["Statement"][0],
+                ],
+            },
+            {AUDIT, DELETE},
+        ),
+    ],
+)
+def test_enforced_conditions_resources_and_deny_are_evaluated_as_iam_does(emulator, policy, allowed):
+    member, _members = organization(emulator)
+    clients = caller_with(emulator, policy)
+    emulator.enforce_iam_authorization()
+    opened = set()
+    for task_policy in (AUDIT, DELETE, PASSWORD):
+        try:
+            open_with(clients, member, task_policy)
+            opened.add(task_policy)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "AccessDenied", error.response
+    assert opened == allowed
+
+
+def test_enforced_an_operator_the_emulator_cannot_evaluate_is_an_error_not_a_pass(emulator):
+    member, _members = organization(emulator)
+    policy = assume_statement(**{"ForAnyValue:StringEquals": {"sts:TaskPolicyArn": [AUDIT]}})
+    clients = caller_with(emulator, policy)
+    emulator.enforce_iam_authorization()
+    code, status, message = error_of(open_with, clients, member, AUDIT)
+    assert (code, status) == ("EmulatorUnsupportedCondition", 500) and "ForAnyValue:StringEquals" in message
+
+
+def test_enforced_an_unknown_key_is_refused_and_the_tests_own_clients_stay_exempt(emulator):
+    member, _members = organization(emulator)
+    emulator.enforce_iam_authorization()
+    code, status, _message = error_of(
+        emulator.session_client("sts", {"AccessKeyId": "AKIAUNKNOWN000000000", "SecretAccessKey": "x"}).assume_root,
+        TargetPrincipal=member,
+        TaskPolicyArn={"arn": AUDIT},
+    )
+    assert (code, status) == ("InvalidClientTokenId", 403)
+    # the test arranges and reads state whatever is enforced
+    assert emulator.client("iam").list_organizations_features()["EnabledFeatures"] == list(BOTH)

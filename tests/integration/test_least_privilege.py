@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from helpers.ansible_run import ROOT, run_playbook
 from helpers.ansible_run import write_inventory as write_inventory_file
 
@@ -320,11 +321,11 @@ def test_apply_run_passes_with_the_apply_policy(runs):
 
 
 def test_the_root_access_policy_allows_exactly_the_two_task_policies_the_module_uses():
-    """sts:AssumeRoot is answered by the emulator before its policy check, so the file is proved against the
-    module's own constants and gateway calls instead of under enforced authorization."""
-    policy = json.loads((POLICIES / "accountguard-root-access.json").read_text(encoding="utf-8"))
+    """The file's sts:AssumeRoot condition names the module's own two task policies, and its other statement the
+    two reads the module's gateway makes outside a root session (the runs below prove them under enforcement)."""
+    policy = load_policy("root-access")
     statements = {s["Sid"]: s for s in policy["Statement"]}
-    assume = statements["AuditAndDeleteRootCredentialsOfMemberAccounts"]
+    assume = statements[ASSUME_ROOT_SID]
     assert (assume["Effect"], assume["Action"], assume["Resource"]) == (
         "Allow",
         "sts:AssumeRoot",
@@ -338,7 +339,7 @@ def test_the_root_access_policy_allows_exactly_the_two_task_policies_the_module_
         "iam:ListOrganizationsFeatures": "list_organizations_features",
         "organizations:DescribeOrganization": "describe_organization",
     }
-    assert set(statements["ReadTheOrganizationsRootAccessFeatures"]["Action"]) == set(outside_session)
+    assert set(statements[FEATURES_SID]["Action"]) == set(outside_session)
     for method in outside_session.values():
         assert f"client.{method}(" in gateway
     assert "client.assume_root(" in gateway
@@ -383,3 +384,171 @@ def test_enabling_centralized_root_access_needs_exactly_its_opt_in_actions(emula
         assert result.stats()[host]["failures"] >= 1, f"{action} removed, yet the run passed"
         messages = failure_messages(result, host)
         assert any(f"not authorized to perform: {action}" in message for message in messages), messages
+
+
+# -- centralized root access under enforced authorization ------------------------------------------------------
+# The identity that opens root sessions (here an IAM user of the management account, used through
+# baseline_root_access_profile) holds only accountguard-root-access.json; the controller holds only its own
+# policy and the member account only the check (or apply) role. The emulator authorizes sts:AssumeRoot and
+# iam:ListOrganizationsFeatures against that identity's policies, the sts:TaskPolicyArn condition included.
+
+ASSUME_ROOT_SID = "AuditAndDeleteRootCredentialsOfMemberAccounts"
+FEATURES_SID = "ReadTheOrganizationsRootAccessFeatures"
+ROOT_TAGS = "root_access_keys,root_mfa,root_usage"
+ROOT_PROFILE = "accountguard-root-access"
+ROOT_TASK = "Audit the root credentials through sts:AssumeRoot (and remove those listed)"
+FEATURES_TASK = "Read whether the Organization has centralized root access"
+
+
+def root_access_organization(emulator) -> str:
+    """The management account's Organization with one member, centralized root access on, root credentials in
+    the member; returns the member account id."""
+    org = emulator.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]["AccountId"]
+    emulator.enable_root_access()
+    emulator.set_root(
+        member,
+        access_keys=[{"active": True, "age_days": 30}],
+        password=False,
+        mfa="none",
+        signing_certificates=[{"active": True, "age_days": 5}],
+    )
+    return member
+
+
+def root_access_identity(emulator, tmp_path: Path, policy: dict, name: str = ROOT_PROFILE) -> dict:
+    """An IAM user of the management account with only ``policy``; a profile of that name in a credentials file.
+    Returns the environment entries that make the profile known, and the user's keys."""
+    iam = emulator.client("iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    (tmp_path / "credentials").write_text(
+        f"[{name}]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "config").write_text(f"[profile {name}]\nregion = us-east-1\n", encoding="utf-8")
+    return {
+        "env": {
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+            "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        },
+        "key": key,
+    }
+
+
+def member_role(emulator, member: str, kind: str) -> None:
+    iam = emulator.client("iam", account_id=member)
+    role = ROLES[kind]
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy())
+    iam.put_role_policy(RoleName=role, PolicyName=role, PolicyDocument=json.dumps(load_policy(kind)))
+
+
+def root_run(emulator, tmp_path: Path, member: str, kind: str, env: dict, remove: list[str], profile=ROOT_PROFILE):
+    hosts = {"member": host_vars(member, ROLES[kind], tmp_path)}
+    inventory = write_inventory_file(
+        tmp_path / f"root-{kind}-{profile}.yml",
+        hosts,
+        baseline_users=[],
+        baseline_root_access_via_assume_root="always",
+        baseline_root_access_profile=profile,
+        baseline_root_remove_credentials=remove,
+    )
+    emulator.enforce_iam_authorization()
+    emulator.clear_requests()
+    try:
+        return run_playbook(
+            PLAYBOOK,
+            inventory=inventory,
+            check=kind == "check",
+            diff=kind == "check",
+            env=env,
+            args=["--tags", ROOT_TAGS],
+        )
+    finally:
+        emulator.enforce_iam_authorization(False)
+
+
+def named_task(result, host: str, name: str) -> dict:
+    return next(r for r in result.task_results(host) if r["_task"].endswith(name))
+
+
+def test_the_root_access_policy_alone_audits_removes_and_refuses_a_third_task_policy(emulator, tmp_path):
+    member = root_access_organization(emulator)
+    before = emulator.root_state(member)
+    identity = root_access_identity(emulator, tmp_path, load_policy("root-access"))
+    env = create_controller(emulator) | identity["env"]
+    for kind in ROLES:
+        member_role(emulator, member, kind)
+
+    # --check: the audit session, opened by the identity with only the root-access policy; nothing written
+    check = root_run(emulator, tmp_path, member, "check", env, ["access_keys", "signing_certificates"])
+    assert check.rc == 0, failure_messages(check, "member") or check.stdout[-3000:]
+    calls = emulator.requests()
+    opened = [(c["account_id"], c["task_policy_arn"]) for c in calls if c["action"] == "AssumeRoot"]
+    assert opened == [(MANAGEMENT, _root_access.AUDIT_TASK_POLICY)]
+    assert [c for c in calls if c["write"]] == []
+    assert emulator.root_state(member) == before
+    features = named_task(check, "member", FEATURES_TASK)["features"]
+    assert features["root_sessions"] is True and features["error"] is None, features
+    found = {f["id"]: f["status"] for f in named_task(check, "member", ROOT_TASK)["findings"]}
+    assert found["root_access_keys"] == "fail"
+    # every action of the policy was used, by the management account's identity
+    used = {f"{c['service']}:{c['action']}" for c in calls if c["account_id"] == MANAGEMENT}
+    assert set(policy_actions(load_policy("root-access"))) <= used
+
+    # apply: the delete session, with the same policy; the listed kinds are gone, read back from the emulator
+    apply = root_run(emulator, tmp_path, member, "apply", env, ["access_keys", "signing_certificates"])
+    assert apply.rc == 0, failure_messages(apply, "member") or apply.stdout[-3000:]
+    opened = [c["task_policy_arn"] for c in emulator.requests() if c["action"] == "AssumeRoot"]
+    assert opened == [_root_access.AUDIT_TASK_POLICY, _root_access.DELETE_TASK_POLICY]
+    after = emulator.root_state(member)
+    assert after["access_keys"] == [] and after["signing_certificates"] == []
+
+    # a third task policy (a new root password) is refused to the same identity: the condition holds
+    sts = emulator.session_client(
+        "sts", {"AccessKeyId": identity["key"]["AccessKeyId"], "SecretAccessKey": identity["key"]["SecretAccessKey"]}
+    )
+    emulator.enforce_iam_authorization()
+    try:
+        for task_policy in ("IAMCreateRootUserPassword", "S3UnlockBucketPolicy", "SQSUnlockQueuePolicy"):
+            with pytest.raises(ClientError) as refused:
+                sts.assume_root(
+                    TargetPrincipal=member, TaskPolicyArn={"arn": _root_access.TASK_POLICY_PREFIX + task_policy}
+                )
+            assert refused.value.response["Error"]["Code"] == "AccessDenied", task_policy
+            assert "sts:AssumeRoot" in refused.value.response["Error"]["Message"]
+    finally:
+        emulator.enforce_iam_authorization(False)
+    assert emulator.root_state(member)["password"] is False
+
+
+def test_without_the_assume_root_statement_the_audit_fails_naming_it(emulator, tmp_path):
+    member = root_access_organization(emulator)
+    policy = load_policy("root-access")
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != ASSUME_ROOT_SID]
+    env = create_controller(emulator) | root_access_identity(emulator, tmp_path, policy)["env"]
+    member_role(emulator, member, "check")
+
+    result = root_run(emulator, tmp_path, member, "check", env, [])
+
+    assert result.stats()["member"]["failures"] >= 1, result.stdout[-3000:]
+    messages = failure_messages(result, "member")
+    assert any("sts:AssumeRoot" in m and "AccessDenied" in m for m in messages), messages
+    assert [c for c in emulator.requests() if c.get("root_session")] == []
+
+
+def test_without_the_features_statement_the_read_says_which_permission_is_missing(emulator, tmp_path):
+    member = root_access_organization(emulator)
+    policy = load_policy("root-access")
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != FEATURES_SID]
+    env = create_controller(emulator) | root_access_identity(emulator, tmp_path, policy)["env"]
+    member_role(emulator, member, "check")
+
+    result = root_run(emulator, tmp_path, member, "check", env, [])
+
+    # the read never fails a run: it treats root sessions as off and says why (with `always` the audit still runs)
+    features = named_task(result, "member", FEATURES_TASK)["features"]
+    assert features["root_sessions"] is False
+    assert "AccessDenied" in features["error"] and "iam:ListOrganizationsFeatures" in features["error"], features

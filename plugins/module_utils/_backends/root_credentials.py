@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _credential_report as report
 from ansible_collections.accountguard.aws.plugins.module_utils import _root_access as plan
 from ansible_collections.accountguard.aws.plugins.module_utils._common import range_errors, utcnow
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import root as gateway
@@ -24,6 +25,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
     ControlSpec,
     fail_on_errors,
 )
+from ansible_collections.accountguard.aws.plugins.module_utils._sources import CREDENTIAL_REPORT
 
 ARGUMENT_SPEC = dict(
     account_id=dict(type="str"),
@@ -34,6 +36,9 @@ ARGUMENT_SPEC = dict(
     root_usage_window_days=dict(type="int", default=1),
     require_hardware_mfa=dict(type="bool", default=False),
     root_sessions=dict(type="bool", default=True),
+    # Only the member account's credential report, as its account session read it: never read here (this module
+    # runs with the management account's credentials, not the member's).
+    account_sources=dict(type="dict"),
 )
 RANGES = {"root_usage_window_days": USAGE_WINDOW_RANGE}
 ACCOUNT_ID_LENGTH = 12
@@ -74,19 +79,30 @@ def open_session(ctx, account_id: str, task_policy: str):
     return ctx.session_client("iam", credentials)
 
 
-def read_state(iam, checks) -> dict:
-    """The live root credentials: one read per credential kind, plus one per root key and one GetUser when root
-    has a password, only when root_usage needs their dates."""
-    usage = "root_usage" in checks
+def report_usage(sources: dict | None) -> dict | None:
+    """The credential report's <root_account> row and its time, when the account session handed the report
+    over (read anyway by the run's other controls); None when it did not, or it has no root row."""
+    source = (sources or {}).get(CREDENTIAL_REPORT)
+    if not isinstance(source, dict):
+        return None
+    rows, generated_time = report.from_source(source)
+    row = report.root_row(rows)
+    return {"row": row, "generated_time": generated_time} if row is not None else None
+
+
+def read_state(iam, checks, usage_report: dict | None = None) -> dict:
+    """The live root credentials: one read per credential kind. When root_usage is checked and no credential
+    report is at hand, also one GetAccessKeyLastUsed per root key and one GetUser when root has a password."""
+    live_usage = "root_usage" in checks and usage_report is None
     keys = gateway.list_root_access_keys(iam)
     last_used = {}
-    if usage:
+    if live_usage:
         last_used = {k["AccessKeyId"]: gateway.root_access_key_last_used(iam, k["AccessKeyId"]) for k in keys}
     login_profile = gateway.get_root_login_profile(iam)
-    user = gateway.get_root_user(iam) if usage and login_profile is not None else None
+    user = gateway.get_root_user(iam) if live_usage and login_profile is not None else None
     devices = gateway.list_root_mfa_devices(iam)
     certificates = gateway.list_root_signing_certificates(iam)
-    return plan.live_state(keys, last_used, login_profile, user, devices, certificates)
+    return plan.live_state(keys, last_used, login_profile, user, devices, certificates, report=usage_report)
 
 
 def remove(iam, items: list[dict]) -> None:
@@ -149,31 +165,28 @@ def run(ctx) -> dict:
     account = params["account_id"]
     resource = f"arn:{params['partition']}:iam::{account}:root"
     checks = params["checks"]
-    state = read_state(open_session(ctx, account, plan.AUDIT_TASK_POLICY), checks)
+    usage_report = report_usage(params["account_sources"]) if "root_usage" in checks else None
+    state = read_state(open_session(ctx, account, plan.AUDIT_TASK_POLICY), checks, usage_report)
     items = plan.removal_plan(state, params["remove"])
     after = plan.after_removal(state, items)
     if items and not ctx.check_mode:
         remove(open_session(ctx, account, plan.DELETE_TASK_POLICY), items)
-    now = utcnow()
-
-    def assess(root: dict) -> list[dict]:
-        return plan.assess(
-            root,
-            resource=resource,
-            now=now,
-            checks=checks,
-            allow_inactive_keys=params["allow_inactive_keys"],
-            usage_days=params["root_usage_window_days"],
-            require_hardware_mfa=params["require_hardware_mfa"],
-        )
-
-    before_findings, after_findings = assess(state), assess(after)
-    findings = before_findings if ctx.check_mode else after_findings
+    findings = plan.assess(
+        state if ctx.check_mode else after,
+        resource=resource,
+        now=utcnow(),
+        checks=checks,
+        allow_inactive_keys=params["allow_inactive_keys"],
+        usage_days=params["root_usage_window_days"],
+        require_hardware_mfa=params["require_hardware_mfa"],
+    )
+    changed = plan.changed_controls(items)
     result = {
         "changed": bool(items),
-        # One task, three controls: the removal changes (or would change) only those whose verdict it turns.
-        "controls": list(checks),
-        "changed_controls": plan.changed_controls(before_findings, after_findings) if items else [],
+        # The multi-control rule of the report and the drift gate: the controls checked (and any whose
+        # credentials were removed), and those changed, by the kind of credential removed (KIND_CONTROLS).
+        "controls": [cid for cid in plan.ROOT_CONTROLS if cid in checks or cid in changed],
+        "changed_controls": changed,
         "root_session": True,
         "root": after if not ctx.check_mode else state,
         "removals": items,

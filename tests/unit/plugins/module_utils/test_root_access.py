@@ -159,28 +159,112 @@ def test_live_state_from_api_shapes_keeps_no_secret():
         "password_last_used": NOW.isoformat(),
         "mfa_devices": [{"serial_number": VIRTUAL, "type": "virtual"}],
         "signing_certificates": [{"certificate_id": "CERT1", "active": False}],
+        "usage": {"source": "live"},
+    }
+
+
+# -- the report's cells: which controls a removal changes -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remove", "changed"),
+    [
+        ([], []),
+        (["access_keys"], ["root_access_keys"]),
+        (["signing_certificates"], ["root_access_keys"]),
+        (["login_profile"], ["root_mfa"]),
+        (["mfa_devices"], ["root_mfa"]),
+        (["access_keys", "login_profile"], ["root_access_keys", "root_mfa"]),
+        (list(ra.KINDS), ["root_access_keys", "root_mfa"]),
+    ],
+)
+def test_changed_controls_are_the_controls_of_the_removed_kinds_never_root_usage(remove, changed):
+    root = state(keys=[key()], password=True, mfa=[VIRTUAL], certs=["CERT1"])
+    assert ra.changed_controls(ra.removal_plan(root, remove)) == changed
+
+
+def test_a_kind_with_nothing_to_remove_changes_no_control():
+    # listed, but root holds no such credential: nothing goes, no cell changes
+    assert ra.changed_controls(ra.removal_plan(state(password=True), ["access_keys", "mfa_devices"])) == []
+
+
+def test_every_kind_maps_to_a_root_control_other_than_root_usage():
+    assert set(ra.KIND_CONTROLS) == set(ra.KINDS)
+    assert set(ra.KIND_CONTROLS.values()) == {"root_access_keys", "root_mfa"}
+
+
+# -- root_usage from the credential report the run read anyway --------------------------------------------------
+
+CREATED = datetime(2024, 1, 1, tzinfo=UTC)
+GENERATED = NOW - timedelta(hours=3)
+
+
+def report_row(password_days=None, key_days=(), rotated=(CREATED,)):
+    row = {"user": "<root_account>", "password_last_used": None}
+    if password_days is not None:
+        row["password_last_used"] = NOW - timedelta(days=password_days)
+    for slot in (1, 2):
+        prefix = f"access_key_{slot}_"
+        when = rotated[slot - 1] if slot <= len(rotated) else None
+        row[prefix + "active"] = when is not None
+        row[prefix + "last_rotated"] = when
+        days = key_days[slot - 1] if slot <= len(key_days) else None
+        row[prefix + "last_used_date"] = NOW - timedelta(days=days) if days is not None else None
+        row[prefix + "last_used_service"] = "s3" if days is not None else None
+        row[prefix + "last_used_region"] = None
+    return {"row": row, "generated_time": GENERATED}
+
+
+def from_report(report, keys=(("AKIA1", CREATED),), password=True):
+    return ra.live_state(
+        [{"AccessKeyId": ident, "Status": "Active", "CreateDate": created} for ident, created in keys],
+        {},
+        {"CreateDate": CREATED} if password else None,
+        None,
+        [{"SerialNumber": VIRTUAL}],
+        [],
+        report=report,
+    )
+
+
+def test_the_report_gives_the_last_uses_matched_to_the_live_keys_by_creation_time():
+    root = from_report(report_row(password_days=40, key_days=(2,)))
+    assert root["password_last_used"] == (NOW - timedelta(days=40)).isoformat()
+    assert root["access_keys"][0]["last_used"] == (NOW - timedelta(days=2)).isoformat()
+    assert root["access_keys"][0]["last_used_service"] == "s3"
+    assert root["usage"] == {
+        "source": "credential_report",
+        "generated_time": GENERATED.isoformat(),
+        "access_keys_last_used": [(NOW - timedelta(days=2)).isoformat()],
     }
 
 
 @pytest.mark.parametrize(
-    ("root", "remove", "expected"),
+    ("report", "keys", "status"),
     [
-        # a key and a password, no MFA: removing both settles the keys and MFA; usage passed before and after
-        (state(keys=[key()], password=True), ["access_keys", "login_profile"], ["root_access_keys", "root_mfa"]),
-        # a virtual MFA already passes: only the keys' verdict turns
-        (state(keys=[key()], password=True, mfa=[VIRTUAL]), ["access_keys", "login_profile"], ["root_access_keys"]),
-        # the password stays, so MFA still fails: the keys alone
-        (state(keys=[key()], password=True), ["access_keys"], ["root_access_keys"]),
-        # a certificate goes but no verdict turns (the key still fails): every control carries the change
-        (
-            state(keys=[key()], certs=["CERT1"]),
-            ["signing_certificates"],
-            ["root_access_keys", "root_usage", "root_mfa"],
-        ),
+        # uses outside the window pass, and the message names the report's time
+        (report_row(password_days=40, key_days=(2,)), (("AKIA1", CREATED),), "pass"),
+        # a sign-in within the window fails
+        (report_row(password_days=0.2), (("AKIA1", CREATED),), "fail"),
+        # a key use within the window fails, even for a key the session no longer lists (deleted since)
+        (report_row(key_days=(0.1,)), (), "fail"),
+        # a key created after the report: its use is not known, the others decide
+        (report_row(password_days=40, key_days=(5,)), (("AKIANEW", NOW - timedelta(hours=1)),), "pass"),
     ],
 )
-def test_changed_controls_are_those_whose_verdict_the_removal_turns(root, remove, expected):
-    after = ra.after_removal(root, ra.removal_plan(root, remove))
-    before_findings = ra.assess(root, resource=RESOURCE, now=NOW)
-    after_findings = ra.assess(after, resource=RESOURCE, now=NOW)
-    assert sorted(ra.changed_controls(before_findings, after_findings)) == sorted(expected)
+def test_root_usage_from_the_report(report, keys, status):
+    (usage,) = ra.assess(from_report(report, keys), resource=RESOURCE, now=NOW, checks=("root_usage",))
+    assert usage["status"] == status
+    assert f"credential report generated at {GENERATED.isoformat()}" in usage["message"]
+
+
+def test_a_root_without_credentials_passes_root_usage_whatever_the_report_remembers():
+    root = from_report(report_row(password_days=0.1, key_days=(0.1,)), keys=(), password=False)
+    (usage,) = ra.assess(root, resource=RESOURCE, now=NOW, checks=("root_usage",))
+    assert usage["status"] == "pass" and "cannot be used" in usage["message"]
+
+
+def test_the_usage_source_survives_the_removal():
+    root = from_report(report_row(key_days=(0.1,)))
+    after = ra.after_removal(root, ra.removal_plan(root, ["access_keys"]))
+    assert after["usage"] == root["usage"] and after["access_keys"] == []

@@ -595,3 +595,31 @@ def test_the_console_names_the_variable_that_replaces_the_person():
 def test_a_skipped_organization_control_is_no_drift():
     skipped = {"skipped": True, "changed": False, "msg": "member account", "placement": "member"}
     assert gate(root_credentials_management=skipped).drift == ()
+
+
+@pytest.mark.parametrize(
+    ("changed_controls", "check_mode", "would_change"),
+    [
+        # a planned removal of access keys (or signing certificates) would change root_access_keys alone
+        (["root_access_keys"], True, ["root_access_keys"]),
+        # of the password or the MFA devices: root_mfa alone
+        (["root_mfa"], True, ["root_mfa"]),
+        (["root_access_keys", "root_mfa"], True, ["root_access_keys", "root_mfa"]),
+        # an apply run: what was removed is done, not drift
+        (["root_access_keys"], False, []),
+    ],
+)
+def test_a_planned_root_removal_would_change_only_its_controls(changed_controls, check_mode, would_change):
+    result = {
+        "changed": True,
+        "controls": ["root_access_keys", "root_mfa", "root_usage"],
+        "changed_controls": changed_controls,
+        "findings": [found("root_usage", "pass"), found("root_mfa", "pass", check="mfa")],
+    }
+    assessment = gate(check_mode, root_live=result, root_access="assume_root", root_remove_credentials=("access_keys",))
+    items = [d for d in assessment.drift if d.message == "would change"]
+    assert [d.control for d in items] == would_change
+    assert all(d.fix_variable == "baseline_root_remove_credentials" and not d.manual for d in items)
+    # root_usage is never a control a removal changes; a would-change item is no failing finding, so no note
+    assert "root_usage" not in {d.control for d in assessment.drift}
+    assert assessment.notes == ()

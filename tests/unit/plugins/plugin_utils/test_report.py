@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _root_access as ra
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS, CONTROLS, FAMILIES, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils import _report
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import AcceptedItem, Assessment, DriftItem, Note
@@ -455,6 +456,44 @@ def test_a_multi_control_task_changes_only_the_controls_it_names(check_mode):
     (change,) = cells["server_certificates"]["changes"]
     # the cell shows its own control's part of the diff
     assert (change["before"], change["after"]) == (["old"], [])
+
+
+@pytest.mark.parametrize(
+    ("remove", "drifted"),
+    [
+        (["access_keys"], {"root_access_keys"}),
+        (["signing_certificates"], {"root_access_keys"}),
+        (["mfa_devices"], {"root_mfa"}),
+        (["login_profile", "access_keys"], {"root_access_keys", "root_mfa"}),
+    ],
+)
+def test_a_planned_root_removal_drifts_only_the_cells_of_the_removed_kinds(remove, drifted):
+    """root_credentials' result under --check, built by its pure functions: the other root cells stay
+    compliant (their findings pass), root_usage always."""
+    now = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
+    root = {
+        "access_keys": [
+            {"access_key_id": "AKIA1", "active": False, "created": None, "last_used": None, "last_used_service": None}
+        ],
+        "login_profile": True,
+        "password_last_used": None,
+        "mfa_devices": [{"serial_number": "GAHT1", "type": "hardware"}],
+        "signing_certificates": [{"certificate_id": "CERT1", "active": True}],
+    }
+    items = ra.removal_plan(root, remove)
+    findings = ra.assess(root, resource=ROOT_ARN, now=now, allow_inactive_keys=True)
+    assert {f["status"] for f in findings} == {"pass"}
+    result = {
+        "changed": True,
+        "controls": list(ra.ROOT_CONTROLS),
+        "changed_controls": ra.changed_controls(items),
+        "findings": findings,
+        "diff": {"before": root, "after": ra.after_removal(root, items)},
+    }
+    report = build([ev("changed", tags=ra.ROOT_CONTROLS, result=result, check_mode=True)])
+    cells = report["accounts"][0]["controls"]
+    assert {cid for cid in ra.ROOT_CONTROLS if cells[cid]["status"] == "drift"} == drifted
+    assert {cid for cid in ra.ROOT_CONTROLS if cells[cid]["status"] == "compliant"} == set(ra.ROOT_CONTROLS) - drifted
 
 
 def test_a_multi_control_task_reports_only_the_controls_it_checked():
