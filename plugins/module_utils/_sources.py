@@ -115,6 +115,10 @@ class AccountSources:
         self._ctx = ctx
         self._data = dict(ctx.params.get("account_sources") or {})
 
+    def has(self, name: str) -> bool:
+        """Whether the task was handed the source (or already read it): getting it costs no call."""
+        return name in self._data
+
     def get(self, name: str):
         if name not in self._data:
             self._data[name] = READERS[name](self._ctx)
