@@ -143,24 +143,27 @@ _LISTS = (
 def reduce_details(answer: Mapping) -> dict:
     """GetAccountAuthorizationDetails' answer -> the JSON-safe source the checks read (documents decoded):
     ``{"principals": [{kind, name, arn, inline: [{name, document}], attached: [arn]}],
-    "policies": {arn: default version document}}``, nothing else (no dates, ids or tags)."""
+    "policies": {arn: default version document}}``, and for users also ``path``, ``tags`` ({key: value}) and
+    ``groups`` (group names), what ``iam_users`` converges from the same read (``user_details``); nothing else
+    (no dates or ids)."""
     principals = []
     for kind, list_key, name_key, inline_key in _LISTS:
         for entry in answer.get(list_key) or ():
-            principals.append(
-                {
-                    "kind": kind,
-                    "name": entry.get(name_key, ""),
-                    "arn": entry.get("Arn", ""),
-                    "inline": [
-                        {"name": p.get("PolicyName", ""), "document": decode_document(p.get("PolicyDocument") or {})}
-                        for p in entry.get(inline_key) or ()
-                    ],
-                    "attached": [
-                        p["PolicyArn"] for p in entry.get("AttachedManagedPolicies") or () if p.get("PolicyArn")
-                    ],
-                }
-            )
+            principal = {
+                "kind": kind,
+                "name": entry.get(name_key, ""),
+                "arn": entry.get("Arn", ""),
+                "inline": [
+                    {"name": p.get("PolicyName", ""), "document": decode_document(p.get("PolicyDocument") or {})}
+                    for p in entry.get(inline_key) or ()
+                ],
+                "attached": [p["PolicyArn"] for p in entry.get("AttachedManagedPolicies") or () if p.get("PolicyArn")],
+            }
+            if kind == "user":
+                principal["path"] = entry.get("Path", "/")
+                principal["tags"] = {t["Key"]: t.get("Value", "") for t in entry.get("Tags") or () if "Key" in t}
+                principal["groups"] = list(entry.get("GroupList") or ())
+            principals.append(principal)
     policies = {}
     for policy in answer.get("Policies") or ():
         default = policy.get("DefaultVersionId")
@@ -169,6 +172,26 @@ def reduce_details(answer: Mapping) -> dict:
                 policies[policy["Arn"]] = decode_document(version.get("Document") or {})
                 break
     return {"principals": principals, "policies": policies}
+
+
+def user_details(source: Mapping) -> list[dict]:
+    """The users of the source in the shape of GetAccountAuthorizationDetails' ``UserDetailList`` (name, ARN,
+    path, tags, groups, attached and inline policies by name): what ``iam_users`` reads of one user."""
+    return [
+        {
+            "UserName": p["name"],
+            "Arn": p["arn"],
+            "Path": p.get("path", "/"),
+            "Tags": [{"Key": key, "Value": value} for key, value in (p.get("tags") or {}).items()],
+            "GroupList": list(p.get("groups") or ()),
+            "AttachedManagedPolicies": [
+                {"PolicyName": policy_name_of_arn(arn), "PolicyArn": arn} for arn in p.get("attached") or ()
+            ],
+            "UserPolicyList": [{"PolicyName": i["name"]} for i in p.get("inline") or ()],
+        }
+        for p in source.get("principals") or ()
+        if p.get("kind") == "user"
+    ]
 
 
 def principals_of(source: Mapping) -> list[Principal]:

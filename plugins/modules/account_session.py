@@ -154,6 +154,9 @@ assumed_role:
 sources:
   description:
     - The shared sources named in O(sources), keyed by name, as plain data (dates as ISO 8601 strings).
+    - "V(authorization_details) travels as one JSON text, a dict with C(format) V(json) and C(content) the
+      text: the users, groups, roles and customer managed policies of a large account would otherwise be
+      walked item by item in every task they are handed to."
     - Pass it to the O(accountguard.aws.iam_password_policy#module:account_sources) option of later tasks.
   returned: when the session is open and O(sources) is not empty
   type: dict

@@ -161,12 +161,13 @@ options:
     type: bool
     default: false
 notes:
-  - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, then
-    C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each declared user that exists. C(iam:ListGroups)
-    only when a membership must be added, C(iam:GetAccountPasswordPolicy) only when a password is generated,
-    one more C(iam:ListAccessKeys) after each key created (to catch a key a retried call made twice),
-    C(sts:GetCallerIdentity) only to name a secrets file for an account with no user yet, or with
-    O(purge_users)."
+  - "API calls: one paginated C(iam:GetAccountAuthorizationDetails) (users only) per run, none when
+    O(account_sources) holds C(authorization_details) (the account session's read, which also serves
+    M(accountguard.aws.iam_policy_check)), then C(iam:GetLoginProfile) and C(iam:ListAccessKeys) for each
+    declared user that exists. C(iam:ListGroups) only when a membership must be added,
+    C(iam:GetAccountPasswordPolicy) only when a password is generated, one more C(iam:ListAccessKeys) after
+    each key created (to catch a key a retried call made twice), C(sts:GetCallerIdentity) only to name a
+    secrets file for an account with no user yet, or with O(purge_users)."
   - The module does not print, log or return any secret; the task does not need C(no_log).
 extends_documentation_fragment:
   - accountguard.aws.attributes

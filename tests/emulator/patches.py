@@ -11,6 +11,7 @@ and one shared id) and makes Organizations account ids deterministic.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import string
@@ -27,7 +28,13 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import models as iam_models
 from moto.iam import policy_validation
 from moto.iam import responses as iam_responses
-from moto.iam.exceptions import DeleteConflictException, EntityAlreadyExists, IAMException, NotFoundException
+from moto.iam.exceptions import (
+    DeleteConflictException,
+    EntityAlreadyExists,
+    IAMException,
+    InvalidInput,
+    NotFoundException,
+)
 from moto.organizations import models as org_models
 from moto.organizations import utils as org_utils
 
@@ -126,6 +133,9 @@ class EmulatorState:
             # sts:AssumeRoot handed out, by access key id.
             self.org_features: dict[str, set[str]] = {}
             self.root_sessions: dict[str, object] = {}
+            # Page sizes of IAM (query protocol) lists the emulator pages itself, by action: the page a caller
+            # without MaxItems gets (set_page_size("iam:GetAccountAuthorizationDetails", n)).
+            self.iam_page_sizes: dict[str, int] = {}
 
     def root_of(self, account_id: str) -> RootState:
         with self.lock:
@@ -506,6 +516,44 @@ def _list_server_certificates_response(self: iam_responses.IamResponse):
     )
 
 
+# GetAccountAuthorizationDetails: moto answers every item in one page and ignores MaxItems and Marker. AWS pages
+# the four lists together (users, then groups, roles, policies), at most MaxItems items a page (default 100,
+# at most 1000), with IsTruncated and an opaque Marker. The emulator honours a caller's MaxItems and Marker, and
+# a page size set for the action; with neither it answers everything in one page, as moto did.
+IAM_PAGED = {"GetAccountAuthorizationDetails"}
+_GAAD_LISTS = (("users", "UserDetailList"), ("groups", "GroupDetailList"), ("roles", "RoleDetailList"))
+_GAAD_LISTS += (("managed_policies", "Policies"),)
+
+
+def set_iam_page_size(action: str, size: int | None) -> None:
+    if action not in IAM_PAGED:
+        raise ValueError(f"the emulator pages only iam:{', iam:'.join(sorted(IAM_PAGED))} of IAM, not iam:{action}")
+    with STATE.lock:
+        if size is None:
+            STATE.iam_page_sizes.pop(action, None)
+        else:
+            STATE.iam_page_sizes[action] = int(size)
+
+
+def _get_account_authorization_details_response(self: iam_responses.IamResponse):
+    details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+    items = [(key, item) for source, key in _GAAD_LISTS for item in details[source]]
+    marker = self._get_param("Marker")
+    try:
+        offset = int(base64.b64decode(marker).decode().split(":", 1)[1]) if marker else 0
+    except (ValueError, IndexError):
+        raise InvalidInput("Invalid Marker.") from None
+    sizes = [self._get_param("MaxItems"), STATE.iam_page_sizes.get("GetAccountAuthorizationDetails")]
+    sizes = [int(n) for n in sizes if n]
+    page = items[offset : offset + min(sizes)] if sizes else items[offset:]
+    result = {key: [item for list_key, item in page if list_key == key] for _source, key in _GAAD_LISTS}
+    end = offset + len(page)
+    result["IsTruncated"] = end < len(items)
+    if result["IsTruncated"]:
+        result["Marker"] = base64.b64encode(f"emulator:{end}".encode()).decode()
+    return iam_responses.ActionResult(result)
+
+
 def _get_server_certificate_response(self: iam_responses.IamResponse):
     cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
     answer = {"ServerCertificateMetadata": _certificate_metadata(cert), "CertificateBody": cert.cert_body}
@@ -648,6 +696,7 @@ def apply() -> None:
     iam_responses.IamResponse.upload_server_certificate = _upload_server_certificate_response
     iam_responses.IamResponse.list_server_certificates = _list_server_certificates_response
     iam_responses.IamResponse.get_server_certificate = _get_server_certificate_response
+    iam_responses.IamResponse.get_account_authorization_details = _get_account_authorization_details_response
     org_utils.make_random_account_id = STATE.next_account_id
     # Centralized root access needs trusted access for IAM and an IAM delegated administrator; moto knows
     # neither service principal.

@@ -516,6 +516,12 @@ class Middleware:
         if ":" not in action:
             raise ValueError("action must be 'service:Action', e.g. organizations:ListAccounts")
         size = args.get("size")
+        if size is not None and int(size) < 1:
+            raise ValueError("size must be at least 1")
+        if action.startswith("iam:"):
+            # IAM speaks the query protocol: the emulator pages those lists in moto's responses (patches.py).
+            patches.set_iam_page_size(action.split(":", 1)[1], size)
+            return
         with self.lock:
             if size is None:
                 self.page_sizes.pop(action, None)

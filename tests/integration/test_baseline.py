@@ -116,6 +116,10 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     assert Counter(r["action"] for r in demo.requests(MANAGEMENT) if r["action"] != "AssumeRole") == {
         "DescribeOrganization": 1
     }
+    # one read of each account source: the users task and the policy checks share one authorization details
+    for account_id in ACCOUNTS.values():
+        actions = Counter(r["action"] for r in demo.requests(account_id))
+        assert actions["GetAccountAuthorizationDetails"] == 1, actions
 
     # 2. apply, at -vvv: the secrets the run created appear nowhere in its output
     demo.clear_requests()
@@ -150,6 +154,9 @@ def test_check_apply_and_idempotence_across_three_accounts(demo, tmp_path):
     assert again.rc == 0
     assert {host: again.stats()[host]["changed"] for host in ACCOUNTS} == dict.fromkeys(ACCOUNTS, 0)
     assert demo.requests(writes_only=True) == []
+    # nothing changed, so nothing the session read went stale: one read of the authorization details again
+    for account_id in ACCOUNTS.values():
+        assert [r["action"] for r in demo.requests(account_id)].count("GetAccountAuthorizationDetails") == 1
 
 
 def assert_account_matches(emulator, account_id: str) -> None:

@@ -106,6 +106,55 @@ def test_page_size_rejects_bad_input(emulator):
         emulator.set_page_size("ListAccounts", 2)
     with pytest.raises(EmulatorError, match="at least 1"):
         emulator.set_page_size("organizations:ListAccounts", 0)
+    with pytest.raises(EmulatorError, match="GetAccountAuthorizationDetails"):
+        emulator.set_page_size("iam:ListUsers", 2)  # IAM lists are paged by moto, this one by the emulator
+
+
+def seed_authorization_details(emulator):
+    iam = emulator.client("iam")
+    for i in range(3):
+        iam.create_user(UserName=f"u{i}", Tags=[{"Key": "n", "Value": str(i)}])
+    iam.create_group(GroupName="g")
+    iam.add_user_to_group(GroupName="g", UserName="u1")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    trust["Statement"][0]["Action"] = "sts:AssumeRole"
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(trust))
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(document))
+
+
+FILTER = ["User", "Group", "Role", "LocalManagedPolicy"]
+LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def test_authorization_details_page_across_the_four_lists(emulator):
+    """GetAccountAuthorizationDetails pages its four lists together (moto answers one page and ignores
+    MaxItems): a set page size, or a caller's smaller MaxItems, with IsTruncated and Marker to the end."""
+    seed_authorization_details(emulator)
+    iam = plain_client(emulator, "iam")
+    whole = iam.get_account_authorization_details(Filter=FILTER)
+    assert whole["IsTruncated"] is False and "Marker" not in whole
+    assert [len(whole[key]) for key in LISTS] == [3, 1, 1, 1]
+
+    emulator.set_page_size("iam:GetAccountAuthorizationDetails", 2)
+    pages = list(iam.get_paginator("get_account_authorization_details").paginate(Filter=FILTER))
+    assert [sum(len(p[key]) for key in LISTS) for p in pages] == [2, 2, 2]
+    assert [p["IsTruncated"] for p in pages] == [True, True, False]
+    merged = {key: [item for p in pages for item in p[key]] for key in LISTS}
+    assert merged == {key: whole[key] for key in LISTS}  # every item once, in order, with its details
+    assert next(u for u in merged["UserDetailList"] if u["UserName"] == "u1")["GroupList"] == ["g"]
+
+    smaller = iam.get_account_authorization_details(Filter=FILTER, MaxItems=1)
+    assert [len(smaller[key]) for key in LISTS] == [1, 0, 0, 0] and smaller["IsTruncated"] is True
+    users_only = list(iam.get_paginator("get_account_authorization_details").paginate(Filter=["User"]))
+    assert [len(p["UserDetailList"]) for p in users_only] == [2, 1]
+
+    emulator.set_page_size("iam:GetAccountAuthorizationDetails", None)
+    assert iam.get_account_authorization_details(Filter=FILTER)["IsTruncated"] is False
+    unpaged_by_caller = iam.get_account_authorization_details(Filter=FILTER, MaxItems=4)
+    assert sum(len(unpaged_by_caller[key]) for key in LISTS) == 4 and unpaged_by_caller["IsTruncated"] is True
+    follow = iam.get_account_authorization_details(Filter=FILTER, MaxItems=4, Marker=unpaged_by_caller["Marker"])
+    assert sum(len(follow[key]) for key in LISTS) == 2 and follow["IsTruncated"] is False
 
 
 # ----- faults ----------------------------------------------------------------------------------------------

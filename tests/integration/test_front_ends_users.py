@@ -82,6 +82,33 @@ def test_users_same_result_changed_and_diff(emulator, tmp_path, check):
     assert normalized(controller) == normalized(module)
 
 
+@pytest.mark.parametrize("check", [True, False], ids=["check", "apply"])
+def test_users_from_the_session_authorization_details_same_result_and_no_read(emulator, tmp_path, check):
+    """Handed the session's authorization details (the baseline's one read), both front ends converge the same
+    users as from their own read, and neither reads the users again."""
+    args = users_args(tmp_path)
+    own = both_front_ends(emulator, tmp_path, USERS_MODULE, dict(args), arrange_users, check=check)
+
+    def arrange(emulator):
+        arrange_users(emulator)
+        session = run_module(
+            "accountguard.aws.account_session",
+            {"account_id": ACCOUNT, "sources": ["authorization_details"]},
+            env=emulator.env() | LOCAL_PYTHON,
+        )
+        args["account_sources"] = session["sources"]
+        emulator.clear_requests()
+
+    controller, module = both_front_ends(emulator, tmp_path, USERS_MODULE, args, arrange, check=check)
+    assert controller["_rc"] == 0 and module["_rc"] == 0, (controller.get("msg"), module.get("msg"))
+    # the module process ran last: its requests are the log since the arrangement
+    assert "GetAccountAuthorizationDetails" not in [r["action"] for r in emulator.requests()]
+    assert controller["undeclared_users"] == ["legacy"]
+    assert normalized(controller) == normalized(module)
+    without_invocation = [{k: v for k, v in normalized(r).items() if k != "invocation"} for r in (controller, *own)]
+    assert without_invocation[0] == without_invocation[1] == without_invocation[2]
+
+
 def test_users_same_warning_in_check_mode(emulator, tmp_path):
     def arrange(emulator):
         arrange_users(emulator)

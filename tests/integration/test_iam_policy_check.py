@@ -308,3 +308,129 @@ def test_front_ends_agree(emulator, tmp_path):
         assert run["writes"] == ["DetachRolePolicy"]
         assert run["attached"]["role/shell"] == []
     assert controller == module
+
+
+# ----- one read of the authorization details for iam_users and the policy checks ------------------------------
+
+SHARED = "666666666666"
+# iam_users and the policy checks, with the administrators group (a writer before them): the other families off.
+USERS_AND_POLICIES = {**ONLY_MINE, "baseline_iam_users_enabled": True}
+DECLARED = [
+    {"name": "grouped", "groups": ["readers"]},
+    {"name": "direct"},
+    {"name": "newbie", "groups": ["readers"], "tags": {"team": "payments"}},
+]
+
+
+def run_shared(emulator, tmp_path: Path, name: str, *, check: bool, **variables):
+    """The baseline over one account; the task results of the host and its report."""
+    inventory = write_inventory(
+        tmp_path / f"{name}.yml",
+        {"acct": {"aws_account_id": SHARED, "baseline_role_arn": ROLE.format(SHARED)}},
+        baseline_credentials_dir=str(tmp_path / "creds"),
+        baseline_users=DECLARED,
+        **USERS_AND_POLICIES,
+        **variables,
+    )
+    out = tmp_path / name
+    result = run_playbook(
+        PLAYBOOK,
+        inventory=inventory,
+        check=check,
+        diff=check,
+        env={**emulator.env(), "ACCOUNTGUARD_REPORT_DIR": str(out), "ACCOUNTGUARD_REPORT_FORMATS": "json"},
+    )
+    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads((out / "accountguard-report-latest.json").read_text())
+    return result.task_results("acct"), report["accounts"][0]
+
+
+def authorization_reads(emulator) -> int:
+    return [r["action"] for r in emulator.requests(SHARED)].count("GetAccountAuthorizationDetails")
+
+
+def authorization_pages(iam, size: int) -> int:
+    """How many pages of ``size`` one read of the account's authorization details takes, from what it holds."""
+    lists = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+    paginator = iam.get_paginator("get_account_authorization_details")
+    answer = paginator.paginate(Filter=["User", "Group", "Role", "LocalManagedPolicy"]).build_full_result()
+    return -(-sum(len(answer.get(key, [])) for key in lists) // size)
+
+
+def expected_group_permissions(iam) -> dict:
+    """What the account holds, read back with boto3: every user, failing when it has a policy of its own."""
+    expected = {}
+    for user in iam.list_users()["Users"]:
+        name = user["UserName"]
+        own = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+        own += iam.list_user_policies(UserName=name)["PolicyNames"]
+        expected[f"user/{name}"] = "fail" if own else "pass"
+    return expected
+
+
+def test_one_read_of_the_authorization_details_serves_the_users_and_the_policy_checks(emulator, tmp_path):
+    """Under --check the session's one GetAccountAuthorizationDetails (paginated) serves iam_users and the
+    three policy controls. An apply whose users task changes the account is judged on the account as the run
+    leaves it (the policy task reads again); an apply that changes nothing reads once."""
+    seed_bad(emulator, account=SHARED)
+    iam = emulator.client("iam", account_id=SHARED)
+    iam.create_user(UserName="leaver")  # undeclared, with a policy of its own: removed by the purge below
+    iam.attach_user_policy(UserName="leaver", PolicyArn=READONLY)
+    # Small pages: the one read is followed to its end (users, groups, roles and policies: several pages).
+    emulator.set_page_size("iam:GetAccountAuthorizationDetails", 2)
+    pages = authorization_pages(iam, 2)
+    assert pages >= 4
+    emulator.clear_requests()
+
+    # 1. check: one paginated read, nothing written; both tasks saw every user
+    tasks, account = run_shared(emulator, tmp_path, "check", check=True, baseline_users_purge=True)
+    assert emulator.requests(writes_only=True) == []
+    assert authorization_reads(emulator) == pages
+    users = next(r for r in tasks if r["_task"].endswith("Ensure the declared IAM users"))
+    assert users["undeclared_users"] == ["leaver"] and users["deleted_users"] == ["leaver"]
+    assert {u["user_name"]: u["created"] for u in users["users"]} == {"grouped": False, "direct": False, "newbie": True}
+    # the check judges the account as it is (what the apply would change is the users task's drift)
+    assert verdicts(account, "group_permissions") == expected_group_permissions(iam)
+    assert verdicts(account, "group_permissions")["user/leaver"] == "fail"
+
+    # 2. apply: iam_users creates newbie (in readers, tagged) and deletes leaver; the policy task reads again and
+    #    its verdicts are the account's after the run, read back with boto3
+    emulator.clear_requests()
+    tasks, account = run_shared(emulator, tmp_path, "apply", check=False, baseline_users_purge=True)
+    users = next(r for r in tasks if r["_task"].endswith("Ensure the declared IAM users"))
+    assert users["changed"] and users["deleted_users"] == ["leaver"]
+    assert {u["UserName"] for u in iam.get_group(GroupName="readers")["Users"]} == {"grouped", "newbie"}
+    assert iam.list_user_tags(UserName="newbie")["Tags"] == [{"Key": "team", "Value": "payments"}]
+    after = expected_group_permissions(iam)
+    assert set(after) == {"user/grouped", "user/direct", "user/newbie"}
+    assert verdicts(account, "group_permissions") == after
+    # the administrators group got its MFA guard in this run too: the verdict names it as the accepted exception
+    assert iam.list_group_policies(GroupName="Cloudadmin")["PolicyNames"]
+    assert verdicts(account, "admin_policies") == {"role/deploy": "fail", "group/Cloudadmin": "pass"}
+    # the session's read, and the policy task's after the writes
+    assert authorization_reads(emulator) == pages + authorization_pages(iam, 2)
+
+    # 3. an apply that changes nothing: the session's read serves both tasks again
+    emulator.clear_requests()
+    tasks, account = run_shared(emulator, tmp_path, "again", check=False, baseline_users_purge=True)
+    assert emulator.requests(writes_only=True) == []
+    assert not any(r.get("changed") for r in tasks)
+    assert authorization_reads(emulator) == authorization_pages(iam, 2)
+    assert verdicts(account, "group_permissions") == after
+
+
+def test_without_the_policy_checks_iam_users_reads_the_users_itself(emulator, tmp_path):
+    """The session reads the authorization details only for the policy checks; iam_users alone reads its users
+    (Filter User), once."""
+    seed_bad(emulator, account=SHARED)
+    emulator.clear_requests()
+    off = dict.fromkeys(("baseline_group_permissions_enabled", "baseline_admin_policies_enabled"), False)
+    tasks, _account = run_shared(
+        emulator, tmp_path, "users", check=True, baseline_cloudshell_access_enabled=False, **off
+    )
+    users = next(r for r in tasks if r["_task"].endswith("Ensure the declared IAM users"))
+    assert users["undeclared_users"] == []
+    assert {u["user_name"]: u["created"] for u in users["users"]} == {"grouped": False, "direct": False, "newbie": True}
+    assert authorization_reads(emulator) == 1
+    session = next(r for r in tasks if r["_task"].endswith("Open the account session"))
+    assert "authorization_details" not in session.get("sources", {})

@@ -17,6 +17,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_ar
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _policies as policies
 from ansible_collections.accountguard.aws.plugins.module_utils import _secret_files as files
 from ansible_collections.accountguard.aws.plugins.module_utils import _users as model
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso
@@ -27,6 +28,7 @@ from ansible_collections.accountguard.aws.plugins.module_utils._gateway import u
 from ansible_collections.accountguard.aws.plugins.module_utils._passwords import generate_password
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import ControlFailure, ControlSpec
 from ansible_collections.accountguard.aws.plugins.module_utils._sources import (
+    AUTHORIZATION_DETAILS,
     PASSWORD_POLICY,
     SOURCES_ARGUMENT_SPEC,
     AccountSources,
@@ -89,8 +91,16 @@ class UsersRun:
 
     # --- read and plan ---------------------------------------------------------------------------------------
 
+    def user_details(self) -> list[dict]:
+        """Every user with its path, tags, groups and policies: from the account's authorization details when
+        the task was handed them (the session's one read, which also serves the policy checks), else one
+        GetAccountAuthorizationDetails of the users alone (paginated)."""
+        if self.sources.has(AUTHORIZATION_DETAILS):
+            return policies.user_details(self.sources.get(AUTHORIZATION_DETAILS))
+        return gateway.list_user_details(self.iam)
+
     def read(self) -> None:
-        details = gateway.list_user_details(self.iam)
+        details = self.user_details()
         self.details = {d["UserName"].lower(): d for d in details}
         for detail in details:
             self.account_id = self.account_id or model.account_id_from_arn(detail.get("Arn"))

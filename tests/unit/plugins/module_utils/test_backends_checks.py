@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import botocore.exceptions
 import pytest
 
+from ansible_collections.accountguard.aws.plugins.module_utils import _policies as pol
+from ansible_collections.accountguard.aws.plugins.module_utils import _sources
 from ansible_collections.accountguard.aws.plugins.module_utils._backends import access_keys, mfa_status, root_key_check
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import Context, ControlFailure
 
@@ -147,3 +149,48 @@ def test_mfa_status_reports_a_created_user_without_mfa(created, live, message):
     assert [(f["resource"], f["message"]) for f in failing] == [("arn:aws:iam::123456789012:user/newbie", message)]
     assert result["users_without_mfa"] == ["newbie"]
     assert result["summary"]["users_not_found"] == []
+
+
+class FakeDetailsIAM(FakeIAM):
+    """One account's GetAccountAuthorizationDetails: a user in a group with a policy of its own, and a role."""
+
+    def get_account_authorization_details(self, aws_retry=False, Filter=None):
+        self.calls.append("GetAccountAuthorizationDetails")
+        return {
+            "UserDetailList": [
+                {
+                    "UserName": "alice",
+                    "Arn": "arn:aws:iam::123456789012:user/ops/alice",
+                    "Path": "/ops/",
+                    "Tags": [{"Key": "team", "Value": "sec"}],
+                    "GroupList": ["Cloudadmin"],
+                    "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Statement": []}}],
+                }
+            ],
+            "RoleDetailList": [{"RoleName": "deploy", "Arn": "arn:aws:iam::123456789012:role/deploy"}],
+        }
+
+
+def test_authorization_details_travel_as_one_string_and_are_read_decoded():
+    """The session returns the details packed as one JSON text (Ansible walks a nested value item by item in
+    every task it travels through); a task handed them reads the decoded details and makes no call."""
+    client = FakeDetailsIAM()
+    session = _sources.AccountSources(context({}, client, access_keys.SPEC))
+    packed = session.read_all([_sources.AUTHORIZATION_DETAILS])[_sources.AUTHORIZATION_DETAILS]
+    assert client.calls == ["GetAccountAuthorizationDetails"]
+    assert set(packed) == {"format", "content"} and isinstance(packed["content"], str)
+
+    later = FakeIAM()  # any call fails the test
+    handed = _sources.AccountSources(
+        context({"account_sources": {"authorization_details": packed}}, later, access_keys.SPEC)
+    )
+    decoded = handed.get(_sources.AUTHORIZATION_DETAILS)
+    assert [(p["kind"], p["name"]) for p in decoded["principals"]] == [("user", "alice"), ("role", "deploy")]
+    assert pol.user_details(decoded)[0]["GroupList"] == ["Cloudadmin"]
+    assert pol.user_details(decoded)[0]["UserPolicyList"] == [{"PolicyName": "own"}]
+    # an unpacked source (a hand-made one) is read as it is
+    plain = _sources.AccountSources(
+        context({"account_sources": {"authorization_details": decoded}}, later, access_keys.SPEC)
+    )
+    assert plain.get(_sources.AUTHORIZATION_DETAILS) == decoded
+    assert later.calls == []

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _policies as pol
+from ansible_collections.accountguard.aws.plugins.module_utils import _users as users_model
 
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
@@ -191,6 +192,43 @@ def test_reduce_keeps_only_the_default_version_and_decodes_documents():
     direct = next(p for p in reduced["principals"] if p["name"] == "direct")
     assert direct["inline"][0]["document"]["Statement"][0] == ALLOW_ALL
     assert [p["kind"] for p in reduced["principals"]] == ["user", "user", "group", "group", "role", "role"]
+
+
+def test_the_source_gives_iam_users_what_it_read_of_each_user():
+    """One read serves iam_users too: the users of the reduced source, in UserDetailList's shape, hold what
+    iam_users reads of a user (name, ARN, path, tags, groups, policies) and state_from_details sees the same."""
+    answer = details()
+    answer["UserDetailList"][0] |= {
+        "Path": "/ops/",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/ops/clean",
+        "Tags": [{"Key": "team", "Value": "payments"}, {"Key": "empty"}],
+        "GroupList": ["Cloudadmin", "readers"],
+        "UserId": "AIDAEXAMPLE",
+        "CreateDate": "2026-01-01T00:00:00Z",
+    }
+    users = pol.user_details(source_of(answer))
+    assert [u["UserName"] for u in users] == ["clean", "direct"]  # no group or role
+    clean, direct = users
+    assert clean == {
+        "UserName": "clean",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/ops/clean",
+        "Path": "/ops/",
+        "Tags": [{"Key": "team", "Value": "payments"}, {"Key": "empty", "Value": ""}],
+        "GroupList": ["Cloudadmin", "readers"],
+        "AttachedManagedPolicies": [],
+        "UserPolicyList": [],
+    }
+    # a user with no Path, Tags or GroupList in the answer: IAM's defaults
+    assert direct["Path"] == "/" and direct["Tags"] == [] and direct["GroupList"] == []
+    assert direct["AttachedManagedPolicies"] == [{"PolicyName": "AWSCloudShellFullAccess", "PolicyArn": CLOUDSHELL}]
+    assert direct["UserPolicyList"] == [{"PolicyName": "mine"}]
+    same = [users_model.state_from_details(d) for d in answer["UserDetailList"]]
+    assert [users_model.state_from_details(d) for d in users] == same
+
+
+def source_of(answer):
+    reduced = pol.reduce_details(answer)
+    return json.loads(json.dumps(reduced))  # as it comes back through a task's result
 
 
 def test_group_permissions_fails_users_with_their_own_policies_and_passes_the_others():
