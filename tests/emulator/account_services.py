@@ -23,6 +23,10 @@ import re
 import threading
 from datetime import UTC, datetime
 
+from moto import settings as moto_settings
+from moto.account.exceptions import UnspecifiedContactType
+from moto.core.exceptions import _RESTError as RESTError
+from moto.iam.access_control import IAMRequest
 from moto.organizations.models import OrganizationsBackend
 
 from emulator.root_access import AwsError, management_backend
@@ -203,6 +207,31 @@ def _create_analyzer(account_id: str, region: str, params: dict) -> dict:
             raise AwsError(409, "ConflictException", f"Analyzer {name} already exists")
         analyzer = ANALYZERS.put(account_id, region, name, kind, tags=params.get("tags"))
     return {"arn": analyzer["arn"]}
+
+
+def authorize(account_id: str, method: str, path: str, params: dict, body: bytes, headers: dict, action: str) -> None:
+    """While IAM authorization is enforced (``enforce_iam_authorization``), the caller's policies must allow
+    ``access-analyzer:<action>``, evaluated by moto as for the calls moto answers; raises AwsError."""
+    if moto_settings.INITIAL_NO_AUTH_ACTION_COUNT != 0:
+        return
+    try:
+        request = IAMRequest(
+            account_id=account_id,
+            method=method,
+            path=path,
+            data=params,
+            body=body,
+            headers=headers,
+            action=action,
+        )
+        request.check_action_permitted(resource="*")
+    except RESTError as error:
+        raise AwsError(403, "AccessDeniedException", error.message) from error
+
+
+def apply() -> None:
+    """moto answers a missing alternate contact with HTTP 400; AWS's ResourceNotFoundException is a 404."""
+    UnspecifiedContactType.code = 404
 
 
 # ----- Alternate contacts ------------------------------------------------------------------------------------

@@ -312,6 +312,24 @@ class Middleware:
             if call.service == account_services.ACCESS_ANALYZER:
                 if call.action not in account_services.ANALYZER_ACTIONS:
                     raise AwsError(400, "ValidationException", f"The emulator does not answer {call.key}")
+                if not environ.get(INTERNAL_HEADER):
+                    account_services.authorize(
+                        call.account_id,
+                        environ.get("REQUEST_METHOD", ""),
+                        environ.get("PATH_INFO", ""),
+                        call.params,
+                        call.body,
+                        {
+                            "Authorization": environ.get("HTTP_AUTHORIZATION", ""),
+                            # assumed-role credentials are known to moto by their session token
+                            **(
+                                {"X-Amz-Security-Token": environ["HTTP_X_AMZ_SECURITY_TOKEN"]}
+                                if environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
+                                else {}
+                            ),
+                        },
+                        call.action,
+                    )
                 answer = account_services.analyzer_call(call.account_id, call.region, call.action, call.params)
                 return _json(start_response, 200, answer or {})
             if call.service == account_services.ACCOUNT and call.action in account_services.CONTACT_ACTIONS:
@@ -701,6 +719,7 @@ class QuietHandler(MotoRequestHandler):
 
 def build_app() -> Middleware:
     patches.apply()
+    account_services.apply()
     return Middleware(DomainDispatcherApplication(create_backend_app))
 
 

@@ -169,3 +169,39 @@ def test_alternate_contact_of_a_member_from_the_management_account_needs_trusted
     assert error_of(emulator.client("account", OTHER_MEMBER).get_alternate_contact, AlternateContactType="SECURITY")[
         0
     ] == ("ResourceNotFoundException")
+
+
+# ----- IAM authorization -----------------------------------------------------------------------------------
+
+
+def test_enforced_iam_authorization_covers_both_services(emulator):
+    """With enforce_iam_authorization() the caller's policies decide, for Access Analyzer (answered by the
+    emulator) as for the alternate contacts (answered by moto): what the least-privilege test relies on."""
+    import boto3
+
+    emulator.enforce_iam_authorization()
+    iam = emulator.client("iam")
+    iam.create_user(UserName="reader")
+    allowed = ["access-analyzer:ListAnalyzers", "account:GetAlternateContact"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allowed, "Resource": "*"}]}
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=__import__("json").dumps(policy))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    session = boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1"
+    )
+    analyzer = session.client("accessanalyzer", endpoint_url=emulator.url)
+    account = session.client("account", endpoint_url=emulator.url)
+    assert analyzer.list_analyzers()["analyzers"] == []
+    assert error_of(account.get_alternate_contact, AlternateContactType="SECURITY")[0] == "ResourceNotFoundException"
+    assert error_of(analyzer.create_analyzer, analyzerName="x", type="ACCOUNT")[1] == 403
+    assert error_of(account.put_alternate_contact, AlternateContactType="SECURITY", **CONTACT)[1] == 403
+    assert emulator.client("accessanalyzer").list_analyzers()["analyzers"] == []
+
+
+def test_a_missing_alternate_contact_is_a_404(emulator):
+    # moto answered HTTP 400; AWS's model gives ResourceNotFoundException HTTP 404.
+    account = emulator.client("account", logged=True)
+    assert error_of(account.get_alternate_contact, AlternateContactType="SECURITY") == (
+        "ResourceNotFoundException",
+        404,
+    )

@@ -70,6 +70,8 @@ TASK_FILES = {
     "iam:CreateAccessKey": ["iam_users"],
     "iam:ListEntitiesForPolicy": ["support_role"],
     "iam:ListServerCertificates": ["server_certificates"],
+    "account:GetAlternateContact": ["security_contact"],
+    "access-analyzer:ListAnalyzers": ["access_analyzer"],
 }
 # The only action that needs the administrators group to be missing; every other one is exercised by an
 # account where everything exists but has drifted.
@@ -167,9 +169,11 @@ TOGGLES = {
         "baseline_admin_policies_enabled",
         "baseline_cloudshell_access_enabled",
     ),
-    # one task file (iam_account) for two controls, each with its own toggle
+    # one task file (iam_account) for four controls, each with its own toggle
     "support_role": ("baseline_support_role_enabled",),
     "server_certificates": ("baseline_server_certificates_enabled",),
+    "security_contact": ("baseline_security_contact_enabled",),
+    "access_analyzer": ("baseline_access_analyzer_enabled",),
 }
 
 
@@ -261,7 +265,8 @@ def test_every_action_is_mapped_to_the_modules_that_call_it():
     assert len(check) == len(set(check)) and len(apply) == len(set(apply))
     assert set(check) <= set(apply), "the apply role also reads"
     assert set(apply) == set(TASK_FILES)
-    assert all(action.startswith("iam:") for action in apply)
+    # IAM, and the account-wide reads of two controls: the security contact and IAM Access Analyzer
+    assert all(action.startswith(("iam:", "account:", "access-analyzer:")) for action in apply)
 
 
 def removal_cases():
