@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._iam_account import NAME_TAKEN
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
 
 # At most this many drift lines in the summary; the rest are counted.
@@ -496,7 +497,7 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         return variable, f"set {variable}: {{name, title, email, phone}} to register the account's security contact"
     if found.control == "access_analyzer":
         variable = "baseline_access_analyzer"
-        if "exists there" in found.message:
+        if NAME_TAKEN in found.message:
             return None, (
                 "an analyzer of baseline_access_analyzer_name exists in that region but is not active: enable or "
                 "replace it by hand (never deleted), or choose another baseline_access_analyzer_name"

@@ -109,6 +109,9 @@ def test_check_mode_names_what_would_change_and_writes_nothing(emulator):
     assert result["diff"]["before"]["access_analyzer"] == {"us-east-1": ["ext"], "eu-west-1": []}
     assert result["diff"]["after"]["access_analyzer"] == {"us-east-1": ["ext"], "eu-west-1": [NAME]}
     assert result["access_analyzer"]["created_regions"] == ["eu-west-1"]
+    west = result["access_analyzer"]["regions"]["eu-west-1"]
+    assert west["created"] == f"arn:aws:access-analyzer:eu-west-1:{ACCOUNT}:analyzer/{NAME}"
+    assert result["access_analyzer"]["regions"]["us-east-1"]["created"] is None
     # findings are the state found
     assert ("access_analyzer", "fail", f"eu-west-1:{ACCOUNT}:analyzer") in verdicts(result)
     assert emulator.requests(writes_only=True) == []
@@ -134,6 +137,9 @@ def test_apply_puts_the_contact_creates_analyzers_where_none_is_active_and_is_id
     # the disabled analyzer is left as it is (never deleted or changed); a new one joins it
     assert analyzers(emulator, "eu-west-1") == {"old": ("ACCOUNT", "DISABLED"), NAME: ("ACCOUNT", "ACTIVE")}
     assert analyzers(emulator, "ap-southeast-2") == {NAME: ("ACCOUNT", "ACTIVE")}
+    made = emulator.client("accessanalyzer", region="ap-southeast-2").get_analyzer(analyzerName=NAME)["analyzer"]
+    assert result["access_analyzer"]["regions"]["ap-southeast-2"]["created"] == made["arn"]
+    assert made["tags"] == {"managed-by": "accountguard.aws"}
     writes = Counter((r["action"], r.get("region")) for r in emulator.requests(writes_only=True))
     assert writes == Counter(
         {("PutAlternateContact", None): 1, ("CreateAnalyzer", "eu-west-1"): 1, ("CreateAnalyzer", "ap-southeast-2"): 1}

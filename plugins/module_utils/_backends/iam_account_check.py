@@ -220,7 +220,9 @@ def run(ctx) -> dict:
                 region: {
                     "active": state["active"],
                     "others": state["others"],
-                    "created": created.get(region) or (name if region in steps["create"] else None),
+                    # the ARN made, or under check mode the ARN it would have
+                    "created": created.get(region)
+                    or (plan.analyzer_arn(partition, region, account_id, name) if region in steps["create"] else None),
                 }
                 for region, state in evaluated.items()
             },
