@@ -46,6 +46,8 @@ ARGUMENT_SPEC = dict(
     exceptions_base_dir=dict(type="path"),
     exceptions_warn_days=dict(type="raw"),
     support_role=dict(type="raw"),
+    security_contact=dict(type="raw"),
+    access_analyzer=dict(type="dict"),
     access_keys=dict(type="dict"),
     variables=dict(type="dict", default={}),
 )
@@ -142,6 +144,13 @@ def problems(params: Mapping) -> list[str]:
     found += _exceptions_problems(params)
     if params.get("support_role") is not None:
         found += _support_role_problems(params["support_role"])
+    if params.get("security_contact") is not None:
+        found += _iam_account.security_contact_errors(params["security_contact"])
+    if params.get("access_analyzer") is not None:
+        analyzer = params["access_analyzer"]
+        found += _iam_account.access_analyzer_errors(analyzer.get("regions"), analyzer.get("name"))
+        if not isinstance(analyzer.get("create"), bool):
+            found.append(f"access_analyzer_create must be true or false, got {analyzer.get('create')!r}")
     if params.get("access_keys") is not None:
         found += ["access_keys." + p for p in _access_key_problems(params["access_keys"])]
     variables = params.get("variables") or {}

@@ -140,11 +140,20 @@ class Clients:
         clients._clients = {}
         return clients
 
-    def __call__(self, service: str):
-        if service not in self._clients:
-            raw = self._session.client(service, **self._kwargs)
-            self._clients[service] = RetryingBotoClientWrapper(raw, RETRY_DECORATOR)
-        return self._clients[service]
+    def __call__(self, service: str, region: str | None = None):
+        """The client of ``service`` in the task's region, or in ``region`` (a regional service read region by
+        region, as IAM Access Analyzer): same session, endpoint and settings."""
+        key = service if region is None else (service, region)
+        if key not in self._clients:
+            kwargs = self._kwargs if region is None else {**self._kwargs, "region_name": region}
+            raw = self._session.client(service, **kwargs)
+            self._clients[key] = RetryingBotoClientWrapper(raw, RETRY_DECORATOR)
+        return self._clients[key]
+
+    @property
+    def region(self) -> str | None:
+        """The task's region (the connection options', else botocore's default chain)."""
+        return self._kwargs.get("region_name") or self._session.region_name
 
 
 def connect(region, endpoint_url, boto_params: dict, params: dict, loader=None) -> Clients:

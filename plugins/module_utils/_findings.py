@@ -146,6 +146,18 @@ CONTROLS = {
         "cis": {CIS_V7: ["2.1.1"]},
         "checks": {},
     },
+    "security_contact": {
+        "title": "The account has a security alternate contact",
+        # A manual recommendation in CIS (and in Prowler); the alternate contact is read through the Account
+        # Management API, so the baseline checks it (v7.0 moved it to 2.3 behind 2.2, the contact details).
+        "cis": {CIS_V3: ["1.2"], CIS_V4: ["1.2"], CIS_V5: ["1.2"], CIS_V6: ["2.2"], CIS_V7: ["2.3"]},
+        "checks": {},
+    },
+    "access_analyzer": {
+        "title": "An external access analyzer (IAM Access Analyzer) is active in every region",
+        "cis": {CIS_V3: ["1.20"], CIS_V4: ["1.20"], CIS_V5: ["1.19"], CIS_V6: ["2.19"], CIS_V7: ["2.18"]},
+        "checks": {},
+    },
 }
 
 CONTROL_IDS = tuple(CONTROLS)
@@ -182,6 +194,8 @@ FAMILIES = {
     },
     "Account": {
         "password_policy": "Password policy",
+        "security_contact": "Security contact",
+        "access_analyzer": "Access Analyzer",
     },
 }
 

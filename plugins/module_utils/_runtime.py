@@ -75,14 +75,20 @@ class Context:
         self._connect = connect
         self._clients = None
 
-    def client(self, service: str):
-        """A client of ``service`` in this task's account; every call on it may pass ``aws_retry=True``."""
+    def client(self, service: str, region: str | None = None):
+        """A client of ``service`` in this task's account (in ``region`` when given, else the task's region);
+        every call on it may pass ``aws_retry=True``."""
         if self._clients is None:
             errors = connection_errors(self.params)
             if errors:
                 raise ControlFailure("; ".join(errors))
             self._clients = self._connect()
-        return self._clients(service)
+        return self._clients(service) if region is None else self._clients(service, region)
+
+    def region(self) -> str | None:
+        """The task's region (the connection options', else botocore's default chain)."""
+        self.client("sts")  # opens the task's connection (and checks its options) once
+        return getattr(self._clients, "region", None)
 
     def session_client(self, service: str, credentials: dict):
         """A client of ``service`` signed with short-term credentials an STS answer returned (``sts:AssumeRoot``),

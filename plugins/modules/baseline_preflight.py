@@ -58,6 +58,16 @@ options:
       - The support role of M(accountguard.aws.iam_account_check) (C(name), C(trusted_principals), optional
         C(path)) to check; omit to skip.
     type: raw
+  security_contact:
+    description:
+      - The security alternate contact of M(accountguard.aws.iam_account_check) (C(name), C(title), C(email),
+        C(phone)) to check (lengths, email and phone shape); omit to skip.
+    type: raw
+  access_analyzer:
+    description:
+      - The IAM Access Analyzer settings of M(accountguard.aws.iam_account_check) to check, C(regions) (region
+        names), C(name) (the analyzer name to create) and C(create) (a boolean); omit to skip.
+    type: dict
   access_keys:
     description:
       - The day and key limits of M(accountguard.aws.iam_access_keys) (C(max_age_days), C(max_unused_days),

@@ -141,6 +141,14 @@ options:
     description: C(baseline_server_certificates_delete_expired), for the fix an expired certificate gets.
     type: bool
     default: false
+  security_contact_declared:
+    description: Whether C(baseline_security_contact) declares a contact, for the fix a missing contact gets.
+    type: bool
+    default: false
+  access_analyzer_create:
+    description: C(baseline_access_analyzer), for the fix a region without an active analyzer gets.
+    type: bool
+    default: false
   cloudshell_access_detach:
     description: C(baseline_cloudshell_access_detach), for the fix an attached C(AWSCloudShellFullAccess) gets.
     type: bool

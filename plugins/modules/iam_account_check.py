@@ -6,10 +6,10 @@
 DOCUMENTATION = r"""
 ---
 module: iam_account_check
-short_description: Check the support role and expired IAM server certificates and, when asked, fix them
+short_description: Check the support role, server certificates, security contact and Access Analyzer; fix on request
 version_added: 0.1.0
 description:
-  - Checks two account-wide controls in one task, so that the baseline pays one task per account for both.
+  - Checks four account-wide controls in one task, so that the baseline pays one task per account for all four.
   - V(support_role) (CIS AWS Foundations v3.0 1.17, v5.0 1.16) passes when a role has the AWS managed policy
     C(AWSSupportAccess) attached, read with one C(ListEntitiesForPolicy) call whatever the number of roles.
   - With O(support_role) set, the declared role is made so (unless in check mode, where RV(changed) predicts).
@@ -21,17 +21,30 @@ description:
     is past, read with one C(ListServerCertificates) call. With O(delete_expired_server_certificates=true) the
     expired ones are deleted (C(DeleteServerCertificate)); a valid certificate never is. Under check mode
     RV(deleted_server_certificates) names each one that would be deleted.
+  - V(security_contact) (CIS v3.0 1.2, v5.0 1.2) passes when the account has a C(SECURITY) alternate contact,
+    read with one C(account:GetAlternateContact). With O(security_contact) set, the declared contact is put
+    (C(account:PutAlternateContact)) when any of its four fields differs; the diff shows the contact before and
+    after. Input is checked before any AWS call (email and phone shape, the API's lengths).
+  - With O(security_contact_account_id), the contact read and put is that member account's, through the
+    C(AccountId) parameter; the task's connection must then be the Organization's management account (or the
+    Account Management delegated administrator), with trusted access for C(account.amazonaws.com) on.
+  - V(access_analyzer) (CIS v3.0 1.20, v5.0 1.19) passes in each region where an external access analyzer (type
+    C(ACCOUNT) or C(ORGANIZATION)) is C(ACTIVE), read with one C(access-analyzer:ListAnalyzers) per region of
+    O(access_analyzer_regions) (default the connection's region); one finding per region. Unused- and
+    internal-access analyzers do not count. With O(create_access_analyzer=true) an C(ACCOUNT) analyzer named
+    O(access_analyzer_name) is created in each region without an active one; no analyzer is ever deleted or
+    changed, and a region where an analyzer of that name exists but is not active stays a finding.
   - Non-compliance is data in RV(findings) and RV(compliant); set O(fail_on_noncompliance=true) to fail instead.
 author:
   - accountguard.aws maintainers (@accountguard)
 options:
   controls:
     description:
-      - Which of the two controls to check (and, where asked, enforce).
+      - Which of the four controls to check (and, where asked, enforce).
     type: list
     elements: str
-    choices: [support_role, server_certificates]
-    default: [support_role, server_certificates]
+    choices: [support_role, server_certificates, security_contact, access_analyzer]
+    default: [support_role, server_certificates, security_contact, access_analyzer]
   support_role:
     description:
       - The support role to create when no role of that name exists. Unset only checks.
@@ -58,6 +71,51 @@ options:
       - Delete the IAM server certificates that have expired. Valid certificates are never deleted.
     type: bool
     default: false
+  security_contact:
+    description:
+      - The account's security alternate contact, put when it differs. Unset only checks.
+      - Input is checked before any AWS call.
+    type: dict
+    suboptions:
+      name:
+        description: The contact's name (1 to 64 characters).
+        type: str
+        required: true
+      title:
+        description: The contact's title, e.g. C(Security team) (1 to 50 characters).
+        type: str
+        required: true
+      email:
+        description: The contact's email address (at most 254 characters).
+        type: str
+        required: true
+      phone:
+        description: The contact's phone number (digits, spaces and C(+ - ( )), at most 25 characters).
+        type: str
+        required: true
+  security_contact_account_id:
+    description:
+      - Read (and put) the security contact of this member account through the C(AccountId) parameter, from the
+        management account (or the Account Management delegated administrator) the task connects to. Unset, the
+        contact is the connected account's own.
+    type: str
+  access_analyzer_regions:
+    description:
+      - The regions in which an active external access analyzer is required. Empty means the connection's
+        region.
+    type: list
+    elements: str
+    default: []
+  create_access_analyzer:
+    description:
+      - Create an C(ACCOUNT) analyzer in each region of O(access_analyzer_regions) that has no active external
+        access analyzer. Nothing is ever deleted.
+    type: bool
+    default: false
+  access_analyzer_name:
+    description: The name of the analyzers O(create_access_analyzer) creates.
+    type: str
+    default: accountguard-external-access
   fail_on_noncompliance:
     description:
       - Fail the task when a finding fails (after any change it made).
@@ -69,7 +127,11 @@ notes:
     certificate, and no credential report in O(account_sources)). With O(support_role): C(iam:GetRole), and
     where needed C(iam:CreateRole), C(iam:UpdateAssumeRolePolicy), C(iam:AttachRolePolicy), then
     C(iam:ListEntitiesForPolicy) again to read the result back. With deletions: C(iam:DeleteServerCertificate)
-    per expired certificate, then C(iam:ListServerCertificates) again."
+    per expired certificate, then C(iam:ListServerCertificates) again. V(security_contact):
+    C(account:GetAlternateContact); with a differing declared contact also C(account:PutAlternateContact) and a
+    second C(GetAlternateContact) to read it back. V(access_analyzer): one C(access-analyzer:ListAnalyzers) per
+    region, and with O(create_access_analyzer=true) one C(access-analyzer:CreateAnalyzer) per region without an
+    active analyzer."
   - Findings describe the account at the end of the run; under check mode that is the state found.
   - Only the certificates' metadata is read, never a certificate body or key.
 extends_documentation_fragment:
@@ -102,11 +164,32 @@ EXAMPLES = r"""
   accountguard.aws.iam_account_check:
     controls: [server_certificates]
     delete_expired_server_certificates: true
+
+- name: Register the security contact and an external access analyzer in two regions
+  accountguard.aws.iam_account_check:
+    controls: [security_contact, access_analyzer]
+    security_contact:
+      name: Security team
+      title: Security operations
+      email: security@example.com
+      phone: "+1 555 0100"
+    access_analyzer_regions: [us-east-1, eu-west-1]
+    create_access_analyzer: true
+
+- name: From the management account, the security contact of a member account
+  accountguard.aws.iam_account_check:
+    controls: [security_contact]
+    security_contact_account_id: "111111111111"
+    security_contact:
+      name: Security team
+      title: Security operations
+      email: security@example.com
+      phone: "+1 555 0100"
 """
 
 RETURN = r"""
 changed:
-  description: Whether the role or a certificate was (in check mode, would be) changed.
+  description: Whether the role, a certificate, the contact or an analyzer was (in check mode, would be) changed.
   returned: always
   type: bool
   sample: false
@@ -129,8 +212,10 @@ changed_controls:
   sample: [support_role]
 findings:
   description:
-    - For V(support_role) one account-level finding. For V(server_certificates) one finding per certificate
-      left at the end of the run, or one account-level C(pass) when none is stored.
+    - For V(support_role) and V(security_contact) one account-level finding. For V(server_certificates) one
+      finding per certificate left at the end of the run, or one account-level C(pass) when none is stored. For
+      V(access_analyzer) one finding per region, its resource the active analyzer's ARN, or
+      C(arn:aws:access-analyzer:<region>:<account>:analyzer) for a region without one.
   returned: always
   type: list
   elements: dict
@@ -193,6 +278,50 @@ server_certificates:
       description: Days since it expired, V(null) while valid.
       type: int
       sample: 308
+security_contact:
+  description: The security contact at the end of the run (as found in check mode).
+  returned: when V(security_contact) is among O(controls)
+  type: dict
+  contains:
+    contact:
+      description: The contact (V(null) when none is registered).
+      type: dict
+      sample:
+        name: Security team
+        title: Security operations
+        email: security@example.com
+        phone: "+1 555 0100"
+    account_id:
+      description: O(security_contact_account_id), V(null) for the connected account's own.
+      type: str
+      sample: null
+    declared:
+      description: Whether O(security_contact) declared a contact.
+      type: bool
+      sample: true
+    updated:
+      description: Whether the declared contact was (in check mode, would be) put.
+      type: bool
+      sample: false
+access_analyzer:
+  description: Per region checked, the active external access analyzers, the other analyzers, and the analyzer
+    created (in check mode, that would be created) there.
+  returned: when V(access_analyzer) is among O(controls)
+  type: dict
+  contains:
+    regions:
+      description: Region name to C(active), C(others) (each C(name), C(arn), C(type), C(status)) and C(created).
+      type: dict
+      sample:
+        us-east-1:
+          active: []
+          others: []
+          created: arn:aws:access-analyzer:us-east-1:123456789012:analyzer/accountguard-external-access
+    created_regions:
+      description: The regions where an analyzer was (in check mode, would be) created.
+      type: list
+      elements: str
+      sample: [us-east-1]
 deleted_server_certificates:
   description: Names of the expired certificates deleted (in check mode, that would be deleted).
   returned: when V(server_certificates) is among O(controls)
@@ -200,7 +329,8 @@ deleted_server_certificates:
   elements: str
   sample: [old-site]
 diff:
-  description: Under C(--diff), the declared role and the certificate names before and after.
+  description: Under C(--diff), the declared role, the certificate names, the contact and the active analyzers'
+    names per region, before and after, keyed by control id.
   returned: when diff mode is on
   type: dict
   sample: {"before": {"server_certificates": ["old-site"]}, "after": {"server_certificates": []}}

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
+from ansible_collections.accountguard.aws.plugins.module_utils._iam_account import NAME_TAKEN
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
 
 # At most this many drift lines in the summary; the rest are counted.
@@ -41,6 +42,8 @@ ENFORCING = (
     # (baseline_root_remove_credentials): root_credentials says which in changed_controls.
     "root_access_keys",
     "root_mfa",
+    "security_contact",
+    "access_analyzer",
 )
 APPLY_RUN = "an apply run (without --check) makes it so"
 ROOT_ACCESS_VARIABLE = "baseline_root_credentials_management_enable"
@@ -283,6 +286,8 @@ class Settings:
     account: AccountContext = field(default_factory=AccountContext)  # what its `account` patterns match
     support_role_declared: bool = False  # baseline_support_role is set
     server_certificates_delete_expired: bool = False  # baseline_server_certificates_delete_expired
+    security_contact_declared: bool = False  # baseline_security_contact is set
+    access_analyzer_create: bool = False  # baseline_access_analyzer
     cloudshell_access_detach: bool = False  # baseline_cloudshell_access_detach
     console_access_remove_unused: bool = False  # baseline_console_access_remove_unused
     # How the host's root was checked: off (no API can act), assume_root (a member account with root sessions
@@ -315,7 +320,8 @@ class AccountResults:
     admin_group: Mapping = field(default_factory=dict)  # _baseline_admin_group
     iam_users: Mapping = field(default_factory=dict)  # _baseline_iam_users
     access_keys: Mapping = field(default_factory=dict)  # _baseline_access_keys
-    iam_account: Mapping = field(default_factory=dict)  # _baseline_iam_account (support_role, server_certificates)
+    # _baseline_iam_account (support_role, server_certificates, security_contact, access_analyzer)
+    iam_account: Mapping = field(default_factory=dict)
     policies: Mapping = field(default_factory=dict)  # _baseline_policies
     root_credentials_management: Mapping = field(default_factory=dict)  # _baseline_root_credentials_management
 
@@ -328,14 +334,16 @@ class AccountResults:
             "access_key_rotation": self.access_keys,
             "cloudshell_access": self.policies,
             # A task that covers several controls says in changed_controls which one changed (iam_access_keys:
-            # access_key_rotation and console_access_unused; iam_account_check: the support role and the
-            # server certificates).
+            # access_key_rotation and console_access_unused; iam_account_check: the support role, the
+            # server certificates, the security contact and the access analyzers).
             "console_access_unused": self.access_keys,
             "support_role": self.iam_account,
             "server_certificates": self.iam_account,
             "root_credentials_management": self.root_credentials_management,
             "root_access_keys": self.root_live,
             "root_mfa": self.root_live,
+            "security_contact": self.iam_account,
+            "access_analyzer": self.iam_account,
         }
         return {cid: by_control[cid] for cid in ENFORCING}
 
@@ -433,8 +441,11 @@ class Assessment:
 
 # Controls enforced by a task that enforces another control first: they changed only when the task's
 # changed_controls names them (iam_access_keys: access_key_rotation first, then console_access_unused;
-# iam_account_check: support_role, then server_certificates; root_credentials: root_access_keys, then root_mfa).
-SECOND_CONTROLS = frozenset({"console_access_unused", "server_certificates", "root_mfa"})
+# iam_account_check: support_role, then server_certificates, security_contact and access_analyzer; root_credentials:
+# root_access_keys, then root_mfa).
+SECOND_CONTROLS = frozenset(
+    {"console_access_unused", "server_certificates", "security_contact", "access_analyzer", "root_mfa"}
+)
 
 
 def _changed(result: Mapping, control: str | None = None) -> bool:
@@ -500,6 +511,21 @@ def _finding_fix(found: Finding, settings: Settings, manual_help: dict) -> tuple
         if settings.server_certificates_delete_expired:
             return variable, f"{APPLY_RUN}: {variable} deletes the expired certificate"
         return variable, f"set {variable}: true to delete expired certificates (never a valid one), or replace it"
+    if found.control == "security_contact":
+        variable = "baseline_security_contact"
+        if settings.security_contact_declared:
+            return variable, f"{APPLY_RUN}: {variable} registers the declared security contact"
+        return variable, f"set {variable}: {{name, title, email, phone}} to register the account's security contact"
+    if found.control == "access_analyzer":
+        variable = "baseline_access_analyzer"
+        if NAME_TAKEN in found.message:
+            return None, (
+                "an analyzer of baseline_access_analyzer_name exists in that region but is not active: enable or "
+                "replace it by hand (never deleted), or choose another baseline_access_analyzer_name"
+            )
+        if settings.access_analyzer_create:
+            return variable, f"{APPLY_RUN}: {variable} creates an account analyzer in that region"
+        return variable, f"set {variable}: true to create an account analyzer (external access) in that region"
     if found.control == "cloudshell_access":
         variable = "baseline_cloudshell_access_detach"
         if settings.cloudshell_access_detach:
@@ -545,6 +571,10 @@ def _would_change_fix(control: str, settings: Settings) -> tuple[str | None, str
         return "baseline_support_role", APPLY_RUN
     if control == "server_certificates":
         return "baseline_server_certificates_delete_expired", APPLY_RUN
+    if control == "security_contact":
+        return "baseline_security_contact", APPLY_RUN
+    if control == "access_analyzer":
+        return "baseline_access_analyzer", APPLY_RUN
     if control == "cloudshell_access":
         return "baseline_cloudshell_access_detach", APPLY_RUN
     if control == "console_access_unused":

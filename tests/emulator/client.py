@@ -234,6 +234,17 @@ class Emulator:
             {"account_id": str(account_id), "name": name, "not_after_days": not_after_days, "path": path},
         )["certificate"]
 
+    def put_analyzer(
+        self, account_id: str, region: str, name: str, type: str = "ACCOUNT", status: str = "ACTIVE"
+    ) -> dict:
+        """Store an IAM Access Analyzer analyzer in that account and region, in any status (``DISABLED`` and
+        ``FAILED`` cannot be made through the API); returns its ``ListAnalyzers`` summary."""
+        return self._control(
+            "POST",
+            "analyzer",
+            {"account_id": str(account_id), "region": region, "name": name, "type": type, "status": status},
+        )["analyzer"]
+
     def backdate_password_last_changed(self, account_id: str, user_name: str, days_ago: float) -> None:
         """Set the user's console password that many days ago (the report's password_last_changed,
         GetLoginProfile's CreateDate); the user must have one."""
@@ -348,8 +359,8 @@ class Emulator:
             env["AWS_SESSION_TOKEN"] = creds["aws_session_token"]
         return env
 
-    def client(self, service: str, account_id: str | None = None, logged: bool = False):
-        """A boto3 client acting in that account.
+    def client(self, service: str, account_id: str | None = None, logged: bool = False, region: str | None = None):
+        """A boto3 client acting in that account (in ``region``, default us-east-1).
 
         By default its calls bypass the request log, fault injection, eventual consistency and AssumeRole
         denial, so tests can arrange state and read the ground truth without disturbing what they measure.
@@ -362,6 +373,7 @@ class Emulator:
             creds["aws_secret_access_key"],
             creds.get("aws_session_token"),
             internal=not logged,
+            region=region,
         )
 
     def session_client(self, service: str, credentials: dict):
@@ -375,13 +387,15 @@ class Emulator:
             internal=False,
         )
 
-    def _client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
+    def _client(
+        self, service: str, key_id: str, secret: str, token: str | None, internal: bool, region: str | None = None
+    ):
         with self._lock:
-            return self._build_client(service, key_id, secret, token, internal)
+            return self._build_client(service, key_id, secret, token, internal, region or DEFAULT_REGION)
 
-    def _build_client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool):
+    def _build_client(self, service: str, key_id: str, secret: str, token: str | None, internal: bool, region: str):
         # Building a boto3 client costs a few hundred milliseconds; tests ask for the same few many times.
-        cache_key = (self.url, service, key_id, internal)
+        cache_key = (self.url, service, key_id, internal, region)
         if cache_key in self._clients:
             return self._clients[cache_key]
         # Imported here: boto3 takes a second or two to import, and start/stop/status never need it.
@@ -393,7 +407,7 @@ class Emulator:
         client = self._session.client(
             service,
             endpoint_url=self.url,
-            region_name=DEFAULT_REGION,
+            region_name=region,
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             aws_session_token=token,

@@ -36,6 +36,15 @@ EC2_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
+# The security contact inventories/demo declares (baseline_security_contact), as PutAlternateContact takes it.
+DEMO_SECURITY_CONTACT = {
+    "Name": "Demo security team",
+    "Title": "Security operations",
+    "EmailAddress": "security@example.com",
+    "PhoneNumber": "+1 555 0100",
+}
+
+
 DEMO = {
     # Centralized root access is on (trusted access for iam.amazonaws.com, then the IAM features
     # RootCredentialsManagement and RootSessions): the baseline audits the member accounts' root users through
@@ -90,6 +99,9 @@ DEMO = {
                 },
             ],
             "server_certificates": [{"name": "www-prod", "not_after_days": 200}],
+            # the security contact the demo inventory declares, and an external access analyzer (both pass)
+            "security_contact": DEMO_SECURITY_CONTACT,
+            "analyzers": [{"region": "us-east-1", "name": "prod-external-access", "type": "ACCOUNT"}],
         },
         {
             "name": "dev",
@@ -124,6 +136,15 @@ DEMO = {
             ],
             # a full "*:*" administrator policy on a role (admin_policies)
             "roles": [{"name": "ops-automation", "customer_policies": {"AllowEverything": ALLOW_EVERYTHING}}],
+            # an outdated security contact (security_contact: the apply replaces it with the declared one) and an
+            # unused-access analyzer only, which looks for no external access (access_analyzer)
+            "security_contact": {
+                "Name": "Former admin",
+                "Title": "Ops",
+                "EmailAddress": "former-admin@example.com",
+                "PhoneNumber": "+1 555 0199",
+            },
+            "analyzers": [{"region": "us-east-1", "name": "dev-unused-access", "type": "ACCOUNT_UNUSED_ACCESS"}],
         },
         {
             "name": "sandbox",
@@ -209,6 +230,12 @@ def _seed_account(emulator: Emulator, account_id: str, spec: dict) -> None:
     emulator.set_root(account_id, **spec["root"])
     for cert in spec.get("server_certificates", []):
         emulator.upload_server_certificate(account_id, cert["name"], cert["not_after_days"])
+    if spec.get("security_contact"):
+        emulator.client("account", account_id).put_alternate_contact(
+            AlternateContactType="SECURITY", **spec["security_contact"]
+        )
+    for analyzer in spec.get("analyzers", []):
+        emulator.put_analyzer(account_id, analyzer["region"], analyzer["name"], type=analyzer["type"])
     for user in spec["users"]:
         name = user["name"]
         iam.create_user(UserName=name)

@@ -43,7 +43,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.organizations.models import organizations_backends
 from werkzeug.serving import make_server
 
-from emulator import authorization, patches, root_access
+from emulator import account_services, authorization, patches, root_access
 from emulator.root_access import AwsError, RootSession
 
 CONTROL_PREFIX = "/_emulator/"
@@ -52,8 +52,12 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
 READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
 FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
-# What the emulator answers itself even for the test's own clients (root_access.py).
-EMULATED_ACTIONS = frozenset({"sts:AssumeRoot"} | {f"iam:{action}" for action in root_access.FEATURE_ACTIONS})
+# What the emulator answers itself even for the test's own clients (root_access.py, account_services.py).
+EMULATED_ACTIONS = frozenset(
+    {"sts:AssumeRoot"}
+    | {f"iam:{action}" for action in root_access.FEATURE_ACTIONS}
+    | {f"{account_services.ACCESS_ANALYZER}:{action}" for action in account_services.ANALYZER_ACTIONS}
+)
 
 
 @functools.cache
@@ -87,6 +91,7 @@ class Call:
     params: dict
     body: bytes
     root_session: RootSession | None = None
+    region: str = ""
 
     @property
     def write(self) -> bool:
@@ -153,30 +158,50 @@ class Middleware:
     def parse(self, environ, only_actions: frozenset[str] | None = None) -> Call | None:
         body = _read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        service, access_key = _credential_scope(authorization)
         params: dict = {}
+        json_protocol = bool(target)
         if target:
             action = target.rsplit(".", 1)[-1]
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
                 params = {}
+        elif service in account_services.REST_SERVICES:
+            # REST-JSON (Access Analyzer, Account Management): the action is the method and path.
+            route = account_services.rest_action(
+                service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+            )
+            action, path_params = route if route else ("", {})
+            try:
+                params = json.loads(body or b"{}") if body else {}
+            except ValueError:
+                params = {}
+            if not isinstance(params, dict):
+                params = {}
+            params.update({k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()})
+            params.update(path_params)
+            json_protocol = True
         else:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             if body and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
                 query.update(parse_qs(body.decode("utf-8", "replace")))
             params = {k: v[0] for k, v in query.items()}
             action = params.get("Action", "")
-        service, access_key = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
         if not action or not service or (only_actions is not None and f"{service}:{action}" not in only_actions):
             return None
+        region = _scope_region(authorization)
         session = root_access.root_session(access_key)
         if session is not None:
             # sts:AssumeRoot credentials act in the target account, as its root user.
-            return Call(service, action, session.account_id, bool(target), params, body, root_session=session)
+            return Call(
+                service, action, session.account_id, json_protocol, params, body, root_session=session, region=region
+            )
         account_id = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or (
             get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
         )
-        return Call(service, action, account_id, bool(target), params, body)
+        return Call(service, action, account_id, json_protocol, params, body, region=region)
 
     def handle(self, call: Call, environ, start_response):
         entry = {"account_id": call.account_id, "service": call.service, "action": call.action, "write": call.write}
@@ -185,6 +210,9 @@ class Middleware:
             entry["target_principal"] = call.params.get("TargetPrincipal")
         if call.root_session is not None:
             entry["root_session"] = call.root_session.task_policy_arn
+        if call.service == account_services.ACCESS_ANALYZER:
+            # Access Analyzer is regional: the log says which region each call asked.
+            entry["region"] = call.region
         fault = self.pick_fault(call)
         if fault:
             entry["fault"] = fault
@@ -284,6 +312,32 @@ class Middleware:
                 return _query_result(
                     call, start_response, root_access.organizations_feature(call.account_id, call.action)
                 )
+            if call.service == account_services.ACCESS_ANALYZER:
+                if call.action not in account_services.ANALYZER_ACTIONS:
+                    raise AwsError(400, "ValidationException", f"The emulator does not answer {call.key}")
+                if not environ.get(INTERNAL_HEADER):
+                    account_services.authorize(
+                        call.account_id,
+                        environ.get("REQUEST_METHOD", ""),
+                        environ.get("PATH_INFO", ""),
+                        call.params,
+                        call.body,
+                        {
+                            "Authorization": environ.get("HTTP_AUTHORIZATION", ""),
+                            # assumed-role credentials are known to moto by their session token
+                            **(
+                                {"X-Amz-Security-Token": environ["HTTP_X_AMZ_SECURITY_TOKEN"]}
+                                if environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
+                                else {}
+                            ),
+                        },
+                        call.action,
+                    )
+                answer = account_services.analyzer_call(call.account_id, call.region, call.action, call.params)
+                return _json(start_response, 200, answer or {})
+            if call.service == account_services.ACCOUNT and call.action in account_services.CONTACT_ACTIONS:
+                # moto answers, once the checks AWS makes (and moto does not) pass.
+                account_services.check_contact_call(call.account_id, call.action, call.params)
         except AwsError as error:
             return _error(call, start_response, error.status, error.code, error.message, sender=error.status < 500)
         return None
@@ -401,6 +455,7 @@ class Middleware:
         # from a former member looks up an Organization that no longer exists (HTTP 500).
         organizations_backends.master_accounts.clear()
         patches.STATE.reset()
+        account_services.ANALYZERS.reset()
         patches.enforce_iam_authorization(False)
         self.reset()
 
@@ -468,6 +523,17 @@ class Middleware:
     def ctl_expire_root_sessions(self, args, query):
         account_id = args.get("account_id")
         return {"expired": root_access.expire_root_sessions(None if account_id is None else str(account_id))}
+
+    def ctl_analyzer(self, args, query):
+        return {
+            "analyzer": account_services.ANALYZERS.put(
+                str(args["account_id"]),
+                str(args["region"]),
+                str(args["name"]),
+                str(args.get("type") or "ACCOUNT"),
+                str(args.get("status") or "ACTIVE"),
+            )
+        }
 
     def ctl_backdate_access_key(self, args, query):
         patches.backdate_access_key(
@@ -585,6 +651,14 @@ def _credential_scope(authorization: str) -> tuple[str, str]:
     return scope[3].lower(), scope[0]
 
 
+def _scope_region(authorization: str) -> str:
+    """The region of a SigV4 Authorization header's credential scope ("" when there is none)."""
+    marker = "Credential="
+    start = authorization.find(marker)
+    scope = authorization[start + len(marker) :].split(",", 1)[0].strip().split("/") if start >= 0 else []
+    return scope[2] if len(scope) >= 5 else ""
+
+
 def _xml(value) -> str:
     """A query-protocol (IAM, STS) result value: structures as elements, lists as <member> items."""
     if isinstance(value, dict):
@@ -672,6 +746,7 @@ class QuietHandler(MotoRequestHandler):
 
 def build_app() -> Middleware:
     patches.apply()
+    account_services.apply()
     return Middleware(DomainDispatcherApplication(create_backend_app))
 
 

@@ -31,6 +31,8 @@ ONLY_CREDENTIAL_REPORT = {
     "baseline_cloudshell_access_enabled": False,
     "baseline_support_role_enabled": False,
     "baseline_server_certificates_enabled": False,
+    "baseline_security_contact_enabled": False,
+    "baseline_access_analyzer_enabled": False,
 }
 
 # name -> the emulator's create_users spec: one failing and one passing subject per rule, and the edges.

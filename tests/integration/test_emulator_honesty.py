@@ -35,18 +35,39 @@ from botocore.parsers import ResponseParserError
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "plugins"
 HONESTY_DIR = ROOT / "tests" / "emulator" / "honesty"
-SERVICES = ("iam", "sts", "organizations")
+SERVICES = ("iam", "sts", "organizations", "account", "accessanalyzer")
 # Calls whose string argument names an operation: client.get_paginator("list_users"),
 # amazon.aws's paginated_query_with_retries(client, "list_users"), getattr(client, "list_users").
 NAME_TAKING_CALLS = frozenset({"get_paginator", "can_paginate", "paginated_query_with_retries", "paginated", "getattr"})
 # A receiver named like this decides an operation name that two services share (create_policy, ...).
-RECEIVER_HINTS = {"iam": "iam", "sts": "sts", "org": "organizations"}
+RECEIVER_HINTS = {
+    "iam": "iam",
+    "sts": "sts",
+    "org": "organizations",
+    "analyzer": "accessanalyzer",
+    "account": "account",
+}
+# Services whose operations share names with the others' (list_tags_for_resource): an ambiguous name is theirs
+# only when the receiver says so.
+HINTED_ONLY = ("accessanalyzer:", "account:")
 
 CASE_KEYS = frozenset(
-    {"name", "note", "given", "account", "request", "response", "values", "patterns", "absent", "within_seconds"}
+    {
+        "name",
+        "note",
+        "given",
+        "account",
+        "region",
+        "request",
+        "response",
+        "values",
+        "patterns",
+        "absent",
+        "within_seconds",
+    }
     | {"csv", "raw_patterns", "paginate", "error", "then", "xfail", "xfail_in_given", "model_exceptions"}
 )
-STEP_KEYS = frozenset({"call", "emulator", "account", "args", "save", "values", "contains", "error"})
+STEP_KEYS = frozenset({"call", "emulator", "account", "region", "args", "save", "values", "contains", "error"})
 PY_TYPES = {
     "string": str,
     "integer": int,
@@ -101,7 +122,7 @@ def _narrow(actions: frozenset[str], receiver: ast.expr | None) -> frozenset[str
         chosen = frozenset(a for a in actions if a.startswith(service + ":"))
         if hint in text and chosen:
             return chosen
-    return actions
+    return frozenset(a for a in actions if not a.startswith(HINTED_ONLY)) or actions
 
 
 def actions_in_source(text: str, where: str = "<source>") -> dict[str, set[str]]:
@@ -373,7 +394,7 @@ def run_step(emulator, step: dict, saved: dict) -> list[str]:
         response = {"result": result}
     else:
         service, method = step["call"].split(".", 1)
-        client = emulator.client(service, step.get("account"))
+        client = emulator.client(service, step.get("account"), region=step.get("region"))
         if "error" in step:
             try:
                 getattr(client, method)(**args)
@@ -453,7 +474,7 @@ def replay(emulator, spec: dict, case: dict) -> list[str]:
             raise EmulatorDisagrees(f"the emulator cannot build the documented state: {error}") from error
         raise
     assert not problems, f"arranging failed: {problems}"
-    client = emulator.client(service, case.get("account"), logged=True)
+    client = emulator.client(service, case.get("account"), logged=True, region=case.get("region"))
     request = substitute(case.get("request") or {}, saved)
     method = getattr(client, xform_name(action))
     operation = service_model(service).operation_model(action)

@@ -1,5 +1,8 @@
 """accountguard.aws.iam_account_check (support_role, server_certificates) against the local AWS emulator.
 
+The module's other two controls (security_contact, access_analyzer) have their own tests
+(test_security_contact_access_analyzer.py); the module tests here select these two.
+
 Ground truth is what the emulator holds afterwards (boto3); check mode is proved by zero writes in the request
 log; the baseline's verdicts are read from the report JSON of a check run.
 """
@@ -26,6 +29,7 @@ PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "baseline.yml"
 
 
 def run(emulator, check=False, diff=False, env=None, **args):
+    args.setdefault("controls", ["support_role", "server_certificates"])
     return run_module(MODULE, args, check=check, diff=diff, env=(env or emulator.env()) | LOCAL_PYTHON)
 
 

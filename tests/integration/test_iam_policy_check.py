@@ -34,6 +34,8 @@ ONLY_MINE = {
     "baseline_user_mfa_enabled": False,
     "baseline_iam_users_enabled": False,
     "baseline_access_keys_enabled": False,
+    "baseline_security_contact_enabled": False,
+    "baseline_access_analyzer_enabled": False,
 }
 LOCAL_PYTHON = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable}
 

@@ -74,6 +74,8 @@ TASK_FILES = {
     "organizations:DescribeOrganization": ["root_credentials_management"],
     "organizations:ListAWSServiceAccessForOrganization": ["root_credentials_management"],
     "iam:ListOrganizationsFeatures": ["root_credentials_management"],
+    "account:GetAlternateContact": ["security_contact"],
+    "access-analyzer:ListAnalyzers": ["access_analyzer"],
 }
 # The only action that needs the administrators group to be missing; every other one is exercised by an
 # account where everything exists but has drifted.
@@ -176,10 +178,12 @@ TOGGLES = {
         "baseline_admin_policies_enabled",
         "baseline_cloudshell_access_enabled",
     ),
-    # one task file (iam_account) for two controls, each with its own toggle
+    # one task file (iam_account) for four controls, each with its own toggle
     "support_role": ("baseline_support_role_enabled",),
     "server_certificates": ("baseline_server_certificates_enabled",),
     "root_credentials_management": ("baseline_root_credentials_management_enabled",),
+    "security_contact": ("baseline_security_contact_enabled",),
+    "access_analyzer": ("baseline_access_analyzer_enabled",),
 }
 
 
@@ -271,7 +275,8 @@ def test_every_action_is_mapped_to_the_modules_that_call_it():
     assert len(check) == len(set(check)) and len(apply) == len(set(apply))
     assert set(check) <= set(apply), "the apply role also reads"
     assert set(apply) == set(TASK_FILES)
-    assert all(action.startswith(("iam:", "organizations:")) for action in apply)
+    # IAM, Organizations, and the account-wide reads of two controls: the security contact and IAM Access Analyzer
+    assert all(action.startswith(("iam:", "organizations:", "account:", "access-analyzer:")) for action in apply)
 
 
 def removal_cases():

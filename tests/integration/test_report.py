@@ -52,6 +52,8 @@ CONTROL_IDS = [
     "admin_policies",
     "cloudshell_access",
     "root_credentials_management",
+    "security_contact",
+    "access_analyzer",
 ]
 FINDING_CONTROLS = {
     "root_access_keys",
@@ -64,6 +66,7 @@ FINDING_CONTROLS = {
     "cloudshell_access",
     "console_access_unused",
     "initial_access_keys",
+    "access_analyzer",
 }
 ROOT_USAGE_DAYS = 1  # root_key_check's default root_usage_days; the role does not set it
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -202,6 +205,8 @@ def test_real_run_attribution_beside_a_json_stdout_callback(synthetic):
         "admin_policies": "skipped",
         "cloudshell_access": "skipped",
         "root_credentials_management": "skipped",
+        "security_contact": "skipped",
+        "access_analyzer": "skipped",
     }
     assert good["controls"]["iam_users"]["changes"][0]["censored"] is True
     assert {c["status"] for c in bad["controls"].values()} == {"failed"}
@@ -350,10 +355,14 @@ _API_NAMES = {
 }
 
 
+def _demo_group_vars() -> dict:
+    path = Path(__file__).resolve().parents[2] / "inventories" / "demo" / "group_vars" / "aws_accounts.yml"
+    return yaml.safe_load(path.read_text())
+
+
 def _declared_users() -> list[dict]:
     """baseline_users of the demo inventory."""
-    path = Path(__file__).resolve().parents[2] / "inventories" / "demo" / "group_vars" / "aws_accounts.yml"
-    return yaml.safe_load(path.read_text())["baseline_users"]
+    return _demo_group_vars()["baseline_users"]
 
 
 def expected_deviations(spec: dict, account_id: str) -> dict:
@@ -438,6 +447,24 @@ def expected_deviations(spec: dict, account_id: str) -> dict:
     }
     if setup_keys:
         out["initial_access_keys"] = setup_keys
+
+    # The demo inventory declares a security contact: a missing one fails, a different one would be replaced.
+    declared = _demo_group_vars()["baseline_security_contact"]
+    contact = spec.get("security_contact")
+    if contact is None:
+        out["security_contact"] = {root_arn}
+    elif (contact["Name"], contact["Title"], contact["EmailAddress"], contact["PhoneNumber"]) != (
+        declared["name"],
+        declared["title"],
+        declared["email"],
+        declared["phone"],
+    ):
+        out["security_contact"] = set()
+    # The check's region (us-east-1) needs an active external access analyzer (type ACCOUNT or ORGANIZATION).
+    if not any(
+        a["region"] == "us-east-1" and a["type"] in ("ACCOUNT", "ORGANIZATION") for a in spec.get("analyzers", [])
+    ):
+        out["access_analyzer"] = {f"arn:aws:access-analyzer:us-east-1:{account_id}:analyzer"}
 
     # Nothing in the seed creates the administrators group or the declared users' tags and memberships.
     out["admin_group"] = set()

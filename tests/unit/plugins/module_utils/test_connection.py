@@ -75,3 +75,19 @@ def test_connect_with_a_role_defers_the_assume_role(tmp_path):
     assert credentials.method == connection._AssumedRoleProvider.METHOD
     (scope,) = os.listdir(tmp_path)
     assert os.listdir(tmp_path / scope) == []  # no credentials cached yet
+
+
+def test_a_regional_client_is_built_once_per_region_with_the_same_keys():
+    clients = connection.connect(
+        "us-east-1",
+        "http://127.0.0.1:1",
+        {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "secret", "verify": True},
+        {"connect_timeout": 1, "read_timeout": 1},
+    )
+    assert clients.region == "us-east-1"
+    here, west = clients("accessanalyzer"), clients("accessanalyzer", "eu-west-1")
+    assert here.client.meta.region_name == "us-east-1"
+    assert west.client.meta.region_name == "eu-west-1"
+    assert west is clients("accessanalyzer", "eu-west-1") and west is not here
+    assert west.client._request_signer._credentials.access_key == "AKIAEXAMPLE"
+    assert west.client.meta.endpoint_url == "http://127.0.0.1:1"

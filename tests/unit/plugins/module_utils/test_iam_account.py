@@ -175,3 +175,161 @@ def test_certificate_findings():
     assert [f["status"] for f in after_delete] == ["pass"]
     (empty,) = plan.certificate_findings([], [], ROOT)
     assert (empty["status"], empty["resource"]) == ("pass", ROOT)
+
+
+# ----- security_contact ---------------------------------------------------------------------------------------
+
+CONTACT = {"name": "Security team", "title": "Security operations", "email": "sec@example.com", "phone": "+1 555 0100"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (None, []),
+        (CONTACT, []),
+        ({**CONTACT, "phone": "(0) 30-1234 5678"}, []),
+        ("sec@example.com", ["must be a dictionary"]),
+        ({**CONTACT, "email": "not-an-email"}, ["security_contact.email 'not-an-email' is not an email address"]),
+        ({**CONTACT, "email": "a@b"}, ["is not an email address"]),
+        ({**CONTACT, "phone": "call me"}, ["security_contact.phone 'call me' may hold only digits"]),
+        ({**CONTACT, "phone": "1" * 26}, ["security_contact.phone is longer than 25 characters"]),
+        ({**CONTACT, "name": "x" * 65}, ["security_contact.name is longer than 64 characters"]),
+        ({**CONTACT, "title": "x" * 51}, ["security_contact.title is longer than 50 characters"]),
+        ({**CONTACT, "name": "  "}, ["security_contact.name is required"]),
+        ({k: v for k, v in CONTACT.items() if k != "title"}, ["security_contact.title is required"]),
+        ({**CONTACT, "mail": "x"}, ["unknown key(s) mail"]),
+    ],
+)
+def test_security_contact_errors(spec, expected):
+    errors = plan.security_contact_errors(spec)
+    assert len(errors) == len(expected)
+    for error, fragment in zip(errors, expected, strict=True):
+        assert fragment in error
+
+
+AWS_CONTACT = {
+    "Name": "Security team",
+    "Title": "Security operations",
+    "EmailAddress": "sec@example.com",
+    "PhoneNumber": "+1 555 0100",
+    "AlternateContactType": "SECURITY",
+}
+
+
+def test_plan_security_contact():
+    current = plan.contact_view(AWS_CONTACT)
+    assert current == CONTACT
+    assert plan.contact_view(None) is None
+    # check only: never a put, whatever is registered
+    assert plan.plan_security_contact(None, None) == {"put": False, "before": None, "after": None}
+    assert plan.plan_security_contact(current, CONTACT)["put"] is False
+    missing = plan.plan_security_contact(None, CONTACT)
+    assert missing == {"put": True, "before": None, "after": CONTACT}
+    other_phone = plan.plan_security_contact(current, {**CONTACT, "phone": "+1 555 0199"})
+    assert other_phone["put"] is True and other_phone["before"]["phone"] == "+1 555 0100"
+
+
+def test_security_contact_findings():
+    [passed] = plan.security_contact_findings(CONTACT, ROOT)
+    assert passed["status"] == "pass" and passed["resource"] == ROOT and "sec@example.com" in passed["message"]
+    assert passed["cis"] == [
+        "cis-aws-3.0:1.2",
+        "cis-aws-4.0.1:1.2",
+        "cis-aws-5.0:1.2",
+        "cis-aws-6.0:2.2",
+        "cis-aws-7.0:2.3",
+    ]
+    [failed] = plan.security_contact_findings(None, ROOT)
+    assert failed["status"] == "fail" and failed["id"] == "security_contact"
+    assert plan.security_contact_findings({**CONTACT, "email": None}, ROOT)[0]["status"] == "fail"
+
+
+# ----- access_analyzer ----------------------------------------------------------------------------------------
+
+
+def analyzer(name, kind="ACCOUNT", status="ACTIVE", region="us-east-1"):
+    return {
+        "name": name,
+        "type": kind,
+        "status": status,
+        "arn": f"arn:aws:access-analyzer:{region}:123456789012:analyzer/{name}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("regions", "name", "errors"),
+    [
+        (["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-2", "cn-north-1"], "accountguard", 0),
+        ([], "a", 0),
+        (["us-east"], "a", 1),
+        (["US-EAST-1"], "a", 1),
+        ([12], "a", 1),
+        ("us-east-1", "a", 1),
+        (["us-east-1"], "1abc", 1),
+        (["us-east-1"], "a b", 1),
+        (["us-east-1"], "a" * 256, 1),
+    ],
+)
+def test_access_analyzer_errors(regions, name, errors):
+    assert len(plan.access_analyzer_errors(regions, name)) == errors
+
+
+def test_only_active_external_access_analyzers_count():
+    evaluated = plan.evaluate_analyzers(
+        {
+            "us-east-1": [analyzer("ext")],
+            "eu-west-1": [analyzer("org", "ORGANIZATION", region="eu-west-1")],
+            "eu-central-1": [
+                analyzer("unused", "ACCOUNT_UNUSED_ACCESS", region="eu-central-1"),
+                analyzer("internal", "ACCOUNT_INTERNAL_ACCESS", region="eu-central-1"),
+                analyzer("off", "ACCOUNT", "DISABLED", region="eu-central-1"),
+                analyzer("new", "ACCOUNT", "CREATING", region="eu-central-1"),
+                analyzer("broken", "ORGANIZATION", "FAILED", region="eu-central-1"),
+            ],
+            "ap-south-1": [],
+        }
+    )
+    assert [a["name"] for a in evaluated["us-east-1"]["active"]] == ["ext"]
+    assert [a["name"] for a in evaluated["eu-west-1"]["active"]] == ["org"]
+    assert evaluated["eu-central-1"]["active"] == []
+    assert len(evaluated["eu-central-1"]["others"]) == 5
+    assert evaluated["ap-south-1"] == {"active": [], "others": []}
+
+
+def test_plan_analyzers_creates_only_when_asked_where_none_is_active_and_never_over_a_name():
+    evaluated = plan.evaluate_analyzers(
+        {
+            "us-east-1": [analyzer("ext")],
+            "eu-west-1": [],
+            "eu-central-1": [analyzer("guard", "ACCOUNT", "DISABLED", region="eu-central-1")],
+            "ap-south-1": [analyzer("unused", "ACCOUNT_UNUSED_ACCESS", region="ap-south-1")],
+        }
+    )
+    assert plan.plan_analyzers(evaluated, False, "guard") == {"create": [], "blocked": {}}
+    steps = plan.plan_analyzers(evaluated, True, "guard")
+    assert steps["create"] == ["eu-west-1", "ap-south-1"]
+    assert list(steps["blocked"]) == ["eu-central-1"]
+
+
+def test_analyzer_findings_one_per_region():
+    evaluated = plan.evaluate_analyzers(
+        {
+            "us-east-1": [analyzer("ext")],
+            "eu-west-1": [],
+            "eu-central-1": [analyzer("guard", "ACCOUNT", "DISABLED", region="eu-central-1")],
+            "ap-south-1": [analyzer("unused", "ACCOUNT_UNUSED_ACCESS", region="ap-south-1")],
+            "sa-east-1": [],
+        }
+    )
+    created = {"sa-east-1": "arn:aws:access-analyzer:sa-east-1:123456789012:analyzer/guard"}
+    blocked = {"eu-central-1": evaluated["eu-central-1"]["others"][0]}
+    found = {f["resource"]: f for f in plan.analyzer_findings(evaluated, created, blocked, "123456789012", "aws")}
+    assert found[analyzer("ext")["arn"]]["status"] == "pass"
+    assert found[created["sa-east-1"]]["status"] == "pass"
+    missing = found["arn:aws:access-analyzer:eu-west-1:123456789012:analyzer"]
+    assert missing["status"] == "fail" and missing["message"].startswith("eu-west-1: no external access analyzer")
+    assert "exists there (DISABLED)" in found["arn:aws:access-analyzer:eu-central-1:123456789012:analyzer"]["message"]
+    unused = found["arn:aws:access-analyzer:ap-south-1:123456789012:analyzer"]
+    assert unused["status"] == "fail" and "ACCOUNT_UNUSED_ACCESS" in unused["message"]
+    assert len(found) == 5
+    assert missing["cis"][0] == "cis-aws-3.0:1.20" and missing["cis"][-1] == "cis-aws-7.0:2.18"

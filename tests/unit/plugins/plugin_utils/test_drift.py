@@ -221,6 +221,56 @@ USER = "arn:aws:iam::111111111111:user/bob"
             "baseline_server_certificates_delete_expired",
             "an apply run",
         ),
+        # the security contact: declare it, or (declared) apply
+        (
+            {"iam_account": {"findings": [found("security_contact")]}},
+            "security_contact",
+            "baseline_security_contact",
+            "set baseline_security_contact: {name, title, email, phone}",
+        ),
+        (
+            {"iam_account": {"findings": [found("security_contact")]}, "security_contact_declared": True},
+            "security_contact",
+            "baseline_security_contact",
+            "an apply run",
+        ),
+        (
+            {"iam_account": {"changed": True, "changed_controls": ["security_contact"]}},
+            "security_contact",
+            "baseline_security_contact",
+            "an apply run",
+        ),
+        # a region without an active external access analyzer: opt in, or (opted in) apply
+        (
+            {"iam_account": {"findings": [found("access_analyzer", message="eu-west-1: no external access")]}},
+            "access_analyzer",
+            "baseline_access_analyzer",
+            "set baseline_access_analyzer: true",
+        ),
+        (
+            {"iam_account": {"findings": [found("access_analyzer")]}, "access_analyzer_create": True},
+            "access_analyzer",
+            "baseline_access_analyzer",
+            "an apply run",
+        ),
+        # ... unless an analyzer of that name sits there, not active: never replaced, a person decides
+        (
+            {
+                "iam_account": {
+                    "findings": [found("access_analyzer", message="an analyzer named x exists there (DISABLED)")]
+                },
+                "access_analyzer_create": True,
+            },
+            "access_analyzer",
+            None,
+            "enable or replace it by hand",
+        ),
+        (
+            {"iam_account": {"changed": True, "changed_controls": ["access_analyzer"]}},
+            "access_analyzer",
+            "baseline_access_analyzer",
+            "an apply run",
+        ),
         # unused console passwords: the removal variable, unless the user is declared with console access
         (
             {"access_keys": {"findings": [found("console_access_unused", resource=USER)]}},
