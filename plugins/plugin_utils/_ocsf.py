@@ -8,8 +8,9 @@ Pure and typed: `events(report)` maps the report dict that _report.ReportBuilder
 imports, no I/O. docs/report.md ("OCSF export") describes the mapping; tests/ocsf/ holds the JSON schema of
 OCSF_VERSION that the tests validate every event against (scripts/ocsf_schema.py regenerates it).
 
-One event per failing or accepted finding, one per compliant (or, in apply mode, changed) account/control pair, and
-one per drifted pair whose drift no failing finding explains (a task would change something under --check).
+One event per failing or accepted finding (several findings of one control on one resource are one event), one per
+compliant (or, in apply mode, changed) account/control pair, and one per drifted pair whose drift no failing finding
+explains (a task would change something under --check).
 Failed, unreachable and skipped pairs were not evaluated: no event.
 """
 
@@ -163,12 +164,29 @@ def _account_id(account: Mapping) -> str | None:
     return None
 
 
+def _union_cis(lists: Iterable[Iterable[str]], order: list[str]) -> list[str]:
+    """Every CIS id of several findings once, in the control's order (benchmark versions oldest first)."""
+    rank = {ref: i for i, ref in enumerate(order)}
+    union = list(dict.fromkeys(ref for refs in lists for ref in refs))
+    return sorted(union, key=lambda ref: rank.get(ref, len(rank)))
+
+
 def _would_change(cell: Mapping) -> str:
-    fields = [f["field"] for change in cell["changes"] for f in change.get("fields") or []]
-    tasks = [change["task"] for change in cell["changes"]]
+    """What a check-mode task would do, in words: "would create", "would change: field, field", or the tasks."""
+    whole, fields = [], []
+    for change in cell["changes"]:
+        for field in change.get("fields") or []:
+            if field["field"] == "(resource)":
+                whole.append(f"would {field.get('action') or 'change'}")
+            else:
+                fields.append(field["field"])
+    words = list(dict.fromkeys(whole))
     if fields:
-        return "would change: " + ", ".join(dict.fromkeys(fields))
-    return "would change" + (f" ({', '.join(dict.fromkeys(tasks))})" if tasks else "")
+        words.append("would change: " + ", ".join(dict.fromkeys(fields)))
+    if words:
+        return "; ".join(words)
+    tasks = list(dict.fromkeys(change["task"] for change in cell["changes"]))
+    return "would change" + (f" ({', '.join(tasks)})" if tasks else "")
 
 
 class _Context:
@@ -290,33 +308,30 @@ def _cell_events(
         return [_event(**common, resource=account_root, cis=cell["cis"], deviation=False, message=message, code=status)]
     if status not in ("drift", "accepted"):
         return []  # failed, unreachable, skipped: nothing was evaluated
-    out = []
+    # One event per deviating resource: several findings of one control on one resource (a user's key both too old
+    # and unused) are one deviation, one finding_info.uid; the event carries every message and CIS id of them.
+    by_resource = {}
     for found in cell["findings"]:
-        if found["status"] not in ("fail", "accepted"):
-            continue
-        accepted = found["status"] == "accepted"
-        out.append(
-            _event(
-                **common,
-                resource=found["resource"] or account_root,
-                cis=found.get("cis") or cell["cis"],
-                deviation=True,
-                accepted=accepted,
-                message=found["message"],
-                code=found["status"],
-                exception=found.get("exception") if accepted else None,
-            )
-        )
+        if found["status"] in ("fail", "accepted"):
+            by_resource.setdefault(found["resource"] or account_root, []).append(found)
     if status == "drift" and not any(f["status"] == "fail" for f in cell["findings"]):
         # Drift no failing finding explains: a task would change the account (check mode), an account-level deviation.
+        would = {"status": "drift", "message": _would_change(cell), "cis": cell["cis"]}
+        by_resource.setdefault(account_root, []).append(would)
+    out = []
+    for resource, found in by_resource.items():
+        accepted = all(f["status"] == "accepted" for f in found)
+        code = "accepted" if accepted else ("fail" if any(f["status"] == "fail" for f in found) else "drift")
         out.append(
             _event(
                 **common,
-                resource=account_root,
-                cis=cell["cis"],
+                resource=resource,
+                cis=_union_cis([f.get("cis") or cell["cis"] for f in found], cell["cis"]),
                 deviation=True,
-                message=_would_change(cell),
-                code="drift",
+                accepted=accepted,
+                message="; ".join(dict.fromkeys(f["message"] for f in found)),
+                code=code,
+                exception=found[0].get("exception") if accepted else None,
             )
         )
     return out

@@ -159,6 +159,17 @@ def test_statuses_and_severity(cid, status_code, status, compliance, severity):
     assert (event["severity_id"], event["severity"]) == severity
 
 
+def test_a_would_change_says_what_it_would_do():
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_host("prod", account_id=PROD)
+    group = {"changed": True, "diff": {"before": None, "after": {"group_name": "admins"}}}
+    builder.add_event("prod", "group", "changed", group, tags=("admin_group",), check_mode=True)
+    builder.add_event("prod", "users", "changed", {"changed": True}, tags=("iam_users",), check_mode=True)
+    events = by_control(_ocsf.events(builder.build(run_id="r", started=STARTED, finished=FINISHED, mode="check")))
+    assert events["admin_group"][0]["message"] == "would create"
+    assert events["iam_users"][0]["message"] == "would change (users)"
+
+
 def test_a_changed_pair_of_an_apply_run_is_compliant():
     policy = by_control(_ocsf.events(build(mode="apply")))["password_policy"]
     assert len(policy) == 1
@@ -187,6 +198,58 @@ def test_accepted_findings_are_suppressed_with_the_exception():
     users = by_control(_ocsf.events(report))["user_mfa"]
     assert [e["status"] for e in users] == ["Suppressed", "Suppressed"]
     assert {e["unmapped"]["report_status"] for e in users} == {"accepted"}
+
+
+def keys_report(exceptions=None, changed=False):
+    """access_key_rotation: bob's key too old and unused (two findings, one resource), erin's key too old."""
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_host("prod", account_id=PROD)
+    keys = [
+        finding("access_key_rotation", "fail", BOB, "key 1 of bob is 200 days old", check="rotation"),
+        finding("access_key_rotation", "fail", BOB, "key 1 of bob was never used", check="unused"),
+        finding("access_key_rotation", "fail", BOB, "key 1 of bob was never used", check="unused"),
+        finding("access_key_rotation", "fail", ERIN, "key 1 of erin is 100 days old", check="rotation"),
+    ]
+    status = "changed" if changed else "ok"
+    builder.add_event("prod", "keys", status, {"findings": keys}, tags=("access_key_rotation",), check_mode=True)
+    if exceptions is not None:
+        account = AccountContext(PROD, "Prod", "Root/Workloads/Prod")
+        builder.add_assessment(
+            "prod", Assessment(PROD, exceptions={**exceptions.to_dict(), "account": account.to_dict()})
+        )
+    return builder.build(run_id="r", started=STARTED, finished=FINISHED, mode="check")
+
+
+def test_findings_of_one_resource_are_one_event():
+    bob, erin = _ocsf.events(keys_report())
+    assert (bob["resources"][0]["uid"], erin["resources"][0]["uid"]) == (BOB, ERIN)
+    assert bob["finding_info"]["uid"] == _ocsf.finding_uid(PROD, "access_key_rotation", BOB)
+    assert bob["message"] == "key 1 of bob is 200 days old; key 1 of bob was never used"
+    # both checks' CIS ids, in the control's order (versions oldest first)
+    rotation, unused = cis_ids("access_key_rotation", "rotation"), cis_ids("access_key_rotation", "unused")
+    order = cis_ids("access_key_rotation")
+    assert bob["compliance"]["requirements"] == sorted(set(rotation + unused), key=order.index)
+    assert erin["compliance"]["requirements"] == rotation
+    assert validator().is_valid(bob)
+
+
+def test_an_accepted_resource_is_one_suppressed_event_unless_something_else_deviates_there():
+    # an exception names bob's ARN: it covers both of bob's findings, and bob's one event is suppressed
+    report = keys_report(exceptions=exceptions_file({"control": "access_key_rotation", "resource": BOB}))
+    bob, erin = _ocsf.events(report)
+    assert (bob["status"], bob["status_code"], erin["status"]) == ("Suppressed", "accepted", "New")
+    # a would-change beside an accepted finding on the same resource: one event, a deviation to act on
+    builder = _report.ReportBuilder(CTRLS)
+    builder.add_host("prod", account_id=PROD)
+    builder.add_event(
+        "prod", "mfa", "changed", {"findings": [finding("root_mfa", "fail")]}, tags=("root_mfa",), check_mode=True
+    )
+    account = AccountContext(PROD, "Prod", "Root/Workloads/Prod")
+    exceptions = exceptions_file({"control": "root_mfa"})
+    builder.add_assessment("prod", Assessment(PROD, exceptions={**exceptions.to_dict(), "account": account.to_dict()}))
+    (event,) = _ocsf.events(builder.build(run_id="r", started=STARTED, finished=FINISHED, mode="check"))
+    assert (event["status"], event["status_code"], event["unmapped"]["report_status"]) == ("New", "drift", "drift")
+    assert event["resources"][0]["uid"] == ROOT_ARN and "would change" in event["message"]
 
 
 def test_finding_uid_depends_on_account_control_and_resource_only():
