@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: report
 type: aggregate
-short_description: Write the baseline compliance and drift report (JSON, Markdown, HTML, JUnit)
+short_description: Write the baseline compliance and drift report (JSON, Markdown, HTML, JUnit, OCSF)
 version_added: 0.1.0
 description:
   - Collects, for every account (inventory host) and every baseline control, one status of a run of the
@@ -55,9 +55,12 @@ options:
   formats:
     description:
       - Which report files to write.
+      - V(ocsf) (not written unless listed) also writes the findings as OCSF 1.8.0 Compliance Finding events
+        (class_uid 2003), one JSON object per line, to C(accountguard-report-<run id>.ocsf.jsonl); see the OCSF
+        export in C(docs/report.md). For example C(ACCOUNTGUARD_REPORT_FORMATS=json,markdown,html,junit,ocsf).
     type: list
     elements: str
-    choices: [json, markdown, html, junit]
+    choices: [json, markdown, html, junit, ocsf]
     default: [json, markdown, html, junit]
     env:
       - name: ACCOUNTGUARD_REPORT_FORMATS

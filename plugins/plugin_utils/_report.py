@@ -24,6 +24,7 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     task_drifts,
 )
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
+from ansible_collections.accountguard.aws.plugins.plugin_utils._ocsf import render_ocsf
 
 SCHEMA_VERSION = "1.2"
 
@@ -1371,4 +1372,6 @@ RENDERERS = {
     "markdown": ("md", render_markdown),
     "html": ("html", render_html),
     "junit": ("xml", render_junit),
+    # opt-in (not in the callback's default formats): OCSF Compliance Finding events as JSON Lines, see _ocsf.py
+    "ocsf": ("ocsf.jsonl", render_ocsf),
 }

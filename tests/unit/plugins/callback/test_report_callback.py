@@ -481,3 +481,39 @@ def test_a_failing_gate_keeps_its_lists_and_is_the_accounts_error(make_callback)
     prod = json.loads(Path(callback.written["json"]).read_text())["accounts"][0]
     assert len(prod["drift"]) == 2 and prod["manual"]
     assert "baseline_fail_on_drift" in prod["errors"][0]["message"]
+
+
+# -- the OCSF export (docs/report.md, "OCSF export") --------------------------------------------------------------
+def test_the_ocsf_export_is_written_only_when_listed(make_callback, tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    default = make_callback()
+    drifted_run(default)
+    assert "ocsf" not in default.written and not list(out.glob("*.ocsf.jsonl"))
+
+    monkeypatch.setenv("ACCOUNTGUARD_REPORT_FORMATS", "json,ocsf")
+    callback = report_callback.CallbackModule()
+    callback._load_name = LOAD_NAME
+    callback.set_options(direct={"report_dir": str(out)})
+    assert callback.get_option("formats") == ["json", "ocsf"]
+    callback._started = default._started.replace(year=default._started.year + 1)
+    drifted_run(callback)
+    path = Path(callback.written["ocsf"])
+    assert path.name == f"accountguard-report-{callback._started:%Y%m%dT%H%M%SZ}.ocsf.jsonl"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    report = json.loads(Path(callback.written["json"]).read_text())
+    # prod: the password policy would change, root MFA fails; dev: the password policy is compliant (the failed
+    # and skipped controls were not evaluated)
+    assert sorted((e["cloud"]["account"]["uid"], e["compliance"]["control"], e["status"]) for e in events) == [
+        ("111111111111", "password_policy", "New"),
+        ("111111111111", "root_mfa", "New"),
+        ("222222222222", "password_policy", "Resolved"),
+    ]
+    assert {e["metadata"]["correlation_uid"] for e in events} == {report["run"]["id"]}
+    assert {e["metadata"]["product"].get("version") for e in events} == {report["generator"]["version"]}
+    # latest follows this run: its OCSF file too, and the formats it did not write are gone
+    assert (out / "accountguard-report-latest.ocsf.jsonl").read_text() == path.read_text()
+    assert sorted(p.name for p in out.glob("accountguard-report-latest.*")) == [
+        "accountguard-report-latest.json",
+        "accountguard-report-latest.ocsf.jsonl",
+    ]
