@@ -92,6 +92,7 @@ from ansible.release import __version__ as ansible_version
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import changes_since, read_reports
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
     RENDERERS,
     ReportBuilder,
@@ -244,7 +245,6 @@ class CallbackModule(CallbackBase):
         os.makedirs(directory, mode=0o750, exist_ok=True)
         formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
         run_id = self._unique_run_id(directory, self._started.strftime("%Y%m%dT%H%M%SZ"), formats)
-        stem = f"accountguard-report-{run_id}"
         report = self._builder.build(
             run_id=run_id,
             started=_iso(self._started),
@@ -257,9 +257,21 @@ class CallbackModule(CallbackBase):
                 "version": _collection_version(),
                 "ansible_core": ansible_version,
             },
+            inventory=_inventory_sources(),
+            limit=context.CLIARGS.get("subset") or None,
         )
+        # What changed since the last run of the same inventory (docs/report.md, plugin_utils/_history.py).
+        report["changes_since"] = changes_since(report, read_reports(directory))
+        return self.write_report(report, directory, formats)
+
+    def write_report(self, report: dict, directory: str, formats, latest: bool | None = None) -> dict:
+        """Write `report` in `formats` (and the latest copies unless `latest` is false; None: the write_latest
+        option) into `directory`: every file a run writes. The merge_reports action writes a merged report
+        through this too, so it gets every file and export a run gets."""
+        os.makedirs(directory, mode=0o750, exist_ok=True)
+        stem = f"accountguard-report-{report['run']['id']}"
         written = {}
-        latest = bool(self.get_option("write_latest"))
+        latest = bool(self.get_option("write_latest")) if latest is None else bool(latest)
         # Render HTML first so the Markdown summary can point at it.
         for fmt in sorted(formats, key=lambda f: f != "html"):
             ext, render = RENDERERS[fmt]
@@ -294,6 +306,14 @@ class CallbackModule(CallbackBase):
                     pass
             n += 1
             run_id = f"{started}-{n}"
+
+
+def _inventory_sources() -> list:
+    """The run's inventory sources as ansible-playbook resolved them (absolute paths; a host list as given)."""
+    sources = context.CLIARGS.get("inventory") or ()
+    if isinstance(sources, str):
+        sources = [sources]
+    return [to_text(s) if "," in to_text(s) else os.path.abspath(to_text(s)) for s in sources]
 
 
 def _literal_fields(source) -> dict:
