@@ -481,3 +481,30 @@ def test_a_failing_gate_keeps_its_lists_and_is_the_accounts_error(make_callback)
     prod = json.loads(Path(callback.written["json"]).read_text())["accounts"][0]
     assert len(prod["drift"]) == 2 and prod["manual"]
     assert "baseline_fail_on_drift" in prod["errors"][0]["message"]
+
+
+def test_the_second_run_of_an_inventory_compares_itself_with_the_first(make_callback, cli, tmp_path):
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset=None)
+    drifted_run(make_callback())
+    first = json.loads((tmp_path / "reports" / "accountguard-report-latest.json").read_text())
+    assert first["run"]["inventory"] == ["/srv/inv/organizations.yml"] and first["run"]["limit"] is None
+    assert first["changes_since"] is None  # nothing earlier in the directory
+
+    # a run of another --limit is not this inventory's previous run
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset="prod")
+    drifted_run(make_callback())
+    limited = json.loads((tmp_path / "reports" / "accountguard-report-latest.json").read_text())
+    assert limited["run"]["limit"] == "prod" and limited["changes_since"] is None
+
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset=None)
+    callback = make_callback()
+    callback.v2_runner_on_ok(FakeResult(PROD, FakeTask("Password policy", ["password_policy"]), {"changed": False}))
+    callback.v2_playbook_on_stats(None)
+    second = json.loads(Path(callback.written["json"]).read_text())
+    changes = second["changes_since"]
+    assert changes["previous"]["id"] == first["run"]["id"]
+    resolved = [(p["host"], p["control"]) for p in changes["pairs"] if p["change"] == "resolved"]
+    assert resolved == [("prod", "password_policy")]
+    assert [p["drifted_pairs"] for p in changes["trend"]] == [first["summary"]["drifted_pairs"], 0]
+    assert "Changes since the last run" in Path(callback.written["html"]).read_text()
+    assert f"Since run `{first['run']['id']}`: 0 new, 1 resolved" in Path(callback.written["markdown"]).read_text()
