@@ -261,7 +261,10 @@ class CallbackModule(CallbackBase):
             limit=context.CLIARGS.get("subset") or None,
         )
         # What changed since the last run of the same inventory (docs/report.md, plugin_utils/_history.py).
-        report["changes_since"] = changes_since(report, read_reports(directory))
+        try:
+            report["changes_since"] = changes_since(report, read_reports(directory))
+        except Exception as exc:  # a damaged earlier report must not cost this run its own report
+            self._display.warning(f"accountguard.aws.report: not compared with the last run: {to_text(exc)}")
         return self.write_report(report, directory, formats)
 
     def write_report(self, report: dict, directory: str, formats, latest: bool | None = None) -> dict:

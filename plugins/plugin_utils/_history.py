@@ -178,7 +178,12 @@ def read_reports(directory: str) -> list[dict]:
                 data = json.load(fh)
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and isinstance(data.get("run"), dict) and isinstance(data.get("accounts"), list):
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("run"), dict)
+            and isinstance(data.get("accounts"), list)
+            and isinstance(data.get("summary"), dict)
+        ):
             out.append(data)
     return out
 

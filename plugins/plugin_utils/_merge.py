@@ -118,8 +118,8 @@ def merge_reports(reports: Sequence[dict], *, run_id: str, generator: dict | Non
         raise MergeError("no report to merge")
     first = unique[0]
     for report in unique:
-        major = str(report.get("schema_version", "")).split(".")[0]
-        if major != SCHEMA_VERSION.split(".")[0]:
+        major = str(report.get("schema_version", "")).partition(".")[0]
+        if major != SCHEMA_VERSION.partition(".")[0]:
             version = report.get("schema_version")
             raise MergeError(f"{_label(report)} has schema version {version}, not {SCHEMA_VERSION}")
     modes = {r["run"]["mode"] for r in unique}
