@@ -14,7 +14,12 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import callback_loader
 
-from ansible_collections.accountguard.aws.plugins.plugin_utils._history import changes_since, read_reports
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import (
+    HISTORY_LENGTH,
+    changes_since,
+    read_reports,
+    same_inventory,
+)
 from ansible_collections.accountguard.aws.plugins.plugin_utils._merge import MergeError, merge_reports
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import RENDERERS
 
@@ -87,7 +92,13 @@ class ActionModule(ActionBase):
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
         merged["run"]["id"] = writer._unique_run_id(dest, f"{stamp}-merged", formats)
         # The merge's own history: earlier merges (and unsliced runs) of the same inventory, never its slices.
-        history = [r for r in read_reports(dest) if r["run"].get("id") not in inputs]
+        history = read_reports(
+            dest,
+            matching=lambda other: (
+                other["run"].get("id") not in inputs | {merged["run"]["id"]} and same_inventory(merged, other)
+            ),
+            enough=HISTORY_LENGTH,
+        )
         merged["changes_since"] = changes_since(merged, history)
         result["files"] = writer.write_report(merged, dest, formats, args["write_latest"])
         result["run_id"] = merged["run"]["id"]

@@ -92,7 +92,7 @@ from ansible.release import __version__ as ansible_version
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment
-from ansible_collections.accountguard.aws.plugins.plugin_utils._history import changes_since, read_reports
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import changes_since, history_of
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
     RENDERERS,
     ReportBuilder,
@@ -262,7 +262,7 @@ class CallbackModule(CallbackBase):
         )
         # What changed since the last run of the same inventory (docs/report.md, plugin_utils/_history.py).
         try:
-            report["changes_since"] = changes_since(report, read_reports(directory))
+            report["changes_since"] = changes_since(report, history_of(report, directory))
         except Exception as exc:  # a damaged earlier report must not cost this run its own report
             self._display.warning(f"accountguard.aws.report: not compared with the last run: {to_text(exc)}")
         return self.write_report(report, directory, formats)

@@ -162,30 +162,48 @@ def changes_since(report: dict, history: Iterable[dict], length: int = HISTORY_L
     }
 
 
-def read_reports(directory: str) -> list[dict]:
-    """Every JSON report in `directory` (``accountguard-report-<run id>.json``, not the ``latest`` copy); files
-    that are not a readable report document (a run still writing, a foreign file) are left out."""
+MAX_FILES = 200  # report files read at most, newest first: a years-long history costs a run no more than this
+
+
+def read_reports(
+    directory: str, matching: Callable[[dict], bool] | None = None, enough: int | None = None, max_files=MAX_FILES
+) -> list[dict]:
+    """The JSON reports in `directory` (``accountguard-report-<run id>.json``, not the ``latest`` copy), newest
+    file name first: those `matching` accepts, until `enough` of them or `max_files` files were read. Files that
+    are not a readable report document (a run still writing, a foreign file) are left out."""
     out = []
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(os.listdir(directory), reverse=True)
     except OSError:
         return out
-    for name in names:
-        if not (name.startswith(_PREFIX) and name.endswith(".json")) or name == _LATEST:
-            continue
+    names = [n for n in names if n.startswith(_PREFIX) and n.endswith(".json") and n != _LATEST]
+    for name in names[:max_files]:
         try:
             with open(os.path.join(directory, name), encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError):
             continue
-        if (
+        if not (
             isinstance(data, dict)
             and isinstance(data.get("run"), dict)
             and isinstance(data.get("accounts"), list)
             and isinstance(data.get("summary"), dict)
         ):
+            continue
+        if matching is None or matching(data):
             out.append(data)
+            if enough is not None and len(out) >= enough:
+                break
     return out
+
+
+def history_of(report: dict, directory: str) -> list[dict]:
+    """The earlier reports of `report`'s inventory in `directory` that changes_since() needs (the newest few)."""
+    return read_reports(
+        directory,
+        matching=lambda other: other["run"].get("id") != report["run"]["id"] and same_inventory(report, other),
+        enough=HISTORY_LENGTH,
+    )
 
 
 # -- renderers (called by _report's Markdown and HTML renderers) ------------------------------------------------

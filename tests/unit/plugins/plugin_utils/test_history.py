@@ -194,6 +194,20 @@ def test_read_reports_skips_what_is_not_a_report(tmp_path):
     assert _history.read_reports(str(tmp_path / "missing")) == []
 
 
+def test_the_history_read_is_bounded_newest_first(tmp_path):
+    for day in range(1, 10):
+        (tmp_path / f"accountguard-report-2026120{day}T000000Z.json").write_text(json.dumps(run(f"r{day}", {})))
+    other = run("r9", {}, inventory=["/srv/other.yml"])
+    (tmp_path / "accountguard-report-20261209T000001Z.json").write_text(json.dumps(other))
+    current = run("r9", {})
+    current["run"]["id"] = "20261209T120000Z"
+    found = _history.history_of(current, str(tmp_path))
+    assert [r["run"]["id"] for r in found] == ["r9", "r8", "r7", "r6", "r5", "r4", "r3", "r2", "r1"]
+    few = _history.read_reports(str(tmp_path), matching=lambda r: r["run"]["inventory"] == INVENTORY, enough=2)
+    assert [r["run"]["id"] for r in few] == ["r9", "r8"]
+    assert [r["run"]["id"] for r in _history.read_reports(str(tmp_path), max_files=3)] == ["r9", "r9", "r8"]
+
+
 def svg_points(text: str) -> list[tuple[str, int]]:
     svg = re.search(r"<svg .*?</svg>", text, re.DOTALL).group(0)
     root = ET.fromstring(svg)  # well-formed XML
