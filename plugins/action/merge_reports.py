@@ -64,6 +64,8 @@ class ActionModule(ActionBase):
         del tmp  # nothing runs on a target
         _validation, args = self.validate_argument_spec(ARGUMENT_SPEC)
         writer = callback_loader.get(_CALLBACK)
+        if writer is None:
+            return {**result, "failed": True, "changed": False, "msg": f"the {_CALLBACK} callback cannot be loaded"}
         writer.set_options()
         dest = args["dest"] or os.path.join(writer.get_option("report_dir"), "merged")
         formats = [f for f in RENDERERS if f in (args["formats"] or writer.get_option("formats") or [])]
