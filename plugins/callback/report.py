@@ -35,6 +35,10 @@ description:
   - Writes a report for every run of the C(accountguard.aws.baseline) role, also when every host failed before
     any control, and for any other run in which a task carried a control-id tag; other playbooks leave no
     reports behind.
+  - Each report compares itself with the previous report of the same inventory in O(report_dir) (same mode,
+    same inventory sources and C(--limit), at least one account in common) and lists per account and control
+    what is new, resolved, still failing and newly accepted, with a trend of drifted pairs over the last runs
+    (C(changes_since); C(docs/report.md)). M(accountguard.aws.merge_reports) merges the reports of a sliced run.
   - Works beside any stdout callback; it prints nothing to stdout.
   - The JSON schema is documented in C(docs/report-schema.json) of the collection; see C(docs/report.md).
 requirements:

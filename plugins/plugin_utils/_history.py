@@ -61,9 +61,11 @@ def same_inventory(report: dict, other: dict) -> bool:
     return bool({account_key(a) for a in report["accounts"]} & {account_key(a) for a in other["accounts"]})
 
 
-def _order(report: dict) -> tuple[str, str]:
+def _order(report: dict) -> tuple[str, int, str]:
+    """Start time, then the id: runs of one second are X, X-2, ... X-10 (shorter first, then by text)."""
     run = report["run"]
-    return str(run.get("started") or ""), str(run.get("id") or "")
+    run_id = str(run.get("id") or "")
+    return str(run.get("started") or ""), len(run_id), run_id
 
 
 def earlier_runs(report: dict, history: Iterable[dict]) -> list[dict]:

@@ -250,3 +250,11 @@ def test_reports_with_changes_validate_against_the_schema():
     second["changes_since"] = _history.changes_since(second, [first])
     for report in (first, second):
         jsonschema.validate(json.loads(_report.render_json(report)), schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_runs_of_one_second_keep_their_order():
+    runs = [run("r1", {}) for _ in range(11)]
+    for n, report in enumerate(runs, 1):
+        report["run"]["id"] = "20261205T000000Z" if n == 1 else f"20261205T000000Z-{n}"
+    current = runs.pop()
+    assert _history.changes_since(current, runs)["previous"]["id"] == "20261205T000000Z-10"
