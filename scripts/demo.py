@@ -7,7 +7,8 @@
 3. `ansible-playbook playbooks/baseline.yml`: applies the baseline, and removes the member accounts' root
    credentials through sts:AssumeRoot (baseline_root_remove_credentials in the demo inventory);
 4. `ansible-playbook playbooks/baseline.yml --check`: no drift left that a playbook can fix; only the
-   management account's root (out of sts:AssumeRoot's reach) still needs a person;
+   management account's root (out of sts:AssumeRoot's reach) still needs a person; what changed since the
+   first check (resolved, still failing, new), from that run's report;
 5. a short summary per account (the management account included), read back from the emulator; the emulator
    is always stopped.
 
@@ -155,6 +156,24 @@ def print_drift_report() -> None:
     print(f"HTML report: {pages[-1]}")
 
 
+def print_changes_since() -> None:
+    """What the last check changed since the first one (the report's changes_since, docs/report.md)."""
+    latest = REPORTS_DIR / "accountguard-report-latest.json"
+    changes = json.loads(latest.read_text()).get("changes_since") if latest.exists() else None
+    if not changes:
+        return
+    banner(f"Changes since the first check (run {changes['previous']['id']})")
+    counts = changes["counts"]
+    kinds = ("new", "resolved", "still_failing", "newly_accepted")
+    print(", ".join(f"{counts[kind]} {kind.replace('_', ' ')}" for kind in kinds))
+    for pair in changes["pairs"]:
+        if pair["change"] != "still_failing":
+            where = f"{pair['host']:<10} {pair['control']:<22}"
+            print(f"  {pair['change']:<15} {where} {pair['before']} -> {pair['after']}")
+    trend = " -> ".join(str(p["drifted_pairs"]) for p in changes["trend"])
+    print(f"drifted pairs: {trend} (the HTML page draws it)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The baseline against a local, emulated AWS Organization.")
     parser.add_argument("--inventory", type=Path, default=INVENTORY, help="default: %(default)s")
@@ -199,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             ("apply", run_baseline("2/3 Apply the baseline", inventory, env)),
             ("check again", run_baseline("3/3 Check again (expect no drift)", inventory, env, "--check")),
         ]
+        print_changes_since()
         print_summary(accounts, names, runs, emu, management)
 
     problems = run_problems(accounts, runs)

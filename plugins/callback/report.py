@@ -35,6 +35,10 @@ description:
   - Writes a report for every run of the C(accountguard.aws.baseline) role, also when every host failed before
     any control, and for any other run in which a task carried a control-id tag; other playbooks leave no
     reports behind.
+  - Each report compares itself with the previous report of the same inventory in O(report_dir) (same mode,
+    same inventory sources and C(--limit), at least one account in common) and lists per account and control
+    what is new, resolved, still failing and newly accepted, with a trend of drifted pairs over the last runs
+    (C(changes_since); C(docs/report.md)). M(accountguard.aws.merge_reports) merges the reports of a sliced run.
   - Works beside any stdout callback; it prints nothing to stdout.
   - The JSON schema is documented in C(docs/report-schema.json) of the collection; see C(docs/report.md).
 requirements:
@@ -95,6 +99,7 @@ from ansible.release import __version__ as ansible_version
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, cis_ids
 from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import Assessment
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import changes_since, history_of
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
     NO_MANAGEMENT_HOST,
     RENDERERS,
@@ -251,7 +256,6 @@ class CallbackModule(CallbackBase):
         os.makedirs(directory, mode=0o750, exist_ok=True)
         formats = [f for f in RENDERERS if f in (self.get_option("formats") or [])]
         run_id = self._unique_run_id(directory, self._started.strftime("%Y%m%dT%H%M%SZ"), formats)
-        stem = f"accountguard-report-{run_id}"
         report = self._builder.build(
             run_id=run_id,
             started=_iso(self._started),
@@ -264,9 +268,24 @@ class CallbackModule(CallbackBase):
                 "version": _collection_version(),
                 "ansible_core": ansible_version,
             },
+            inventory=_inventory_sources(),
+            limit=context.CLIARGS.get("subset") or None,
         )
+        # What changed since the last run of the same inventory (docs/report.md, plugin_utils/_history.py).
+        try:
+            report["changes_since"] = changes_since(report, history_of(report, directory))
+        except Exception as exc:  # a damaged earlier report must not cost this run its own report
+            self._display.warning(f"accountguard.aws.report: not compared with the last run: {to_text(exc)}")
+        return self.write_report(report, directory, formats)
+
+    def write_report(self, report: dict, directory: str, formats, latest: bool | None = None) -> dict:
+        """Write `report` in `formats` (and the latest copies unless `latest` is false; None: the write_latest
+        option) into `directory`: every file a run writes. The merge_reports action writes a merged report
+        through this too, so it gets every file and export a run gets."""
+        os.makedirs(directory, mode=0o750, exist_ok=True)
+        stem = f"accountguard-report-{report['run']['id']}"
         written = {}
-        latest = bool(self.get_option("write_latest"))
+        latest = bool(self.get_option("write_latest")) if latest is None else bool(latest)
         # Render HTML first so the Markdown summary can point at it.
         for fmt in sorted(formats, key=lambda f: f != "html"):
             ext, render = RENDERERS[fmt]
@@ -301,6 +320,14 @@ class CallbackModule(CallbackBase):
                     pass
             n += 1
             run_id = f"{started}-{n}"
+
+
+def _inventory_sources() -> list:
+    """The run's inventory sources as ansible-playbook resolved them (absolute paths; a host list as given)."""
+    sources = context.CLIARGS.get("inventory") or ()
+    if isinstance(sources, str):
+        sources = [sources]
+    return [to_text(s) if "," in to_text(s) else os.path.abspath(to_text(s)) for s in sources]
 
 
 def _literal_fields(source) -> dict:

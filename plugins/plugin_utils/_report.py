@@ -24,9 +24,18 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     task_drifts,
 )
 from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import (
+    html_section as history_html,
+)
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import (
+    markdown_section as history_markdown,
+)
+from ansible_collections.accountguard.aws.plugins.plugin_utils._history import (
+    markdown_summary as history_summary,
+)
 from ansible_collections.accountguard.aws.plugins.plugin_utils._ocsf import render_ocsf
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 COMPLIANT = "compliant"
 DRIFT = "drift"
@@ -447,12 +456,20 @@ class ReportBuilder:
 
     # -- model --------------------------------------------------------------------------------------------------
     def build(
-        self, *, run_id: str, started: str, finished: str, mode: str, diff: bool = False, playbooks=(), generator=None
+        self,
+        *,
+        run_id: str,
+        started: str,
+        finished: str,
+        mode: str,
+        diff: bool = False,
+        playbooks=(),
+        generator=None,
+        inventory=(),
+        limit: str | None = None,
     ) -> dict:
         accounts = []
-        totals = {status: 0 for status in STATUS_ORDER}
         unchecked = self.organization_controls_unchecked()
-        not_applicable = 0
         usage = _ExceptionUsage()
         for host in sorted(self.hosts, key=lambda h: (self.hosts[h]["account_id"] or "", h)):
             entry = self.hosts[host]
@@ -477,10 +494,6 @@ class ReportBuilder:
                         reason = "skipped: " + cell["skipped"][0]
                         if cid in unchecked:
                             reason += f"; {NO_MANAGEMENT_HOST}"
-                totals[status] += 1
-                if status == SKIPPED and cell["skipped"] and cid in ORGANIZATION_CONTROLS and cid not in unchecked:
-                    # Checked on the Organization's management host (or no Organization): nothing is missing.
-                    not_applicable += 1
                 accepted = [f["exception"] for f in findings if f["status"] == ACCEPTED]
                 controls[cid] = {
                     "status": status,
@@ -511,22 +524,7 @@ class ReportBuilder:
                     "controls": controls,
                 }
             )
-        problem_pairs = sum(totals[s] for s in PROBLEM_STATUSES)
-        summary = {
-            "accounts": len(accounts),
-            "controls": len(self.controls),
-            "by_status": totals,
-            "drifted_pairs": totals[DRIFT],
-            "accepted_pairs": totals[ACCEPTED],
-            "failed_pairs": totals[FAILED],
-            "problem_pairs": problem_pairs,
-            "accounts_by_status": {s: sum(1 for a in accounts if a["status"] == s) for s in STATUS_ORDER},
-            # True when nothing that ran drifted, failed or was unreachable; `complete` says whether every
-            # control of every account ran (a --tags run is compliant for what it checked, not complete).
-            "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
-            # A once-per-Organization control skipped on the other hosts does not make a run incomplete.
-            "complete": totals[SKIPPED] - not_applicable == 0,
-        }
+        summary = summarize(accounts, len(self.controls))
         return {
             "schema_version": SCHEMA_VERSION,
             "generator": generator or {"name": "accountguard.aws.report"},
@@ -538,11 +536,53 @@ class ReportBuilder:
                 "diff": bool(diff),
                 "playbooks": list(playbooks),
                 "exceptions": usage.report(self.selected),
+                # (1.3) what "the same inventory" means for changes_since (_history) and the merge (_merge)
+                "inventory": list(inventory),
+                "limit": limit or None,
             },
             "controls": [{"id": cid, **c} for cid, c in self.controls.items()],
             "summary": summary,
+            # (1.3) filled in by the caller against the report directory's history (_history.changes_since)
+            "changes_since": None,
             "accounts": accounts,
         }
+
+
+def summarize(accounts: list, controls: int) -> dict:
+    """The report's summary, from its accounts (each with `status` and `controls`): also recomputes a merge's."""
+    totals = {status: 0 for status in STATUS_ORDER}
+    for account in accounts:
+        for cell in account["controls"].values():
+            totals[cell["status"]] += 1
+    # A once-per-Organization control skipped on the other hosts, because it was checked on the Organization's
+    # management host (in this run or, for a merge, in another slice) or there is no Organization, does not make
+    # a run incomplete; skipped everywhere for want of a management host, it does.
+    not_applicable = 0
+    for cid in ORGANIZATION_CONTROLS:
+        cells = [a["controls"][cid] for a in accounts if cid in a["controls"]]
+        checked = any(cell["status"] != SKIPPED for cell in cells)
+        not_applicable += sum(
+            1
+            for cell in cells
+            if cell["status"] == SKIPPED
+            and (cell.get("reason") or "").startswith("skipped: ")
+            and (checked or NO_MANAGEMENT_HOST not in cell["reason"])
+        )
+    problem_pairs = sum(totals[s] for s in PROBLEM_STATUSES)
+    return {
+        "accounts": len(accounts),
+        "controls": controls,
+        "by_status": totals,
+        "drifted_pairs": totals[DRIFT],
+        "accepted_pairs": totals[ACCEPTED],
+        "failed_pairs": totals[FAILED],
+        "problem_pairs": problem_pairs,
+        "accounts_by_status": {s: sum(1 for a in accounts if a["status"] == s) for s in STATUS_ORDER},
+        # True when nothing that ran drifted, failed or was unreachable; `complete` says whether every
+        # control of every account ran (a --tags run is compliant for what it checked, not complete).
+        "compliant": problem_pairs == 0 and totals[UNREACHABLE] == 0,
+        "complete": totals[SKIPPED] - not_applicable == 0,
+    }
 
 
 # -- accepted exceptions ----------------------------------------------------------------------------------------
@@ -891,6 +931,7 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
         if summary["accounts"]
         else "No account was checked."
     )
+    out.extend(history_summary(report))
     out.append("")
     if report["accounts"]:
         ids = [c["id"] for c in report["controls"]]
@@ -906,6 +947,7 @@ def render_markdown(report: dict, html_path: str | None = None) -> str:
             "\U0001f50c unreachable, \u2796 skipped / not run."
         )
         out.append("")
+    out.extend(history_markdown(report, _md))
     lapsed = exception_lines(report)
     if lapsed:
         out.extend(["## Accepted exceptions file", ""])
@@ -1004,6 +1046,8 @@ ul.findings li.fail{color:#8a1c1c}
 .todo{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:4px 16px;margin:8px 0}
 .todo h3{font-size:14px;margin:8px 0}
 footer{padding:8px 24px 24px;color:#57606a;font-size:12px}
+.changes figure{margin:8px 0}.changes svg{background:#fff;border:1px solid #d0d7de;border-radius:6px}
+.ch-new{border-color:var(--drift)}.ch-resolved{border-color:var(--ok)}.ch-newly_accepted{border-color:var(--accepted)}
 """
 
 
@@ -1257,6 +1301,7 @@ def render_html(report: dict, families=None) -> str:
         f'<span class="chip">{summary["accounts"]} account(s) &times; {summary["controls"]} controls</span>'
         + "".join(f'<span class="chip">{counts[s]} {_h(s)}</span>' for s in reversed(STATUS_ORDER) if counts[s])
         + "</div>",
+        history_html(report),
     ]
     if report["accounts"]:
         out.append(_html_legend())

@@ -517,3 +517,46 @@ def test_the_ocsf_export_is_written_only_when_listed(make_callback, tmp_path, mo
         "accountguard-report-latest.json",
         "accountguard-report-latest.ocsf.jsonl",
     ]
+
+
+def test_the_second_run_of_an_inventory_compares_itself_with_the_first(make_callback, cli, tmp_path):
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset=None)
+    drifted_run(make_callback())
+    first = json.loads((tmp_path / "reports" / "accountguard-report-latest.json").read_text())
+    assert first["run"]["inventory"] == ["/srv/inv/organizations.yml"] and first["run"]["limit"] is None
+    assert first["changes_since"] is None  # nothing earlier in the directory
+
+    # a run of another --limit is not this inventory's previous run
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset="prod")
+    drifted_run(make_callback())
+    limited = json.loads((tmp_path / "reports" / "accountguard-report-latest.json").read_text())
+    assert limited["run"]["limit"] == "prod" and limited["changes_since"] is None
+
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset=None)
+    callback = make_callback()
+    callback.v2_runner_on_ok(FakeResult(PROD, FakeTask("Password policy", ["password_policy"]), {"changed": False}))
+    callback.v2_playbook_on_stats(None)
+    second = json.loads(Path(callback.written["json"]).read_text())
+    changes = second["changes_since"]
+    assert changes["previous"]["id"] == first["run"]["id"]
+    resolved = [(p["host"], p["control"]) for p in changes["pairs"] if p["change"] == "resolved"]
+    assert resolved == [("prod", "password_policy")]
+    assert [p["drifted_pairs"] for p in changes["trend"]] == [first["summary"]["drifted_pairs"], 0]
+    assert "Changes since the last run" in Path(callback.written["html"]).read_text()
+    assert f"Since run `{first['run']['id']}`: 0 new, 1 resolved" in Path(callback.written["markdown"]).read_text()
+
+
+def test_a_damaged_earlier_report_costs_the_run_no_report(make_callback, cli, tmp_path, capsys):
+    cli(check=True, diff=True, inventory=("/srv/inv/organizations.yml",), subset=None)
+    drifted_run(make_callback())
+    earlier = tmp_path / "reports" / "accountguard-report-latest.json"
+    damaged = json.loads(earlier.read_text())
+    del damaged["accounts"][0]["controls"]  # same inventory, but no cells to compare with
+    (tmp_path / "reports" / "accountguard-report-19990101T000000Z.json").write_text(json.dumps(damaged))
+    for path in (tmp_path / "reports").glob("accountguard-report-2*.json"):
+        path.unlink()
+    callback = make_callback()
+    drifted_run(callback)
+    report = json.loads(Path(callback.written["json"]).read_text())
+    assert report["changes_since"] is None and report["summary"]["drifted_pairs"] > 0
+    assert "not compared with the last run" in capsys.readouterr().err

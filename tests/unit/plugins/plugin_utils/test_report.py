@@ -507,7 +507,7 @@ def test_a_multi_control_task_reports_only_the_controls_it_checked():
 
 def test_json_round_trips_and_counts(mixed_report):
     data = json.loads(_report.render_json(mixed_report))
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     assert data["summary"]["drifted_pairs"] == 3
     assert data["summary"]["failed_pairs"] == len(CONTROL_IDS)  # every control of the broken account
     assert [c["id"] for c in data["controls"]] == list(CONTROL_IDS)
