@@ -42,7 +42,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from emulator import patches, root_access
+from emulator import patches, root_access, securityhub
 from emulator.root_access import AwsError, RootSession
 
 CONTROL_PREFIX = "/_emulator/"
@@ -52,7 +52,9 @@ READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
 READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
 FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
 # What the emulator answers itself even for the test's own clients (root_access.py).
-EMULATED_ACTIONS = frozenset({"sts:AssumeRoot"} | {f"iam:{action}" for action in root_access.FEATURE_ACTIONS})
+EMULATED_ACTIONS = frozenset(
+    {"sts:AssumeRoot", "securityhub:BatchUpdateFindings"} | {f"iam:{action}" for action in root_access.FEATURE_ACTIONS}
+)
 
 
 @functools.cache
@@ -166,6 +168,14 @@ class Middleware:
             params = {k: v[0] for k, v in query.items()}
             action = params.get("Action", "")
         service, access_key = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        if not action and service and securityhub.is_rest_json(service):
+            # A REST-JSON service (Security Hub): the method and path name the operation, the body is JSON.
+            action = securityhub.operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+            target = "rest-json" if action else ""
+            try:
+                params = json.loads(body or b"{}") if action else {}
+            except ValueError:
+                params = {}
         if not action or not service or (only_actions is not None and f"{service}:{action}" not in only_actions):
             return None
         session = root_access.root_session(access_key)
@@ -277,6 +287,11 @@ class Middleware:
                 return None
             if call.key == "sts:AssumeRoot":
                 return _query_result(call, start_response, root_access.assume_root(call.account_id, call.params))
+            if call.key == "securityhub:BatchUpdateFindings":
+                region = _credential_region(environ.get("HTTP_AUTHORIZATION", ""))
+                return _json(
+                    start_response, 200, securityhub.answer_batch_update_findings(call.account_id, region, call.params)
+                )
             if call.service == "iam" and call.action in root_access.FEATURE_ACTIONS:
                 return _query_result(
                     call, start_response, root_access.organizations_feature(call.account_id, call.action)
@@ -558,6 +573,14 @@ def _credential_scope(authorization: str) -> tuple[str, str]:
     return scope[3].lower(), scope[0]
 
 
+def _credential_region(authorization: str) -> str:
+    """The region of a SigV4 Authorization header's credential scope (us-east-1 when there is none)."""
+    marker = "Credential="
+    start = authorization.find(marker)
+    scope = authorization[start + len(marker) :].split(",", 1)[0].strip().split("/") if start >= 0 else []
+    return scope[2] if len(scope) >= 5 else "us-east-1"
+
+
 def _xml(value) -> str:
     """A query-protocol (IAM, STS) result value: structures as elements, lists as <member> items."""
     if isinstance(value, dict):
@@ -583,7 +606,14 @@ def _query_result(call: Call, start_response, result: dict | None):
 
 
 def _error(call: Call, start_response, status: int, code: str, message: str, sender: bool = False):
-    reasons = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+    reasons = {
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        409: "Conflict",
+        500: "Internal Server Error",
+    }
     reasons[503] = "Service Unavailable"
     request_id = str(uuid.uuid4())
     if call.json_protocol:
@@ -645,6 +675,7 @@ class QuietHandler(MotoRequestHandler):
 
 def build_app() -> Middleware:
     patches.apply()
+    securityhub.apply()
     return Middleware(DomainDispatcherApplication(create_backend_app))
 
 
