@@ -15,7 +15,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.accountguard.aws.plugins.module_utils import _securityhub as asff
 from ansible_collections.accountguard.aws.plugins.module_utils._common import iso, utcnow
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, account_root_arn
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROLS, account_root_arn, finding
 from ansible_collections.accountguard.aws.plugins.module_utils._gateway import securityhub as gateway
 from ansible_collections.accountguard.aws.plugins.module_utils._runtime import (
     MAX_FAILURES_IN_MSG,
@@ -86,9 +86,7 @@ def task_findings(results: list, enforced: dict, check_mode: bool) -> tuple[list
             if would_change
             else "enforced by the baseline: the account's settings are as declared"
         )
-        findings.append(
-            {"id": control, "status": "fail" if would_change else "pass", "resource": "", "message": message}
-        )
+        findings.append(finding(control, "fail" if would_change else "pass", "", message))
         controls.append(control)
     return findings, list(dict.fromkeys(controls))
 
@@ -112,7 +110,15 @@ def run(ctx) -> dict:
             "controls": controls,
         }
 
-    client = ctx.client("securityhub")
+    try:
+        client = ctx.client("securityhub")
+    except Exception as error:  # botocore's NoRegionError, without importing botocore here
+        if type(error).__name__ != "NoRegionError":
+            raise
+        raise ControlFailure(
+            "Security Hub is regional and no region is set: set baseline_securityhub_region (option region), "
+            "AWS_REGION or the profile's region"
+        ) from None
     root = account_root_arn(f.get("resource") for f in findings) or f"arn:aws:iam::{account_id}:root"
     target = asff.Target(
         account_id=account_id,
