@@ -204,6 +204,31 @@ def _get_findings(original):
 # ----- BatchUpdateFindings (moto has none) ----------------------------------------------------------------------
 
 
+def authorize(account_id: str, environ: dict, body: bytes, action: str) -> None:
+    """While IAM authorization is enforced, what moto checks for the calls it answers, for one the emulator answers:
+    the caller's policies must allow ``securityhub:<action>`` (AccessDeniedException otherwise)."""
+    from moto import settings as moto_settings
+    from moto.iam.access_control import IAMRequest
+
+    if moto_settings.INITIAL_NO_AUTH_ACTION_COUNT != 0:
+        return
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    request = IAMRequest(
+        account_id=account_id,
+        method=environ.get("REQUEST_METHOD", "POST"),
+        path=environ.get("PATH_INFO", "/"),
+        data={},
+        body=body,
+        headers=headers,
+        action=action,
+    )
+    try:
+        request.check_action_permitted("*")
+    except Exception as error:  # moto's AccessDeniedError, as the client would have seen it from moto
+        message = getattr(error, "message", None) or str(error)
+        raise AwsError(403, "AccessDeniedException", message) from None
+
+
 def backend(account_id: str, region: str):
     return sh_models.securityhub_backends[account_id][region]
 

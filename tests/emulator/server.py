@@ -289,6 +289,8 @@ class Middleware:
                 return _query_result(call, start_response, root_access.assume_root(call.account_id, call.params))
             if call.key == "securityhub:BatchUpdateFindings":
                 region = _credential_region(environ.get("HTTP_AUTHORIZATION", ""))
+                if not environ.get(INTERNAL_HEADER):
+                    securityhub.authorize(call.account_id, environ, call.body, call.action)
                 return _json(
                     start_response, 200, securityhub.answer_batch_update_findings(call.account_id, region, call.params)
                 )
