@@ -45,7 +45,7 @@ options:
     default: []
   enforced:
     description:
-      - Control id -> the registered result of the task that enforces it (C(password_policy), C(admin_group)):
+      - Control id -> the registered result of the task that enforces it (C(password_policy), C(admin_group)) -
         one account-level finding, C(PASSED) once enforced, C(FAILED) when check mode says it would change.
     type: dict
     default: {}
