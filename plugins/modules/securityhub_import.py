@@ -143,6 +143,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Always false - importing findings reports, it changes nothing in the account's configuration.
+  returned: always
+  type: bool
+  sample: false
 imported:
   description: Whether findings were sent (false under check mode without O(import_in_check)).
   returned: always
