@@ -10,11 +10,12 @@ baseline_securityhub_import_in_check says so. An account without Security Hub fa
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import pytest
 import yaml
-from helpers.ansible_run import ROOT, run_playbook, write_inventory
+from helpers.ansible_run import ROOT, run_module, run_playbook, write_inventory
 
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 ACCOUNTS = {"prod": "111111111111", "dev": "222222222222", "sandbox": "333333333333"}
@@ -195,3 +196,48 @@ def test_an_account_without_security_hub_fails_alone_naming_the_cause(demo, tmp_
     # the listing came first and was refused: nothing was written in the account without Security Hub
     dev_calls = [c["action"] for c in securityhub_calls(demo) if c["account_id"] == ACCOUNTS["dev"]]
     assert dev_calls == ["GetFindings"]
+
+
+def _without_times(value):
+    times = {"CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt", "ProcessedAt", "invocation"}
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k not in times and not k.startswith("_")}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def test_both_front_ends_import_the_same_findings_and_apply_the_exceptions_file(emulator, tmp_path):
+    """The module on the controller (action plugin) and as a module process: same result, same findings held, the
+    exceptions file read on the controller in both cases."""
+    account = "123456789012"
+    alice = f"arn:aws:iam::{account}:user/alice"
+    exceptions = tmp_path / "exceptions.yml"
+    entry = {**ACCEPT_ALICE_MFA, "account": account, "resource": alice}
+    exceptions.write_text(yaml.safe_dump({"schema_version": 1, "exceptions": [entry]}), encoding="utf-8")
+    args = {
+        "account_id": account,
+        "results": [
+            {
+                "findings": [
+                    {"id": "user_mfa", "status": "fail", "resource": alice, "message": "no MFA", "cis": []},
+                    {"id": "root_mfa", "status": "pass", "resource": "", "message": "root has MFA", "cis": []},
+                ]
+            }
+        ],
+        "exceptions_file": str(exceptions),
+    }
+    outcomes = {}
+    for name, extra in {"controller": {}, "module": {"ACCOUNTGUARD_CONTROLLER_EXECUTION": "false"}}.items():
+        emulator.reset()
+        emulator.client("securityhub", account).enable_security_hub()
+        env = {**emulator.env(), "ANSIBLE_PYTHON_INTERPRETER": sys.executable, **extra}
+        result = run_module("accountguard.aws.securityhub_import", args, env=env)
+        assert not result.get("failed"), result
+        held = sorted(findings(emulator, account), key=lambda f: f["Id"])
+        outcomes[name] = (_without_times(result), _without_times(held))
+    assert outcomes["controller"] == outcomes["module"]
+    result, held = outcomes["controller"]
+    assert result["counts"] == {"failed": 0, "passed": 1, "suppressed": 1, "archived": 0, "created": 2, "updated": 0}
+    statuses = {f["GeneratorId"]: f["Workflow"]["Status"] for f in held}
+    assert statuses == {"accountguard.aws/user_mfa": "SUPPRESSED", "accountguard.aws/root_mfa": "RESOLVED"}
