@@ -158,6 +158,7 @@ class Existing:
     workflow: str
     record_state: str
     note_author: str | None
+    note_text: str | None = None
 
     @property
     def id(self) -> str:
@@ -176,6 +177,7 @@ class Existing:
             workflow=str(workflow.get("Status") or finding.get("WorkflowState") or NEW),
             record_state=str(finding.get("RecordState") or ACTIVE),
             note_author=note.get("UpdatedBy"),
+            note_text=note.get("Text"),
         )
 
 
@@ -353,7 +355,8 @@ def plan(
             continue
         ours = before.workflow == SUPPRESSED and before.note_author == NOTE_AUTHOR
         if entry.accepted:
-            if before.workflow != SUPPRESSED:
+            # newly accepted, or accepted by this collection with another reason, owner or expiry since
+            if before.workflow != SUPPRESSED or (ours and before.note_text != entry.accepted.note()):
                 changes.setdefault((SUPPRESSED, entry.accepted.note()), []).append(fid)
         elif not entry.failed:
             if before.workflow in (NEW, "NOTIFIED") or ours:

@@ -206,9 +206,18 @@ def test_newly_accepted_existing_finding_is_suppressed_with_its_note():
     now_accepted = _merged(finding("user_mfa", "fail", ALICE, "no"), accepted=[BREAK_GLASS])
     out = asff.plan(now_accepted, [_existing(failing)], LATER, ["user_mfa"])
     assert out.workflow == (asff.WorkflowUpdate("SUPPRESSED", (out.imports[0]["Id"],), BREAK_GLASS.note()),)
-    # already suppressed: no update
+    # already suppressed by a person: no update
     again = asff.plan(now_accepted, [_existing(failing, workflow="SUPPRESSED")], LATER, ["user_mfa"])
     assert again.workflow == ()
+    # suppressed by us with the same note: no update; with another expiry: the note is renewed
+    same = _existing(failing, workflow="SUPPRESSED", note_author="accountguard.aws")
+    same.finding["Note"]["Text"] = BREAK_GLASS.note()
+    assert asff.plan(now_accepted, [asff.Existing.from_finding(same.finding)], LATER, ["user_mfa"]).workflow == ()
+    extended = asff.Accepted("user_mfa", "token in the safe", "sec@example.com", "2028-03-31", ALICE, "SEC-1")
+    renewed = asff.plan(
+        _merged(finding("user_mfa", "fail", ALICE, "no"), accepted=[extended]), [same], LATER, ["user_mfa"]
+    )
+    assert renewed.workflow[0].status == "SUPPRESSED" and "2028-03-31" in renewed.workflow[0].note
 
 
 def test_lapsed_exception_reopens_only_our_suppression():
