@@ -43,7 +43,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.organizations.models import organizations_backends
 from werkzeug.serving import make_server
 
-from emulator import account_services, authorization, patches, root_access
+from emulator import account_services, authorization, patches, root_access, securityhub
 from emulator.root_access import AwsError, RootSession
 
 CONTROL_PREFIX = "/_emulator/"
@@ -52,9 +52,10 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 READ_PREFIXES = ("Get", "List", "Describe", "Simulate")
 READ_ACTIONS = {"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"}
 FAULT_KINDS = ("throttling", "500", "503", "drop", "slow")
-# What the emulator answers itself even for the test's own clients (root_access.py, account_services.py).
+# What the emulator answers itself even for the test's own clients (root_access.py, account_services.py,
+# securityhub.py).
 EMULATED_ACTIONS = frozenset(
-    {"sts:AssumeRoot"}
+    {"sts:AssumeRoot", "securityhub:BatchUpdateFindings"}
     | {f"iam:{action}" for action in root_access.FEATURE_ACTIONS}
     | {f"{account_services.ACCESS_ANALYZER}:{action}" for action in account_services.ANALYZER_ACTIONS}
 )
@@ -189,6 +190,14 @@ class Middleware:
                 query.update(parse_qs(body.decode("utf-8", "replace")))
             params = {k: v[0] for k, v in query.items()}
             action = params.get("Action", "")
+        if not action and service and securityhub.is_rest_json(service):
+            # A REST-JSON service (Security Hub): the method and path name the operation, the body is JSON.
+            action = securityhub.operation(service, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+            json_protocol = bool(action)
+            try:
+                params = json.loads(body or b"{}") if action else {}
+            except ValueError:
+                params = {}
         if not action or not service or (only_actions is not None and f"{service}:{action}" not in only_actions):
             return None
         region = _scope_region(authorization)
@@ -307,6 +316,13 @@ class Middleware:
             if call.key == "sts:AssumeRoot":
                 self.authorize(call, environ, root_access.root_resource(call.params), root_access.assume_root_context)
                 return _query_result(call, start_response, root_access.assume_root(call.account_id, call.params))
+            if call.key == "securityhub:BatchUpdateFindings":
+                region = _scope_region(environ.get("HTTP_AUTHORIZATION", "")) or "us-east-1"
+                if not environ.get(INTERNAL_HEADER):
+                    securityhub.authorize(call.account_id, environ, call.body, call.action)
+                return _json(
+                    start_response, 200, securityhub.answer_batch_update_findings(call.account_id, region, call.params)
+                )
             if call.service == "iam" and call.action in root_access.FEATURE_ACTIONS:
                 self.authorize(call, environ, "*", lambda params: {})
                 return _query_result(
@@ -684,7 +700,14 @@ def _query_result(call: Call, start_response, result: dict | None):
 
 
 def _error(call: Call, start_response, status: int, code: str, message: str, sender: bool = False):
-    reasons = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+    reasons = {
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        409: "Conflict",
+        500: "Internal Server Error",
+    }
     reasons[503] = "Service Unavailable"
     request_id = str(uuid.uuid4())
     if call.json_protocol:
@@ -747,6 +770,7 @@ class QuietHandler(MotoRequestHandler):
 def build_app() -> Middleware:
     patches.apply()
     account_services.apply()
+    securityhub.apply()
     return Middleware(DomainDispatcherApplication(create_backend_app))
 
 

@@ -358,3 +358,40 @@ def test_enforced_iam_authorization_applies_policies_but_not_to_the_test(emulato
     admin.create_user(UserName="arranged-by-the-test")
     emulator.reset()
     assert plain_client(emulator, "iam").list_users()["Users"] == []
+
+
+def test_security_hub_calls_are_logged_by_operation_and_authorized_when_enforced(emulator):
+    """Security Hub speaks REST-JSON (no Action parameter, no X-Amz-Target): the request log names each call by the
+    operation its method and path are in botocore's model, and the BatchUpdateFindings the emulator answers itself
+    is authorized like the calls moto answers."""
+    admin = emulator.client("iam")
+    admin.create_user(UserName="importer")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["securityhub:GetFindings"], "Resource": "*"}],
+    }
+    admin.put_user_policy(UserName="importer", PolicyName="read", PolicyDocument=json.dumps(policy))
+    key = admin.create_access_key(UserName="importer")["AccessKey"]
+    emulator.client("securityhub").enable_security_hub()
+    hub = emulator.client("securityhub", logged=True)
+    hub.get_findings()
+    identifier = {"Id": "x", "ProductArn": f"arn:aws:securityhub:us-east-1:{DEFAULT_ACCOUNT_ID}:product/x/default"}
+    hub.batch_update_findings(FindingIdentifiers=[identifier], Workflow={"Status": "RESOLVED"})
+    assert [(c["service"], c["action"], c["write"]) for c in emulator.requests()] == [
+        ("securityhub", "GetFindings", False),
+        ("securityhub", "BatchUpdateFindings", True),
+    ]
+    importer = boto3.client(
+        "securityhub",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+    emulator.enforce_iam_authorization()
+    assert importer.get_findings()["Findings"] == []
+    with pytest.raises(ClientError) as err:
+        importer.batch_update_findings(FindingIdentifiers=[identifier], Workflow={"Status": "RESOLVED"})
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "securityhub:BatchUpdateFindings" in err.value.response["Error"]["Message"]

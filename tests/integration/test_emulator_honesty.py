@@ -35,7 +35,7 @@ from botocore.parsers import ResponseParserError
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "plugins"
 HONESTY_DIR = ROOT / "tests" / "emulator" / "honesty"
-SERVICES = ("iam", "sts", "organizations", "account", "accessanalyzer")
+SERVICES = ("iam", "sts", "organizations", "account", "accessanalyzer", "securityhub")
 # Calls whose string argument names an operation: client.get_paginator("list_users"),
 # amazon.aws's paginated_query_with_retries(client, "list_users"), getattr(client, "list_users").
 NAME_TAKING_CALLS = frozenset({"get_paginator", "can_paginate", "paginated_query_with_retries", "paginated", "getattr"})
@@ -135,8 +135,14 @@ def actions_in_source(text: str, where: str = "<source>") -> dict[str, set[str]]
     """
     names = operation_names()
     found: dict[str, set[str]] = {}
+    lowered = text.lower()
 
     def record(actions, node):
+        # An operation name two services share (ListTagsForResource: organizations, securityhub) counts only for
+        # the services the file mentions at all, when it mentions any of them.
+        mentioned = frozenset(a for a in actions if a.split(":", 1)[0] in lowered)
+        if len(actions) > 1 and mentioned:
+            actions = mentioned
         for action in actions:
             found.setdefault(action, set()).add(f"{where}:{node.lineno}")
 

@@ -559,3 +559,71 @@ def test_without_the_features_statement_the_read_says_which_permission_is_missin
     # the run reads the Organization first, then its features: the error names the first action refused
     assert "AccessDenied" in features["error"], features
     assert "organizations:DescribeOrganization" in features["error"], features
+
+
+# ----- baseline_securityhub_import: docs/policies/accountguard-securityhub.json ----------------------------------
+
+# The Security Hub actions and the gateway functions of securityhub_import that call them.
+SECURITYHUB_CALLS = {
+    "securityhub:GetFindings": "get_findings",
+    "securityhub:BatchImportFindings": "batch_import_findings",
+    "securityhub:BatchUpdateFindings": "batch_update_findings",
+}
+
+
+def _seed_gone_finding(emulator, account_id: str) -> None:
+    """An earlier import's finding on a user that no longer exists: the run archives it (BatchImportFindings) and
+    resolves it (BatchUpdateFindings), so every action of the policy is needed."""
+    from ansible_collections.accountguard.aws.plugins.module_utils import _securityhub as asff
+
+    gone = f"arn:aws:iam::{account_id}:user/gone"
+    target = asff.Target(account_id=account_id, region="us-east-1", now="2026-01-01T00:00:00Z")
+    merged = asff.merge([{"id": "root_access_keys", "status": "fail", "resource": gone, "message": "old"}], gone)
+    hub = emulator.client("securityhub", account_id)
+    hub.enable_security_hub()
+    hub.batch_import_findings(Findings=[asff.to_asff(merged[0], target)])
+
+
+def test_the_securityhub_policy_is_exactly_sufficient(emulator, tmp_path):
+    """With the check policy plus accountguard-securityhub.json, a --check with the import on (and _in_check) passes;
+    without any one of its actions, that account's import fails naming the action."""
+    securityhub = load_policy("securityhub")
+    actions = policy_actions(securityhub)
+    assert set(actions) == set(SECURITYHUB_CALLS)
+    gateway = (ROOT / "plugins" / "module_utils" / "_gateway" / "securityhub.py").read_text(encoding="utf-8")
+    assert all(f"client.{method}(" in gateway or f'"{method}"' in gateway for method in SECURITYHUB_CALLS.values())
+    env = create_controller(emulator)
+    check = load_policy("check")
+    hosts, accounts = {}, {}
+    cases = [("complete", securityhub)] + [(host_name(a), without(securityhub, a)) for a in actions]
+    for number, (host, extra) in enumerate(cases, start=1):
+        account_id = f"{710000000000 + number:012d}"
+        policy = {"Version": "2012-10-17", "Statement": check["Statement"] + extra["Statement"]}
+        arrange_account(emulator, account_id, ROLES["check"], policy, fresh=False)
+        _seed_gone_finding(emulator, account_id)
+        # only the root account checks: cheap, and root_access_keys is the seeded finding's control
+        hosts[host] = host_vars(account_id, ROLES["check"], tmp_path) | only(["root_account"])
+        accounts[host] = account_id
+    inventory = write_inventory_file(
+        tmp_path / "securityhub.yml",
+        hosts,
+        baseline_users=USERS,
+        baseline_securityhub_import=True,
+        baseline_securityhub_import_in_check=True,
+    )
+    emulator.enforce_iam_authorization()
+    emulator.clear_requests()
+    try:
+        result = run_playbook(PLAYBOOK, inventory=inventory, check=True, env=env, args=["--forks", "4"])
+    finally:
+        emulator.enforce_iam_authorization(False)
+    stats = result.stats()
+    assert stats["complete"]["failures"] == 0, failure_messages(result, "complete")
+    used = {c["action"] for c in emulator.requests(accounts["complete"]) if c["service"] == "securityhub"}
+    assert {f"securityhub:{a}" for a in used} == set(actions)
+    # the run wrote nothing to IAM in any account
+    assert {c["service"] for c in emulator.requests(writes_only=True)} <= {"securityhub"}
+    for action in actions:
+        host = host_name(action)
+        assert stats[host]["failures"] >= 1, f"{action} removed, yet the import passed"
+        assert any(action in message for message in failure_messages(result, host)), failure_messages(result, host)
