@@ -162,6 +162,31 @@ CONTROLS = {
 
 CONTROL_IDS = tuple(CONTROLS)
 
+# The severity of a deviation of each control (a compliant pair is informational), for the exports that carry one
+# (OCSF, Security Hub): near Security Hub's own controls for the same CIS recommendations (root credentials
+# critical; full administrator policies, root use and a region without IAM Access Analyzer high).
+CRITICAL, HIGH, MEDIUM, LOW = "CRITICAL", "HIGH", "MEDIUM", "LOW"
+SEVERITY = {
+    "password_policy": MEDIUM,
+    "root_access_keys": CRITICAL,
+    "root_mfa": CRITICAL,
+    "root_usage": HIGH,
+    "user_mfa": MEDIUM,
+    "access_key_rotation": MEDIUM,
+    "console_access_unused": MEDIUM,
+    "initial_access_keys": LOW,
+    "admin_group": MEDIUM,
+    "iam_users": LOW,
+    "group_permissions": LOW,
+    "admin_policies": HIGH,
+    "cloudshell_access": MEDIUM,
+    "support_role": LOW,
+    "server_certificates": MEDIUM,
+    "root_credentials_management": HIGH,
+    "security_contact": MEDIUM,
+    "access_analyzer": HIGH,
+}
+
 # The families the HTML report groups its matrix columns by, in display order: family -> {control id: the
 # column's short label}. Every control of CONTROLS belongs to exactly one family (a unit test says so); the label
 # is read under the family's name ("Root user" / "MFA"), the full title and the CIS ids are in the column's

@@ -32,7 +32,7 @@ from fnmatch import fnmatchcase
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
-from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS, CONTROLS
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import CIS_VERSIONS, CONTROLS, SEVERITY
 
 SCHEMA_VERSION = "2018-10-08"
 GENERATOR_PREFIX = "accountguard.aws/"
@@ -45,24 +45,8 @@ NOTE_AUTHOR = "accountguard.aws"
 # ASFF limits (characters): Title 256, Description 1024, Note.Text 512, RelatedRequirements 32 items.
 MAX_TITLE, MAX_DESCRIPTION, MAX_NOTE, MAX_REQUIREMENTS = 256, 1024, 512, 32
 
-# Severity of a failing finding per control; a passing one is INFORMATIONAL, as Security Hub's own controls do.
-SEVERITY = {
-    "password_policy": "MEDIUM",
-    "root_access_keys": "CRITICAL",
-    "root_mfa": "CRITICAL",
-    "root_usage": "HIGH",
-    "user_mfa": "HIGH",
-    "access_key_rotation": "MEDIUM",
-    "console_access_unused": "MEDIUM",
-    "initial_access_keys": "LOW",
-    "admin_group": "MEDIUM",
-    "iam_users": "MEDIUM",
-    "group_permissions": "LOW",
-    "admin_policies": "HIGH",
-    "cloudshell_access": "MEDIUM",
-    "support_role": "LOW",
-    "server_certificates": "MEDIUM",
-}
+# Severity of a failing finding: the collection's one table (_findings.SEVERITY); a passing one is INFORMATIONAL,
+# as Security Hub's own controls do.
 PASSED, FAILED = "PASSED", "FAILED"
 ACTIVE, ARCHIVED = "ACTIVE", "ARCHIVED"
 NEW, SUPPRESSED, RESOLVED = "NEW", "SUPPRESSED", "RESOLVED"

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
+from ansible_collections.accountguard.aws.plugins.module_utils._findings import SEVERITY as CONTROL_SEVERITY
+
 OCSF_VERSION = "1.8.0"
 PRODUCT_NAME = "accountguard.aws"
 PROFILES = ["cloud"]
@@ -47,25 +49,10 @@ ANALYTIC_RULE = (1, "Rule")
 
 SEVERITY_CAPTIONS = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical"}
 INFORMATIONAL = 1
-# severity_id of a deviation of each control (a compliant pair is Informational). Near Security Hub's severities of
-# the corresponding CIS controls: root credentials critical, full administrator policies and root use high.
-SEVERITY = {
-    "password_policy": 3,
-    "root_access_keys": 5,
-    "root_mfa": 5,
-    "root_usage": 4,
-    "user_mfa": 3,
-    "access_key_rotation": 3,
-    "console_access_unused": 3,
-    "initial_access_keys": 2,
-    "admin_group": 3,
-    "iam_users": 2,
-    "group_permissions": 2,
-    "admin_policies": 4,
-    "cloudshell_access": 3,
-    "support_role": 2,
-    "server_certificates": 3,
-}
+# severity_id of a deviation of each control (a compliant pair is Informational): the collection's one severity
+# table (_findings.SEVERITY), in OCSF's ids.
+_SEVERITY_IDS = {"LOW": 2, "MEDIUM": 3, "HIGH": 4, "CRITICAL": 5}
+SEVERITY = {control: _SEVERITY_IDS[label] for control, label in CONTROL_SEVERITY.items()}
 DEFAULT_SEVERITY = 3
 
 # resources[].type: the resource types of the AWS Security Finding Format, which Security Hub and Security Lake use.
