@@ -46,7 +46,8 @@ def demo(emulator):
     return emulator
 
 
-def inventory(tmp_path, accounts=ACCOUNTS, **group_vars):
+def inventory(tmp_path, accounts=None, **group_vars):
+    accounts = ACCOUNTS if accounts is None else accounts
     hosts = {
         name: {
             "aws_account_id": account,

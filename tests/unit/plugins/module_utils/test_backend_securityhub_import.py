@@ -95,7 +95,7 @@ def test_task_findings_skip_skipped_and_failed_results_and_turn_enforced_tasks_i
         ("password_policy", "pass"),
     ]
     assert controls == ["user_mfa", "password_policy"]
-    in_check, _ = backend.task_findings([], {"password_policy": {"changed": True}}, True)
+    in_check, _controls = backend.task_findings([], {"password_policy": {"changed": True}}, True)
     assert in_check[0]["status"] == "fail" and in_check[0]["cis"]
 
 
@@ -109,7 +109,7 @@ def test_import_lists_once_then_imports_in_batches_and_never_reports_changed():
     many = [{"findings": [finding("user_mfa", "fail", f"{ALICE}{n}", "no") for n in range(150)]}]
     hub = FakeHub()
     out = backend.run(context(hub, check_mode=True, import_in_check=True, results=many))
-    assert [name for name, _ in hub.calls] == ["GetFindings", "BatchImportFindings", "BatchImportFindings"]
+    assert [name for name, _params in hub.calls] == ["GetFindings", "BatchImportFindings", "BatchImportFindings"]
     assert [len(p["Findings"]) for name, p in hub.calls if name == "BatchImportFindings"] == [100, 50]
     filters = hub.calls[0][1]["Filters"]
     assert filters["ProductArn"][0]["Value"] == f"arn:aws:securityhub:eu-west-1:{ACCOUNT}:product/{ACCOUNT}/default"

@@ -26,12 +26,13 @@ def run(
     run_id,
     cells,
     mode="check",
-    inventory=INVENTORY,
+    inventory=None,
     limit=None,
     accounts=(("prod", "111111111111"), ("dev", "222222222222")),
 ):
     """A report of `accounts` in which `cells` maps (host, control) -> drift | compliant | changed | failed |
     accepted; every other cell of an account is compliant (checked with no finding)."""
+    inventory = INVENTORY if inventory is None else inventory
     builder = _report.ReportBuilder(CTRLS)
     exceptions = {}
     for host, account_id in accounts:
@@ -253,7 +254,7 @@ def test_reports_with_changes_validate_against_the_schema():
 
 
 def test_runs_of_one_second_keep_their_order():
-    runs = [run("r1", {}) for _ in range(11)]
+    runs = [run("r1", {}) for _n in range(11)]
     for n, report in enumerate(runs, 1):
         report["run"]["id"] = "20261205T000000Z" if n == 1 else f"20261205T000000Z-{n}"
     current = runs.pop()
