@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 from ansible_collections.accountguard.aws.plugins.plugin_utils._history import account_key
 from ansible_collections.accountguard.aws.plugins.plugin_utils._report import (
+    NO_MANAGEMENT_HOST,
+    ORGANIZATION_CONTROLS,
     SCHEMA_VERSION,
     SKIPPED,
     summarize,
@@ -102,6 +104,21 @@ def _merge_exceptions(reports: Sequence[dict]) -> dict | None:
     return out
 
 
+def _organization_checked(accounts: list[dict]) -> list[dict]:
+    """A once-per-Organization control that one slice checked (on the management account's host) was not left
+    unchecked by the slices without that host: their skipped cells lose the "not checked" remark, as in one run."""
+    suffix = f"; {NO_MANAGEMENT_HOST}"
+    for cid in ORGANIZATION_CONTROLS:
+        cells = [a["controls"][cid] for a in accounts if cid in a["controls"]]
+        if not any(cell["status"] != SKIPPED for cell in cells):
+            continue
+        for account in accounts:
+            cell = account["controls"].get(cid)
+            if cell and cell["status"] == SKIPPED and (cell.get("reason") or "").endswith(suffix):
+                account["controls"] = account["controls"] | {cid: cell | {"reason": cell["reason"][: -len(suffix)]}}
+    return accounts
+
+
 def merge_reports(reports: Sequence[dict], *, run_id: str, generator: dict | None = None) -> dict:
     """One report document from the JSON reports of the slices of one run (see the module's docstring).
 
@@ -140,7 +157,9 @@ def merge_reports(reports: Sequence[dict], *, run_id: str, generator: dict | Non
                 accounts[key] = (_merge_account(known, known_report, account, report), known_report)
             else:
                 accounts[key] = (account, report)
-    merged_accounts = sorted((a for a, _r in accounts.values()), key=lambda a: (a.get("account_id") or "", a["host"]))
+    merged_accounts = _organization_checked(
+        sorted((dict(a) for a, _r in accounts.values()), key=lambda a: (a.get("account_id") or "", a["host"]))
+    )
     runs = [r["run"] for r in unique]
     return {
         "schema_version": SCHEMA_VERSION,

@@ -67,7 +67,13 @@ def cycle(emulator_server, tmp_path_factory):
     creds, history = base / "credentials", base / "reports"
     first = baseline(emulator, history, creds, True)
     hosts = [a["host"] for a in first["accounts"]]
-    slices = [baseline(emulator, base / f"batch-{n}", creds, True, "--limit", h) for n, h in enumerate(hosts, 1)]
+    # three slices of the four hosts; the management account's host (which alone checks the Organization's
+    # control) sits in one of them, so the merge must count that control checked for the others' slices too
+    groups = [hosts[:-2], hosts[-2:-1], hosts[-1:]]
+    slices = [
+        baseline(emulator, base / f"batch-{n}", creds, True, "--limit", ",".join(group))
+        for n, group in enumerate(groups, 1)
+    ]
     emulator.clear_requests()
     merged = merge(emulator, [base / "batch-*" / "accountguard-report-latest.json"], base / "merged")
     merge_requests = emulator.requests()
@@ -187,8 +193,11 @@ def test_three_limit_slices_merged_equal_one_unsliced_check(cycle):
     assert result.rc == 0, result.stderr[-3000:]
     assert cycle["merge_requests"] == []  # the merge makes no AWS call
     slices, first = cycle["slices"], cycle["first"]
-    assert [len(s["accounts"]) for s in slices] == [1, 1, 1]
-    assert [s["run"]["limit"] for s in slices] == [a["host"] for a in first["accounts"]]
+    hosts = [a["host"] for a in first["accounts"]]
+    assert len(hosts) == 4 and [len(s["accounts"]) for s in slices] == [2, 1, 1]
+    assert [s["run"]["limit"] for s in slices] == [",".join(hosts[:2]), hosts[2], hosts[3]]
+    assert not all(s["summary"]["complete"] for s in slices)  # a slice without the management host is not
+    assert first["summary"]["complete"] is True
 
     merged_dir = cycle["base"] / "merged"
     merged = json.loads((merged_dir / "accountguard-report-latest.json").read_text())
