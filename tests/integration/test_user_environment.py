@@ -119,7 +119,8 @@ def test_demo_inventory_targets_nothing_without_a_loopback_endpoint(emulator):
     assert "targets nothing unless AWS_ENDPOINT_URL is a loopback URL" in refused.stderr
 
     # A non-loopback endpoint is refused the same way, and strict parsing makes it an error.
-    remote = inventory_list({**creds, "AWS_ENDPOINT_URL": "https://organizations.us-east-1.amazonaws.com"})
+    # (a reserved .invalid name: were the refusal ever missing, the request could reach no real AWS endpoint)
+    remote = inventory_list({**creds, "AWS_ENDPOINT_URL": "https://organizations.example.invalid"})
     assert hosts(remote) == {}
     strict = inventory_list({**no_endpoint, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true"})
     assert strict.returncode != 0 and "targets nothing unless AWS_ENDPOINT_URL" in strict.stderr
