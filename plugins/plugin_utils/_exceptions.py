@@ -374,3 +374,13 @@ class Exceptions:
             today=parse_date(raw["today"]),
             warn_days=int(raw.get("warn_days") or 0),
         )
+
+
+def exception_text(exception: Mapping | None) -> str:
+    """An accepted exception in words, for the report's formats and its OCSF export:
+    "exception #0: reason; owner x; expires 2027-03-31; ticket SEC-1"."""
+    if not exception:
+        return ""
+    text = f"exception #{exception.get('index')}: {exception.get('reason')}; owner {exception.get('owner')}; "
+    text += f"expires {exception.get('expires')}"
+    return text + (f"; ticket {exception['ticket']}" if exception.get("ticket") else "")

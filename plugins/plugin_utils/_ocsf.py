@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import SEVERITY as CONTROL_SEVERITY
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import exception_text as describe_exception
 
 OCSF_VERSION = "1.8.0"
 PRODUCT_NAME = "accountguard.aws"
@@ -124,11 +125,7 @@ def epoch_ms(moment: str) -> int:
 
 def exception_text(exception: Mapping | None) -> str:
     """An accepted exception in words, for the event's comment."""
-    if not exception:
-        return "accepted exception"
-    text = f"accepted exception #{exception.get('index')}: {exception.get('reason')}; owner {exception.get('owner')}"
-    text += f"; expires {exception.get('expires')}"
-    return text + (f"; ticket {exception['ticket']}" if exception.get("ticket") else "")
+    return "accepted " + (describe_exception(exception) or "exception")
 
 
 def _partition(arns: Iterable[str]) -> str:

@@ -23,7 +23,11 @@ from ansible_collections.accountguard.aws.plugins.plugin_utils._drift import (
     findings_of,
     task_drifts,
 )
-from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import AccountContext, Exceptions
+from ansible_collections.accountguard.aws.plugins.plugin_utils._exceptions import (
+    AccountContext,
+    Exceptions,
+    exception_text,
+)
 from ansible_collections.accountguard.aws.plugins.plugin_utils._history import (
     html_section as history_html,
 )
@@ -778,15 +782,6 @@ def detail_lines(control: dict, run_diff: bool = True) -> list:
             lines.append(f"{change['task']}: {verb} ({_no_diff(run_diff)})")
     lines.extend(f"error in {e['task']}: {e['message']}" for e in control["errors"])
     return lines
-
-
-def exception_text(exception: dict | None) -> str:
-    """An accepted exception in words: "exception #0: reason; owner x; expires 2027-03-31; ticket SEC-1"."""
-    if not exception:
-        return ""
-    text = f"exception #{exception.get('index')}: {exception.get('reason')}; owner {exception.get('owner')}; "
-    text += f"expires {exception.get('expires')}"
-    return text + (f"; ticket {exception['ticket']}" if exception.get("ticket") else "")
 
 
 def _lapsed_text(exception: dict | None) -> str:
