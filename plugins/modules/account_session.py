@@ -22,7 +22,9 @@ description:
   - After the guard passed, it reads the account's shared sources named in O(sources) once and returns them
     in RV(sources), for the O(accountguard.aws.iam_password_policy#module:account_sources) option of the
     controls that need them.
-  - O(fail_on_error=false) returns failures in RV(error) instead of failing, for a following task to report.
+  - A failure's message starts with O(account_id), when given, so that a run over many accounts names the one
+    that stopped; O(fail_on_error=false) returns failures in RV(error) instead of failing, for a following task
+    to report.
 author:
   - accountguard.aws maintainers (@accountguard)
 options:
@@ -126,7 +128,7 @@ ok:
   sample: true
 error:
   description:
-    - Why the session could not be opened, when O(fail_on_error=false); V(null) otherwise.
+    - Why the session could not be opened (also in a failed task's result); V(null) when it was opened.
     - An AWS error names its code and message, a dead endpoint its URL.
   returned: always
   type: str

@@ -24,7 +24,7 @@ USERS = [
     {"name": "bob", "console_access": True, "programmatic_access": True, "tags": {"team": "payments"}},
     {"name": "ci-deploy", "path": "/automation/", "programmatic_access": True, "tags": {"purpose": "ci"}},
 ]
-SETUP_TASKS = {"Open the account session", "Verify the account (account guard)"}
+SETUP_TASKS = {"Plan the host's run", "Open the account session and verify the account (account guard)"}
 
 
 def write_inventory(tmp_path: Path, hosts: dict, **group_vars) -> Path:
@@ -218,7 +218,7 @@ def test_a_host_whose_account_cannot_be_proved_fails_alone(demo, tmp_path):
     stats = result.stats()
     assert {host: stats[host]["failures"] for host in ACCOUNTS} == {"prod": 0, "dev": 1, "sandbox": 1}
     failed = {host: next(r for r in results(result, host) if r.get("failed")) for host in ("dev", "sandbox")}
-    assert {r["_task"] for r in failed.values()} == {"Verify the account (account guard)"}
+    assert {r["_task"] for r in failed.values()} == {"Open the account session and verify the account (account guard)"}
     assert f"act in account {MANAGEMENT}" in str(failed["dev"]["msg"]) and ACCOUNTS["dev"] in str(failed["dev"]["msg"])
     assert "AccessDenied" in str(failed["sandbox"]["msg"]) and "assume the role" in str(failed["sandbox"]["msg"])
     # nothing reached the accounts that failed the guard; the good one ran every control to the end

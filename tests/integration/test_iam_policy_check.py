@@ -14,6 +14,7 @@ from pathlib import Path
 
 from helpers.ansible_run import ROOT, run_module, run_playbook, write_inventory
 
+SESSION_TASK = "Open the account session and verify the account (account guard)"
 PLAYBOOK = ROOT / "playbooks" / "baseline.yml"
 ROLE = "arn:aws:iam::{}:role/OrganizationAccountAccessRole"
 BAD, GOOD = "444444444444", "555555555555"
@@ -434,5 +435,5 @@ def test_without_the_policy_checks_iam_users_reads_the_users_itself(emulator, tm
     assert users["undeclared_users"] == []
     assert {u["user_name"]: u["created"] for u in users["users"]} == {"grouped": False, "direct": False, "newbie": True}
     assert authorization_reads(emulator) == 1
-    session = next(r for r in tasks if r["_task"].endswith("Open the account session"))
+    session = next(r for r in tasks if r["_task"].endswith(SESSION_TASK))
     assert "authorization_details" not in session.get("sources", {})

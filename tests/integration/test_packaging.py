@@ -21,6 +21,7 @@ import pytest
 import yaml
 from helpers.ansible_run import BIN, ROOT, ansible_env
 
+SESSION_TASK = "Open the account session and verify the account (account guard)"
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
 TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
 
@@ -326,8 +327,8 @@ def test_quick_start_check_run_from_installed_copy(installed, emulator, tmp_path
     assert set(stats) == {"my-account"}
     assert stats["my-account"]["failures"] == 0 and stats["my-account"]["unreachable"] == 0
     results = task_results(result, "my-account")
-    guard = next(r for r in results if r["_task"].endswith("Verify the account (account guard)"))
-    assert host["aws_account_id"] in guard["msg"]
+    guard = next(r for r in results if r["_task"].endswith(SESSION_TASK))
+    assert guard["ok"] and guard["account_id"] == host["aws_account_id"]
     # A fresh account has no custom password policy and no Cloudadmin group: the check must see drift...
     assert any(r.get("changed") for r in results)
     # ...and change nothing.

@@ -46,7 +46,9 @@ def run(ctx) -> dict:
 
     def fail(msg: str, **result):
         if params["fail_on_error"]:
-            raise ControlFailure(msg, **failed, **result)
+            # The task's message names the host's account first, so a run over many accounts says which one stopped.
+            named = f"{params['account_id']}: {msg}" if params.get("account_id") else msg
+            raise ControlFailure(named, **failed, **result, error=msg)
         return {**failed, **result, "error": msg}
 
     errors = plan.validate(params["account_id"], role["role_arn"], role["role_session_name"], role["duration_seconds"])

@@ -19,6 +19,7 @@ from ansible.module_utils.common.collections import ImmutableDict
 from ansible_collections.accountguard.aws.plugins.callback import report as report_callback
 from ansible_collections.accountguard.aws.plugins.module_utils._findings import CONTROL_IDS
 
+SESSION_TASK = "Open the account session and verify the account (account guard)"
 LOAD_NAME = "accountguard.aws.report"
 
 
@@ -315,11 +316,8 @@ def every_host_fails_early(callback):
         (PROD, "111111111111: account guard: the credentials act in account 123456789012"),
         (DEV, "222222222222: Failed to assume the role: AccessDenied"),
     ):
-        callback.v2_runner_on_ok(FakeResult(host, RoleTask("Open the account session", ["always"]), {"ok": False}))
         callback.v2_runner_on_failed(
-            FakeResult(
-                host, RoleTask("Verify the account (account guard)", ["always"]), {"failed": True, "msg": message}
-            )
+            FakeResult(host, RoleTask(SESSION_TASK, ["always"]), {"failed": True, "ok": False, "msg": message})
         )
     callback.v2_playbook_on_stats(None)
 
@@ -377,7 +375,7 @@ def test_a_failed_session_cell_carries_the_aws_error_and_no_secret(make_callback
         "msg": f"Failed to assume the role (aws_secret_access_key={SECRET[:-4]}, token FQoGZXIvYXdz{'x' * 120})",
         "error": {"code": "AccessDenied", "message": "not authorized to perform sts:AssumeRole"},
     }
-    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask("Open the account session", ["always"]), result))
+    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask(SESSION_TASK, ["always"]), result))
     callback.v2_playbook_on_stats(None)
     data = json.loads(Path(callback.written["json"]).read_text())
     message = data["accounts"][0]["controls"]["password_policy"]["errors"][0]["message"]
@@ -394,7 +392,7 @@ def test_a_censored_session_failure_says_so(make_callback):
         "failed": True,
         "censored": "the output has been hidden due to the fact that 'no_log: true' was specified",
     }
-    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask("Open the account session", ["always"]), censored))
+    callback.v2_runner_on_failed(FakeResult(PROD, RoleTask(SESSION_TASK, ["always"]), censored))
     callback.v2_playbook_on_stats(None)
     data = json.loads(Path(callback.written["json"]).read_text())
     assert data["accounts"][0]["errors"][0]["message"] == "details hidden by no_log"
