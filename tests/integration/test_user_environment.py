@@ -152,7 +152,7 @@ def proc_environ(pid: int) -> dict:
 def test_subprocesses_get_no_aws_setting_of_the_parent(monkeypatch, tmp_path):
     for name, value in USER_AWS.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", "https://iam.amazonaws.com")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", "https://iam.example.invalid")
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "999999999999")
     # The emulator process itself, read from /proc: what it really got.
     with Emulator(log_file=tmp_path / "emulator.log") as emu:
