@@ -13,13 +13,15 @@ most of the controller's CPU time per account (bench, scenario b); here they cos
 ``accountguard.aws.baseline_plan`` filter, used by the role's "Plan the host's run" task, whose result the later
 tasks read).
 
-Controller-only and pure: plain data in and out, no Ansible import, unit-tested with tables.
+Controller-only and pure: plain data in and out, unit-tested with tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ansible.module_utils.parsing.convert_bool import boolean
 
 # The control ids a --tags / --skip-tags can select one by one, in the role's order.
 SELECTABLE = (
@@ -61,10 +63,8 @@ _EVERY = ("all", "tagged")
 
 
 def _truthy(value: Any) -> bool:
-    """Ansible's `bool` filter for the values an inventory gives (booleans, "yes", "true", 1, ...)."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
-    return bool(value)
+    """What Ansible's `bool` filter makes of an inventory's value (booleans, "yes", "true", 1, ...)."""
+    return boolean(value, strict=False)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
